@@ -1,0 +1,32 @@
+import { LucidError } from '../../shared/errors.js';
+import type { Config } from '../config/env.js';
+import { generateSecret, type KeyConfig } from './tokens.js';
+
+export interface ResolvedKeys extends KeyConfig {
+  /** True when no key was configured and a throwaway one was made for this development run. */
+  generated: boolean;
+}
+
+/**
+ * No key, no access: production refuses to start without one; development makes a random key
+ * that lives as long as the process, so nothing predictable ever verifies.
+ */
+export function resolveKeys(config: Config): ResolvedKeys {
+  const base = { audience: config.JWT_AUDIENCE, issuer: config.JWT_ISSUER };
+  if (config.JWT_SECRET_KEY || config.JWT_PUBLIC_KEY || config.JWT_JWKS_URL) {
+    return {
+      ...base,
+      secret: config.JWT_SECRET_KEY,
+      publicKeyPem: config.JWT_PUBLIC_KEY,
+      jwksUrl: config.JWT_JWKS_URL,
+      generated: false,
+    };
+  }
+  if (config.LUCID_ENV === 'production') {
+    throw new LucidError(
+      'VALIDATION_FAILED',
+      'JWT_SECRET_KEY (or JWT_PUBLIC_KEY / JWT_JWKS_URL) must be set when LUCID_ENV=production',
+    );
+  }
+  return { ...base, secret: generateSecret(), generated: true };
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { LucidError } from '../../shared/errors.js';
+
+function detectPlatform(): 'arm64' | 'amd64' {
+  return process.arch === 'arm64' ? 'arm64' : 'amd64';
+}
+
+const dockerHostSchema = z
+  .string()
+  .regex(/^(unix|tcp|npipe):\/\/.+$/, 'must be unix://PATH, tcp://HOST:PORT or npipe://PATH');
+
+/**
+ * Every environment variable the manager reads, parsed once at start. Adding a variable here
+ * without documenting it in config/env.gui-docker-manager.template fails a test.
+ */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8098),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DOCKER_HOST: dockerHostSchema.default('unix:///var/run/docker.sock'),
+  DOCKER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  LUCID_ENV: z.enum(['development', 'production']).default('development'),
+  LUCID_PLATFORM: z.enum(['arm64', 'amd64']).default(detectPlatform),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info'),
+  JWT_SECRET_KEY: z
+    .string()
+    .refine((key) => Buffer.byteLength(key, 'utf8') >= 32, 'must be at least 32 bytes (RFC 7518 for HS256)')
+    .optional(),
+  JWT_PUBLIC_KEY: z.string().includes('-----BEGIN', { message: 'must be a PEM public key' }).optional(),
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_AUDIENCE: z.string().min(1).default('gui-docker-manager'),
+  JWT_ISSUER: z.string().min(1).optional(),
+  SELF_CONTAINER_ID: z
+    .string()
+    .regex(/^[0-9a-f]{12,64}$/, 'must be a container id (12 to 64 hex digits)')
+    .optional(),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+/** Parses the environment; the error names each bad variable so an operator can fix it at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  throw new LucidError('VALIDATION_FAILED', `invalid configuration: ${problems.join('; ')}`, { problems });
+}

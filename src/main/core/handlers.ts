@@ -1,0 +1,31 @@
+import type { OperationName, OperationOutput, ParsedInput } from '../../shared/contract/index.js';
+import type { ContainerService } from '../services/containers.js';
+import type { OperationContext } from './context.js';
+
+export type Handler<N extends OperationName> = (
+  input: ParsedInput<N>,
+  ctx: OperationContext,
+) => Promise<OperationOutput<N>>;
+
+/** Exactly one handler per contract entry: the compiler rejects a missing or extra one. */
+export type Handlers = { [N in OperationName]: Handler<N> };
+
+export interface Services {
+  containers: ContainerService;
+}
+
+export function createHandlers(services: Services): Handlers {
+  const { containers } = services;
+  return {
+    'containers.list': async (input) => {
+      const list = await containers.list(input);
+      return { containers: list, total: list.length };
+    },
+    'containers.get': (input) => containers.get(input.id),
+    'containers.start': (input, ctx) => containers.start(input.id, ctx),
+    'containers.stop': (input, ctx) => containers.stop(input.id, input.timeout, ctx),
+    'containers.restart': (input, ctx) => containers.restart(input.id, input.timeout, ctx),
+    'containers.logs': (input) => containers.logs(input),
+    'containers.stats': (input) => containers.stats(input.id),
+  };
+}

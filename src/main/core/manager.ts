@@ -1,0 +1,74 @@
+import { operations, type OperationName } from '../../shared/contract/index.js';
+import { LucidError } from '../../shared/errors.js';
+import { PUBLIC, roleHas } from '../../shared/permissions.js';
+import { OperationContext, type Identity, type Transport } from './context.js';
+import type { Handlers } from './handlers.js';
+import { parseInput } from './validation.js';
+
+export interface CallMeta {
+  identity: Identity | null;
+  transport: Transport;
+  requestId: string;
+}
+
+/** Observers of every call: audit trail, rate limiting and metrics hook in here, not in a transport. */
+export interface CallHooks {
+  /** Runs before the input is looked at; throws to refuse the call (e.g. RATE_LIMITED). */
+  admit?(name: OperationName, meta: CallMeta): void | Promise<void>;
+  settled?(event: SettledCall): void;
+}
+
+export interface SettledCall {
+  name: OperationName;
+  meta: CallMeta;
+  target: string | undefined;
+  error: LucidError | undefined;
+  durationMs: number;
+}
+
+/**
+ * Runs one contract operation for one caller, whatever transport brought it: identity, permission,
+ * input validation, the handler, then hooks. Transports only translate requests and answers.
+ */
+export class OperationRunner {
+  constructor(
+    private readonly handlers: Handlers,
+    private readonly hooks: CallHooks[] = [],
+  ) {}
+
+  async run(name: OperationName, rawInput: unknown, meta: CallMeta): Promise<unknown> {
+    const started = performance.now();
+    const ctx = new OperationContext(meta.identity, meta.transport, meta.requestId);
+    let failure: LucidError | undefined;
+    try {
+      const op = operations[name];
+      if (op.access !== PUBLIC) {
+        authorize(meta.identity, op.access);
+      }
+      for (const hook of this.hooks) await hook.admit?.(name, meta);
+      const input = parseInput(op.input, rawInput ?? {});
+      const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
+      return await handler(input, ctx);
+    } catch (err) {
+      failure = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error');
+      if (!(err instanceof LucidError)) this.onUnexpected(err);
+      throw failure;
+    } finally {
+      const settled = { name, meta, target: ctx.target, error: failure, durationMs: performance.now() - started };
+      for (const hook of this.hooks) hook.settled?.(settled);
+    }
+  }
+
+  /** Set by the host to log what went wrong inside; the caller only ever sees INTERNAL. */
+  onUnexpected: (err: unknown) => void = () => {};
+}
+
+function authorize(identity: Identity | null, permission: Parameters<typeof roleHas>[1]): void {
+  if (identity === null) throw new LucidError('UNAUTHENTICATED', 'authentication required');
+  if (identity.expiresAt !== undefined && identity.expiresAt * 1000 <= Date.now()) {
+    throw new LucidError('UNAUTHENTICATED', 'token expired');
+  }
+  if (!roleHas(identity.role, permission)) {
+    throw new LucidError('FORBIDDEN', `missing permission ${permission}`, { permission, role: identity.role });
+  }
+}

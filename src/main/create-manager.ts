@@ -1,0 +1,38 @@
+import { resolveKeys } from './auth/keys.js';
+import { createTokenVerifier } from './auth/tokens.js';
+import type { Config } from './config/env.js';
+import type { Identity } from './core/context.js';
+import { createHandlers } from './core/handlers.js';
+import { OperationRunner, type CallHooks } from './core/manager.js';
+import { createDockerClient } from './docker/client.js';
+import { DockerGateway } from './docker/gateway.js';
+import type { Logger } from './logging.js';
+import { ContainerService } from './services/containers.js';
+
+export interface Manager {
+  config: Config;
+  runner: OperationRunner;
+  gateway: DockerGateway;
+  authenticate(token: string): Promise<Identity>;
+  /** The HS256 secret in use when one was generated for this development run. */
+  generatedSecret: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Wires the core once; both transports are thin layers over what this returns. */
+export async function createManager(config: Config, logger: Logger, hooks: CallHooks[] = []): Promise<Manager> {
+  const keys = resolveKeys(config);
+  const verifier = await createTokenVerifier(keys);
+  const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), config.DOCKER_TIMEOUT_MS);
+  const containers = new ContainerService(gateway, { selfContainerId: config.SELF_CONTAINER_ID });
+  const runner = new OperationRunner(createHandlers({ containers }), hooks);
+  runner.onUnexpected = (err) => logger.error('unexpected failure', err);
+  return {
+    config,
+    runner,
+    gateway,
+    authenticate: (token) => verifier.verify(token),
+    generatedSecret: keys.generated ? keys.secret : undefined,
+    close: async () => {},
+  };
+}

@@ -1,0 +1,53 @@
+import { LucidError, type ErrorCode } from '../../shared/errors.js';
+
+/** The request never reached the daemon: safe to retry even a start or a stop. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** The connection broke while the request may already have been acted upon. */
+const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+function errorCodeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function statusCodeOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const status = (err as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+export function isNeverSent(err: unknown): boolean {
+  const code = errorCodeOf(err);
+  return code !== undefined && NEVER_SENT.has(code);
+}
+
+export function isConnectionError(err: unknown): boolean {
+  const code = errorCodeOf(err);
+  if (code !== undefined && (NEVER_SENT.has(code) || BROKEN.has(code))) return true;
+  return err instanceof Error && /socket hang up/i.test(err.message);
+}
+
+/** Whatever a 404 means for the object at hand (a container, an image, …). */
+export interface ErrorContext {
+  notFound?: ErrorCode;
+  what?: string;
+}
+
+/**
+ * Turns anything dockerode throws into a LucidError. The daemon's own message is kept out of the
+ * answer: it can carry host paths and mount sources.
+ */
+export function toLucidError(err: unknown, timedOut: boolean, context: ErrorContext = {}): LucidError {
+  if (err instanceof LucidError) return err;
+  if (timedOut) return new LucidError('DOCKER_TIMEOUT', 'Docker did not answer in time');
+  if (isConnectionError(err)) return new LucidError('DOCKER_UNAVAILABLE', 'Docker daemon is not reachable');
+  const status = statusCodeOf(err);
+  if (status === 404 && context.notFound) {
+    return new LucidError(context.notFound, `${context.what ?? 'object'} not found`);
+  }
+  if (status !== undefined) {
+    return new LucidError('DOCKER_ERROR', `Docker refused the request (HTTP ${status})`, { dockerStatus: status });
+  }
+  return new LucidError('DOCKER_ERROR', 'unexpected answer from Docker');
+}

@@ -1,0 +1,23 @@
+import type { Request } from 'express';
+import { LucidError } from '../../shared/errors.js';
+import type { Identity } from '../core/context.js';
+
+const TOKEN_QUERY_KEYS = ['token', 'access_token', 'jwt', 'bearer'];
+
+export type Authenticate = (token: string) => Promise<Identity>;
+
+/**
+ * The caller's identity from `Authorization: Bearer`, or null when the header is absent.
+ * A token in the query string is refused outright: URLs end up in logs and browser history.
+ */
+export async function identityOf(req: Request, authenticate: Authenticate): Promise<Identity | null> {
+  const query = req.query as Record<string, unknown>;
+  if (TOKEN_QUERY_KEYS.some((key) => key in query)) {
+    throw new LucidError('UNAUTHENTICATED', 'tokens are accepted only in the Authorization header');
+  }
+  const header = req.get('authorization');
+  if (header === undefined) return null;
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+  if (!match?.[1]) throw new LucidError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+  return authenticate(match[1]);
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../logging.js';
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface RequestLocals {
+  requestId: string;
+  /** The route pattern, never the raw path: logs and metrics stay free of ids. */
+  route: string;
+}
+
+export function locals(res: Response): RequestLocals {
+  return res.locals as RequestLocals;
+}
+
+/** Gives each request an id (the client's X-Request-Id when it is sane) and logs one line when it ends. */
+export function requestContext(logger: Logger, onFinished?: (req: Request, res: Response, seconds: number) => void) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const offered = req.get('x-request-id');
+    const requestId = offered && CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID();
+    const started = process.hrtime.bigint();
+    Object.assign(res.locals, { requestId, route: 'unmatched' } satisfies RequestLocals);
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const { route } = locals(res);
+      logger.info(`${requestId} ${req.method} ${route} ${res.statusCode} ${(seconds * 1000).toFixed(1)}ms`);
+      onFinished?.(req, res, seconds);
+    });
+    next();
+  };
+}
+
+export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  next();
+}

@@ -1,0 +1,20 @@
+import type { Identity } from '../core/context.js';
+import type { WebContentsLike } from './types.js';
+
+/**
+ * Who each window is. An identity lives as long as its webContents: it is dropped when the
+ * window is destroyed, so a recycled id can never inherit another window's rights.
+ */
+export class WindowIdentities {
+  private readonly byWindow = new WeakMap<WebContentsLike, Identity>();
+
+  set(webContents: WebContentsLike, identity: Identity): void {
+    const known = this.byWindow.has(webContents);
+    this.byWindow.set(webContents, identity);
+    if (!known) webContents.once('destroyed', () => this.byWindow.delete(webContents));
+  }
+
+  get(webContents: WebContentsLike): Identity | null {
+    return this.byWindow.get(webContents) ?? null;
+  }
+}

@@ -1,0 +1,76 @@
+import { operations, operationNames } from '../../shared/contract/index.js';
+import { LucidError } from '../../shared/errors.js';
+import { AUTH_SET_TOKEN_CHANNEL, ipcChannel, type IpcEnvelope } from '../../shared/ipc.js';
+import { PUBLIC } from '../../shared/permissions.js';
+import type { Identity } from '../core/context.js';
+import type { OperationRunner } from '../core/manager.js';
+import { WindowIdentities } from './identities.js';
+import { checkSender, originOf } from './sender.js';
+import type { IpcInvokeEventLike, IpcMainLike, WebContentsLike } from './types.js';
+
+export interface RegisterIpcOptions {
+  runner: OperationRunner;
+  /** Origins whose frames may call in, e.g. `file://` for a packaged app or a dev server's origin. */
+  allowedOrigins: string[];
+  authenticate: (token: string) => Promise<Identity>;
+}
+
+export interface IpcRegistration {
+  /** Binds a fixed identity to a window the host app created and trusts (the admin GUI, say). */
+  bindIdentity(webContents: WebContentsLike, identity: Identity): void;
+  /** Removes every handler this registration installed. */
+  dispose(): void;
+}
+
+let nextRequest = 0;
+
+function envelopeOf(err: unknown): IpcEnvelope<never> {
+  const error = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error');
+  return { ok: false, error: error.toBody() };
+}
+
+/** The IPC transport, generated from the contract table: one `ipcMain.handle` per operation. */
+export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): IpcRegistration {
+  const allowed = new Set(options.allowedOrigins.map((o) => originOf(o) ?? o));
+  const identities = new WindowIdentities();
+  const channels: string[] = [];
+
+  const handle = (channel: string, run: (event: IpcInvokeEventLike, arg: unknown) => Promise<unknown>) => {
+    ipcMain.handle(channel, async (event, arg): Promise<IpcEnvelope<unknown>> => {
+      try {
+        checkSender(event, allowed);
+        return { ok: true, data: await run(event, arg) };
+      } catch (err) {
+        return envelopeOf(err);
+      }
+    });
+    channels.push(channel);
+  };
+
+  for (const name of operationNames) {
+    const op = operations[name];
+    handle(ipcChannel(name), (event, input) =>
+      options.runner.run(name, input, {
+        identity: op.access === PUBLIC ? null : identities.get(event.sender),
+        transport: 'ipc',
+        requestId: `ipc-${event.sender.id}-${++nextRequest}`,
+      }),
+    );
+  }
+
+  handle(AUTH_SET_TOKEN_CHANNEL, async (event, token) => {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+      throw new LucidError('VALIDATION_FAILED', 'token must be a non-empty string');
+    }
+    const identity = await options.authenticate(token);
+    identities.set(event.sender, identity);
+    return { sub: identity.sub, role: identity.role, expiresAt: identity.expiresAt ?? null };
+  });
+
+  return {
+    bindIdentity: (webContents, identity) => identities.set(webContents, identity),
+    dispose: () => {
+      for (const channel of channels) ipcMain.removeHandler(channel);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { mintToken } from './auth/tokens.js';
+import { loadConfig, type Config } from './config/env.js';
+import { createManager, type Manager } from './create-manager.js';
+import { createHttpApp } from './http/app.js';
+import { createLogger, type Logger } from './logging.js';
+
+export interface RunningServer {
+  manager: Manager;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the headless REST server; resolves once it listens. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const manager = await createManager(config, logger);
+  const app = createHttpApp({ runner: manager.runner, authenticate: manager.authenticate, logger });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  return {
+    manager,
+    server,
+    url,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await manager.close();
+    },
+  };
+}
+
+async function announceDevelopmentToken(running: RunningServer, logger: Logger): Promise<void> {
+  const secret = running.manager.generatedSecret;
+  if (!secret) return;
+  const token = await mintToken({
+    secret,
+    sub: 'dev-admin',
+    role: 'admin',
+    ttlSeconds: 12 * 3600,
+    audience: running.manager.config.JWT_AUDIENCE,
+    issuer: running.manager.config.JWT_ISSUER,
+  });
+  logger.warn('No JWT key configured: generated a random key for this development run.');
+  logger.warn(`Admin token (12 h): ${token}`);
+  logger.warn('Mint more with: JWT_SECRET_KEY=<key> npm run token -- --role developer --sub alice --ttl 1h');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (err) {
+    logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+  logger.info(`Lucid Docker manager listening on ${running.url} (${config.LUCID_ENV})`);
+  await announceDevelopmentToken(running, logger);
+  const shutdown = (signal: string) => {
+    logger.info(`${signal} received, shutting down`);
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  void main();
+}

@@ -1,0 +1,132 @@
+import {
+  CONTAINER_STATES,
+  type ContainerDetails,
+  type ContainerState,
+  type ContainerSummary,
+  type Health,
+} from '../../shared/schemas/containers.js';
+import type { RawContainerInspect, RawContainerListItem } from '../docker/answers.js';
+
+export const GROUP_LABEL = 'lucid.service.group';
+
+/** Docker writes this for "never happened". */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function toState(raw: string): ContainerState {
+  const lower = raw.toLowerCase();
+  return (CONTAINER_STATES as readonly string[]).includes(lower) ? (lower as ContainerState) : 'dead';
+}
+
+/** The list endpoint only says health inside its human status text, e.g. "Up 3 minutes (healthy)". */
+export function healthFromStatus(status: string): Health {
+  if (status.includes('(healthy)')) return 'healthy';
+  if (status.includes('(unhealthy)')) return 'unhealthy';
+  if (status.includes('(health: starting)')) return 'starting';
+  return 'none';
+}
+
+function toHealth(raw: string | undefined): Health {
+  return raw === 'healthy' || raw === 'unhealthy' || raw === 'starting' ? raw : 'none';
+}
+
+function timeOrNull(value: string | null | undefined): string | null {
+  return value && !value.startsWith(ZERO_TIME.slice(0, 4)) ? value : null;
+}
+
+function groupOf(labels: Record<string, string>): string | null {
+  return labels[GROUP_LABEL] ?? null;
+}
+
+export function summaryFromListItem(raw: RawContainerListItem): ContainerSummary {
+  const labels = raw.Labels ?? {};
+  return {
+    id: raw.Id,
+    name: (raw.Names?.[0] ?? '').replace(/^\//, ''),
+    image: raw.Image,
+    state: toState(raw.State),
+    status: raw.Status,
+    health: healthFromStatus(raw.Status),
+    createdAt: new Date(raw.Created * 1000).toISOString(),
+    labels,
+    ports: (raw.Ports ?? []).map((p) => ({
+      privatePort: p.PrivatePort,
+      ...(p.PublicPort !== undefined ? { publicPort: p.PublicPort } : {}),
+      type: p.Type,
+      ...(p.IP !== undefined ? { ip: p.IP } : {}),
+    })),
+    group: groupOf(labels),
+  };
+}
+
+function ago(from: string | null, now: number): string {
+  if (!from) return '';
+  const seconds = Math.max(0, Math.round((now - Date.parse(from)) / 1000));
+  if (seconds < 60) return `${seconds} seconds`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} minutes`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)} hours`;
+  return `${Math.round(seconds / 86400)} days`;
+}
+
+/** The same human text `docker ps` shows, built from inspect data (which has none). */
+export function humanStatus(raw: RawContainerInspect, now = Date.now()): string {
+  const state = toState(raw.State.Status);
+  const started = timeOrNull(raw.State.StartedAt);
+  const finished = timeOrNull(raw.State.FinishedAt);
+  const health = toHealth(raw.State.Health?.Status);
+  const healthText = health === 'none' ? '' : health === 'starting' ? ' (health: starting)' : ` (${health})`;
+  switch (state) {
+    case 'running':
+      return `Up ${ago(started, now)}${healthText}`;
+    case 'paused':
+      return `Up ${ago(started, now)} (Paused)`;
+    case 'restarting':
+      return `Restarting (${raw.State.ExitCode ?? 0}) ${ago(finished, now)} ago`;
+    case 'exited':
+      return `Exited (${raw.State.ExitCode ?? 0}) ${ago(finished, now)} ago`;
+    case 'created':
+      return 'Created';
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+  }
+}
+
+export function detailsFromInspect(raw: RawContainerInspect, now = Date.now()): ContainerDetails {
+  const labels = raw.Config.Labels ?? {};
+  const ports = Object.entries(raw.NetworkSettings?.Ports ?? {}).flatMap(([key, bindings]) => {
+    const [port, type = 'tcp'] = key.split('/');
+    const privatePort = Number(port);
+    if (!bindings || bindings.length === 0) return [{ privatePort, type }];
+    return bindings.map((b) => ({
+      privatePort,
+      publicPort: Number(b.HostPort),
+      type,
+      ...(b.HostIp ? { ip: b.HostIp } : {}),
+    }));
+  });
+  const state = toState(raw.State.Status);
+  return {
+    id: raw.Id,
+    name: raw.Name.replace(/^\//, ''),
+    image: raw.Config.Image,
+    state,
+    status: humanStatus(raw, now),
+    health: toHealth(raw.State.Health?.Status),
+    createdAt: raw.Created,
+    labels,
+    ports,
+    group: groupOf(labels),
+    startedAt: timeOrNull(raw.State.StartedAt),
+    finishedAt: timeOrNull(raw.State.FinishedAt),
+    exitCode: state === 'created' ? null : (raw.State.ExitCode ?? null),
+    restartCount: raw.RestartCount,
+    command: [raw.Path, ...(raw.Args ?? [])].filter((part) => part !== ''),
+    mounts: (raw.Mounts ?? []).map((m) => ({
+      type: m.Type,
+      source: m.Source,
+      destination: m.Destination,
+      readOnly: !m.RW,
+    })),
+  };
+}

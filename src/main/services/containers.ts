@@ -1,0 +1,175 @@
+import type Dockerode from 'dockerode';
+import { LucidError } from '../../shared/errors.js';
+import type {
+  ContainerDetails,
+  ContainerStats,
+  ContainerSummary,
+  ControlResult,
+  LogsInput,
+  LogsOutput,
+} from '../../shared/schemas/containers.js';
+import { parseAnswer, rawContainerInspectSchema, rawContainerListSchema } from '../docker/answers.js';
+import { statusCodeOf } from '../docker/errors.js';
+import type { DockerGateway } from '../docker/gateway.js';
+import { decodeLog } from '../docker/log-decoder.js';
+import { cpuSampleOf, rawStatsSchema, statsFigures } from '../docker/stats-math.js';
+import type { OperationContext } from '../core/context.js';
+import { detailsFromInspect, summaryFromListItem } from './container-mapping.js';
+import { CpuSampleCache } from './cpu-samples.js';
+
+const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;
+
+export interface ListOptions {
+  all: boolean;
+  state?: string | undefined;
+}
+
+export interface ContainerServiceOptions {
+  /** The manager's own container: never stopped or restarted through the API. */
+  selfContainerId?: string | undefined;
+}
+
+/** Docker's log API takes unix seconds only; RFC 3339 is converted here as the docker CLI does. */
+function toUnixSeconds(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return value;
+  return /^\d/.test(value) && !value.includes('-') ? Number(value) : Date.parse(value) / 1000;
+}
+
+export class ContainerService {
+  private readonly cpuSamples = new CpuSampleCache();
+
+  constructor(
+    private readonly gateway: DockerGateway,
+    private readonly options: ContainerServiceOptions = {},
+  ) {}
+
+  private get docker(): Dockerode {
+    return this.gateway.docker;
+  }
+
+  async list(options: ListOptions): Promise<ContainerSummary[]> {
+    const filters = options.state ? { status: [options.state] } : undefined;
+    const raw = await this.gateway.call(
+      (abortSignal) => this.docker.listContainers({ all: options.all, ...(filters ? { filters } : {}), abortSignal }),
+      { idempotent: true },
+    );
+    return parseAnswer(rawContainerListSchema, raw).map(summaryFromListItem);
+  }
+
+  async get(ref: string): Promise<ContainerDetails> {
+    const raw = await this.gateway.call(
+      (abortSignal) => this.docker.getContainer(ref).inspect({ abortSignal }),
+      { idempotent: true, ...NOT_FOUND },
+    );
+    return detailsFromInspect(parseAnswer(rawContainerInspectSchema, raw));
+  }
+
+  start(ref: string, ctx: OperationContext): Promise<ControlResult> {
+    return this.control(ref, ctx, 'start', 0, (c, abortSignal) => c.start({ abortSignal }));
+  }
+
+  stop(ref: string, timeout: number, ctx: OperationContext): Promise<ControlResult> {
+    return this.control(ref, ctx, 'stop', timeout, (c, abortSignal) => c.stop({ t: timeout, abortSignal }));
+  }
+
+  restart(ref: string, timeout: number, ctx: OperationContext): Promise<ControlResult> {
+    return this.control(ref, ctx, 'restart', timeout, (c, abortSignal) => c.restart({ t: timeout, abortSignal }));
+  }
+
+  /**
+   * Resolves the target first, so that the scope check sees its group and the answer names it
+   * by full id; Docker's 304 ("nothing to do") becomes `changed: false`.
+   */
+  private async control(
+    ref: string,
+    ctx: OperationContext,
+    action: 'start' | 'stop' | 'restart',
+    graceSeconds: number,
+    act: (container: Dockerode.Container, abortSignal: AbortSignal) => Promise<unknown>,
+  ): Promise<ControlResult> {
+    const target = await this.get(ref);
+    ctx.target = target.name;
+    ctx.requireScope(target.group, `container ${target.name}`);
+    if (action !== 'start' && this.isSelf(target.id)) {
+      throw new LucidError('SELF_PROTECTED', `the manager's own container cannot be ${action}ed through its API`);
+    }
+    const container = this.docker.getContainer(target.id);
+    const changed = await this.gateway.call(
+      (abortSignal) =>
+        act(container, abortSignal).then(
+          () => true,
+          (err: unknown) => {
+            if (statusCodeOf(err) === 304) return false;
+            throw err;
+          },
+        ),
+      { idempotent: false, extraMs: graceSeconds * 1000, ...NOT_FOUND },
+    );
+    const after = await this.get(target.id);
+    return { id: after.id, name: after.name, state: after.state, changed };
+  }
+
+  private isSelf(id: string): boolean {
+    const self = this.options.selfContainerId;
+    return self !== undefined && self.length >= 12 && id.startsWith(self);
+  }
+
+  async logs(input: LogsInput): Promise<LogsOutput> {
+    const raw = await this.gateway.call(
+      (abortSignal) => this.docker.getContainer(input.id).inspect({ abortSignal }),
+      { idempotent: true, ...NOT_FOUND },
+    );
+    const inspect = parseAnswer(rawContainerInspectSchema, raw);
+    const since = toUnixSeconds(input.since);
+    const until = toUnixSeconds(input.until);
+    const data = await this.gateway.call(
+      (abortSignal) =>
+        this.docker.getContainer(inspect.Id).logs({
+          follow: false,
+          stdout: input.stream !== 'stderr',
+          stderr: input.stream !== 'stdout',
+          tail: input.tail,
+          timestamps: input.timestamps,
+          ...(since !== undefined ? { since } : {}),
+          ...(until !== undefined ? { until } : {}),
+          abortSignal,
+        }),
+      { idempotent: true, ...NOT_FOUND },
+    );
+    const buffer = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
+    const lines = decodeLog(buffer, inspect.Config.Tty, input.timestamps);
+    return { id: inspect.Id, lines, truncated: lines.length >= input.tail };
+  }
+
+  /**
+   * A one-shot sample answers within one collection cycle (about a second here) but carries no
+   * previous CPU reading. CPU % is therefore taken against this manager's last sample of the
+   * container when that is under 10 s old, and otherwise is the average since the container
+   * started; `cpuWindowSeconds` says which span the figure covers.
+   */
+  async stats(ref: string): Promise<ContainerStats> {
+    const target = await this.get(ref);
+    if (target.state !== 'running' || target.startedAt === null) {
+      throw new LucidError('CONTAINER_NOT_RUNNING', `container ${target.name} is ${target.state}`);
+    }
+    const current = await this.sample(target.id);
+    const previous = this.cpuSamples.recent(target.id);
+    this.cpuSamples.remember(target.id, cpuSampleOf(current));
+    return {
+      id: target.id,
+      name: target.name,
+      ...statsFigures(current, previous, Date.parse(target.startedAt)),
+      timestamp: current.read,
+    };
+  }
+
+  private async sample(id: string) {
+    const raw = await this.gateway.call((abortSignal) => {
+      // A variable, not a literal: the typings do not list abortSignal, which dockerode passes on.
+      const options = { stream: false as const, 'one-shot': true, abortSignal };
+      return this.docker.getContainer(id).stats(options);
+    }, { idempotent: true, ...NOT_FOUND });
+    return parseAnswer(rawStatsSchema, raw);
+  }
+}

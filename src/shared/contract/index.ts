@@ -1,0 +1,22 @@
+import type { z } from 'zod';
+import { containerOperations } from './containers.js';
+import type { OperationDef } from './define.js';
+
+export type { HttpMethod, OperationDef, OperationKind } from './define.js';
+
+/** The one table both transports are generated from. */
+export const operations = {
+  ...containerOperations,
+};
+
+export type Operations = typeof operations;
+export type OperationName = keyof Operations;
+export type OperationInput<N extends OperationName> = z.input<Operations[N]['input']>;
+export type ParsedInput<N extends OperationName> = z.output<Operations[N]['input']>;
+export type OperationOutput<N extends OperationName> = z.output<Operations[N]['output']>;
+
+export const operationNames = Object.keys(operations) as OperationName[];
+
+export function getOperation(name: OperationName): OperationDef {
+  return operations[name];
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * Every failure the manager reports carries one of these codes. They are part of the public API:
+ * clients branch on them, so a code is never renamed or reused for another meaning.
+ */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'CONTAINER_NOT_FOUND',
+  'GROUP_NOT_FOUND',
+  'PROJECT_NOT_FOUND',
+  'ROUTE_NOT_FOUND',
+  'CONTAINER_NOT_RUNNING',
+  'SELF_PROTECTED',
+  'OPERATION_IN_PROGRESS',
+  'RATE_LIMITED',
+  'DOCKER_ERROR',
+  'COMPOSE_FAILED',
+  'DOCKER_UNAVAILABLE',
+  'COMPOSE_UNAVAILABLE',
+  'DOCKER_TIMEOUT',
+  'COMPOSE_TIMEOUT',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const errorBodySchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** The one error type of the manager; transports translate `code`, never the class. */
+export class LucidError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'LucidError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isLucidError(value: unknown): value is LucidError {
+  return value instanceof LucidError;
+}

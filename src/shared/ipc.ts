@@ -1,0 +1,14 @@
+import type { ErrorBody } from './errors.js';
+
+/** Channel prefix keeps the manager's channels apart from the host app's own. */
+export const IPC_PREFIX = 'lucid-docker:';
+
+export function ipcChannel(operation: string): string {
+  return `${IPC_PREFIX}${operation}`;
+}
+
+/** Handlers never throw across IPC (Electron would keep only the message): they return this. */
+export type IpcEnvelope<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+/** IPC-only: a renderer proves who it is once; the identity sticks to its window. */
+export const AUTH_SET_TOKEN_CHANNEL = `${IPC_PREFIX}auth.setToken`;

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * Input schemas accept what both transports deliver: IPC passes real numbers and booleans, while
+ * an HTTP query string carries only text. Each parser accepts both spellings and nothing looser
+ * ("1.5", "", "1e3" and " 7" are rejected as numbers).
+ */
+export function intParam(min: number, max: number) {
+  return z
+    .union([z.number(), z.string().regex(/^-?\d{1,9}$/, 'must be an integer').transform(Number)])
+    .pipe(z.number().int('must be an integer').min(min).max(max));
+}
+
+export function boolParam() {
+  return z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
+    .pipe(z.boolean());
+}
+
+/** Docker's own rule for names, also fine for ids and id prefixes; checked before Docker is asked. */
+export const containerRefSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'must be a container id, id prefix or name');
+
+/** RFC 3339 date-time or unix seconds (with optional fraction), as `docker logs --since` takes. */
+export const timePointSchema = z.union([
+  z.iso.datetime({ offset: true }),
+  z.string().regex(/^\d{1,12}(\.\d{1,9})?$/, 'must be RFC 3339 or unix seconds'),
+  z.number().nonnegative(),
+]);

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { boolParam, containerRefSchema, intParam, timePointSchema } from './common.js';
+
+export const CONTAINER_STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
+export const containerStateSchema = z.enum(CONTAINER_STATES);
+export type ContainerState = z.infer<typeof containerStateSchema>;
+
+export const healthSchema = z.enum(['healthy', 'unhealthy', 'starting', 'none']);
+export type Health = z.infer<typeof healthSchema>;
+
+export const portSchema = z.object({
+  privatePort: z.number().int(),
+  publicPort: z.number().int().optional(),
+  type: z.string(),
+  ip: z.string().optional(),
+});
+
+export const containerSummarySchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{64}$/),
+  name: z.string(),
+  image: z.string(),
+  state: containerStateSchema,
+  status: z.string(),
+  health: healthSchema,
+  createdAt: z.string(),
+  labels: z.record(z.string(), z.string()),
+  ports: z.array(portSchema),
+  group: z.string().nullable(),
+});
+export type ContainerSummary = z.infer<typeof containerSummarySchema>;
+
+export const mountSchema = z.object({
+  type: z.string(),
+  source: z.string(),
+  destination: z.string(),
+  readOnly: z.boolean(),
+});
+
+/** Deliberately without `Config.Env`: environment variables hold secrets. */
+export const containerDetailsSchema = containerSummarySchema.extend({
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  restartCount: z.number().int(),
+  command: z.array(z.string()),
+  mounts: z.array(mountSchema),
+});
+export type ContainerDetails = z.infer<typeof containerDetailsSchema>;
+
+export const listContainersInput = z.object({
+  all: boolParam().default(true),
+  state: containerStateSchema.optional(),
+});
+
+export const listContainersOutput = z.object({
+  containers: z.array(containerSummarySchema),
+  total: z.number().int(),
+});
+
+export const containerRefInput = z.object({ id: containerRefSchema });
+
+export const stopTimeoutSchema = intParam(0, 300).default(10);
+
+export const stopContainerInput = z.object({ id: containerRefSchema, timeout: stopTimeoutSchema });
+
+export const controlResultSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: containerStateSchema,
+  changed: z.boolean(),
+});
+export type ControlResult = z.infer<typeof controlResultSchema>;
+
+export const LOG_STREAMS = ['stdout', 'stderr', 'all'] as const;
+
+export const logsInput = z.object({
+  id: containerRefSchema,
+  tail: intParam(1, 10000).default(100),
+  since: timePointSchema.optional(),
+  until: timePointSchema.optional(),
+  timestamps: boolParam().default(false),
+  stream: z.enum(LOG_STREAMS).default('all'),
+});
+export type LogsInput = z.infer<typeof logsInput>;
+
+export const logLineSchema = z.object({
+  stream: z.enum(['stdout', 'stderr']),
+  text: z.string(),
+  timestamp: z.string().optional(),
+});
+export type LogLine = z.infer<typeof logLineSchema>;
+
+export const logsOutput = z.object({
+  id: z.string(),
+  lines: z.array(logLineSchema),
+  truncated: z.boolean(),
+});
+export type LogsOutput = z.infer<typeof logsOutput>;
+
+export const statsOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  cpuPercent: z.number(),
+  /** The span CPU % averages over: since the manager's previous sample, or since the start. */
+  cpuWindowSeconds: z.number(),
+  memoryUsageBytes: z.number(),
+  memoryLimitBytes: z.number(),
+  memoryPercent: z.number(),
+  networkRxBytes: z.number(),
+  networkTxBytes: z.number(),
+  blockReadBytes: z.number(),
+  blockWriteBytes: z.number(),
+  pids: z.number(),
+  timestamp: z.string(),
+});
+export type ContainerStats = z.infer<typeof statsOutput>;
