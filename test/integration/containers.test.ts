@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type Docker from 'dockerode';
+import { TRANSPORTS, type OperationClient } from '../support/clients.js';
+import { createTestContainer, removeRunContainers, requireEngine, sleeper, stateOf, TEST_LABEL, RUN_ID } from '../support/engine.js';
+
+for (const transport of TRANSPORTS) {
+  describe(`containers over ${transport.name}`, () => {
+    let client: OperationClient;
+    let running: Docker.Container;
+    let runningId: string;
+
+    before(async () => {
+      await requireEngine();
+      client = await transport.start();
+      running = await sleeper({ 'lucid.service.group': 'core' });
+      runningId = running.id;
+    });
+
+    after(async () => {
+      await removeRunContainers();
+      await client?.close();
+    });
+
+    it('lists containers with the summary shape, filtered by state', async () => {
+      const all = await client.call('containers.list');
+      assert.equal(all.ok, true);
+      if (!all.ok) return;
+      const mine = all.data.containers.find((c: any) => c.id === runningId);
+      assert.ok(mine, 'the test container is listed');
+      assert.match(mine.id, /^[0-9a-f]{64}$/);
+      assert.equal(mine.state, 'running');
+      assert.equal(mine.health, 'none');
+      assert.equal(mine.group, 'core');
+      assert.equal(mine.labels[TEST_LABEL], RUN_ID);
+      assert.ok(!mine.name.startsWith('/'));
+      assert.ok(!Number.isNaN(Date.parse(mine.createdAt)));
+      assert.equal(all.data.total, all.data.containers.length);
+
+      const stopped = await sleeper({}, false);
+      const exited = await client.call('containers.list', { state: 'created' });
+      assert.equal(exited.ok, true);
+      if (!exited.ok) return;
+      assert.ok(exited.data.containers.some((c: any) => c.id === stopped.id));
+      assert.ok(exited.data.containers.every((c: any) => c.state === 'created'));
+      const onlyRunning = await client.call('containers.list', { all: false });
+      assert.ok(onlyRunning.ok && onlyRunning.data.containers.every((c: any) => c.state === 'running'));
+    });
+
+    it('inspects by name, full id and id prefix, never returning the environment', async () => {
+      const info = await running.inspect();
+      for (const ref of [info.Name.slice(1), info.Id, info.Id.slice(0, 12)]) {
+        const got = await client.call('containers.get', { id: ref });
+        assert.equal(got.ok, true, ref);
+        if (!got.ok) return;
+        assert.equal(got.data.id, info.Id);
+        assert.equal(got.data.restartCount, 0);
+        assert.deepEqual(got.data.command, ['sleep', '3600']);
+        assert.ok(got.data.startedAt);
+        assert.equal(JSON.stringify(got.data).includes('PATH='), false, 'no environment variables');
+        assert.equal('env' in got.data || 'Env' in got.data, false);
+      }
+    });
+
+    it('stops, then reports a second stop as unchanged; the engine agrees', async () => {
+      const target = await sleeper({ 'lucid.service.group': 'core' });
+      const first = await client.call('containers.stop', { id: target.id, timeout: 1 });
+      assert.deepEqual(first.ok && { state: first.data.state, changed: first.data.changed }, { state: 'exited', changed: true });
+      assert.equal(await stateOf(target), 'exited');
+      const second = await client.call('containers.stop', { id: target.id });
+      assert.equal(second.ok && second.data.changed, false);
+      assert.equal(await stateOf(target), 'exited');
+    });
+
+    it('starts, then reports a second start as unchanged; the engine agrees', async () => {
+      const target = await sleeper({ 'lucid.service.group': 'core' }, false);
+      const first = await client.call('containers.start', { id: target.id });
+      assert.equal(first.ok && first.data.changed, true);
+      assert.equal(await stateOf(target), 'running');
+      const second = await client.call('containers.start', { id: target.id });
+      assert.equal(second.ok && second.data.changed, false);
+      assert.equal(await stateOf(target), 'running');
+    });
+
+    it('restarts: a new StartedAt on the engine', async () => {
+      const target = await sleeper({ 'lucid.service.group': 'core' });
+      const before = (await target.inspect()).State.StartedAt;
+      const restarted = await client.call('containers.restart', { id: target.id, timeout: 0 });
+      assert.equal(restarted.ok && restarted.data.state, 'running');
+      const afterInspect = await target.inspect();
+      assert.equal(afterInspect.State.Status, 'running');
+      assert.notEqual(afterInspect.State.StartedAt, before);
+    });
+
+    it('reads stats of a running container and refuses a stopped one with 409', async () => {
+      const stats = await client.call('containers.stats', { id: runningId });
+      assert.equal(stats.ok, true);
+      if (!stats.ok) return;
+      assert.equal(stats.data.id, runningId);
+      assert.ok(stats.data.memoryUsageBytes > 0);
+      assert.ok(stats.data.memoryLimitBytes > 0);
+      assert.ok(stats.data.pids >= 1);
+      assert.ok(stats.data.cpuPercent >= 0);
+      const stopped = await sleeper({}, false);
+      const refused = await client.call('containers.stats', { id: stopped.id });
+      assert.equal(!refused.ok && refused.code, 'CONTAINER_NOT_RUNNING');
+      if (client.transport === 'rest') assert.equal(!refused.ok && refused.status, 409);
+    });
+
+    it('measures CPU of a busy container from successive samples', async () => {
+      const busy = await createTestContainer({ cmd: ['sh', '-c', 'while :; do :; done'] });
+      await client.call('containers.stats', { id: busy.id });
+      await new Promise((r) => setTimeout(r, 1500));
+      const second = await client.call('containers.stats', { id: busy.id });
+      assert.equal(second.ok, true);
+      if (!second.ok) return;
+      assert.ok(second.data.cpuWindowSeconds > 0.5 && second.data.cpuWindowSeconds < 5, `window ${second.data.cpuWindowSeconds}`);
+      assert.ok(second.data.cpuPercent > 30, `a spinning shell uses CPU (got ${second.data.cpuPercent})`);
+    });
+
+    it('answers 404 CONTAINER_NOT_FOUND for an unknown id, and 400 for a malformed one', async () => {
+      const missing = await client.call('containers.get', { id: 'no-such-container-here' });
+      assert.equal(!missing.ok && missing.code, 'CONTAINER_NOT_FOUND');
+      for (const op of ['containers.start', 'containers.stop', 'containers.logs'] as const) {
+        const outcome = await client.call(op, { id: 'no-such-container-here' });
+        assert.equal(!outcome.ok && outcome.code, 'CONTAINER_NOT_FOUND', op);
+      }
+      for (const id of ['-leading-dash', 'a b', 'x'.repeat(200), '.hidden', 'a/b']) {
+        const outcome = await client.call('containers.get', { id });
+        assert.equal(!outcome.ok && outcome.code, 'VALIDATION_FAILED', id);
+      }
+    });
+
+    it('rejects bad timeouts and tails without touching the container', async () => {
+      const target = await sleeper({ 'lucid.service.group': 'core' });
+      for (const timeout of [-1, 301, 1.5, 'abc', '10s', 1e9]) {
+        const outcome = await client.call('containers.stop', { id: target.id, timeout });
+        assert.equal(!outcome.ok && outcome.code, 'VALIDATION_FAILED', String(timeout));
+      }
+      assert.equal(await stateOf(target), 'running', 'nothing changed');
+      for (const tail of [0, -5, 10001, 2.5, 'all']) {
+        const outcome = await client.call('containers.logs', { id: target.id, tail });
+        assert.equal(!outcome.ok && outcome.code, 'VALIDATION_FAILED', String(tail));
+      }
+    });
+  });
+}

@@ -1,0 +1,80 @@
+import { operations, type OperationName } from '../../src/shared/contract/index.js';
+import type { Role } from '../../src/shared/permissions.js';
+import { startIpcHarness, type IpcHarness, type IpcWindow } from './ipc.js';
+import { startTestServer, type TestServer } from './server.js';
+
+export type Outcome = { ok: true; data: any } | { ok: false; code: string; status?: number; message: string };
+
+/** Drives a contract operation over one transport, so one scenario runs on REST and on IPC. */
+export interface OperationClient {
+  readonly transport: 'rest' | 'ipc';
+  call(op: OperationName, input?: Record<string, unknown>, role?: Role | null): Promise<Outcome>;
+  close(): Promise<void>;
+}
+
+export function restPath(op: OperationName, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
+  const rest = { ...input };
+  const path = operations[op].path.replace(/\{(\w+)\}/g, (_m, key: string) => {
+    const value = rest[key];
+    delete rest[key];
+    return encodeURIComponent(String(value));
+  });
+  return { path, rest };
+}
+
+export async function restClient(env: Record<string, string> = {}): Promise<OperationClient & { server: TestServer }> {
+  const server = await startTestServer(env);
+  return {
+    transport: 'rest',
+    server,
+    async call(op, input = {}, role = 'admin') {
+      const { method } = operations[op];
+      const { path, rest } = restPath(op, input);
+      const query = method === 'GET' && Object.keys(rest).length > 0
+        ? `?${new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))}`
+        : '';
+      const res = await server.call(method, path + query, { role, ...(method === 'POST' ? { body: rest } : {}) });
+      if (res.status === 200) return { ok: true, data: res.body };
+      return { ok: false, code: res.body?.error?.code, status: res.status, message: res.body?.error?.message };
+    },
+    close: () => server.close(),
+  };
+}
+
+export async function ipcClient(env: Record<string, string> = {}): Promise<OperationClient & { harness: IpcHarness }> {
+  const harness = await startIpcHarness(env);
+  const windows = new Map<string, IpcWindow>();
+  const windowFor = async (role: Role | null) => {
+    const key = role ?? 'anonymous';
+    let window = windows.get(key);
+    if (!window) {
+      window = await harness.openWindow(role);
+      windows.set(key, window);
+    }
+    return window;
+  };
+  return {
+    transport: 'ipc',
+    harness,
+    async call(op, input = {}, role = 'admin') {
+      const { api } = await windowFor(role);
+      const [group, method] = op.split('.') as [string, string];
+      try {
+        return { ok: true, data: await api[group][method](input) };
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const match = /^\[([A-Z_]+)\] /.exec(message);
+        return { ok: false, code: match?.[1] ?? 'UNPARSEABLE', message };
+      }
+    },
+    close: async () => {
+      harness.registration.dispose();
+      await harness.manager.close();
+    },
+  };
+}
+
+export const TRANSPORTS = [
+  { name: 'rest', start: restClient },
+  { name: 'ipc', start: ipcClient },
+] as const;

@@ -1,0 +1,59 @@
+import { mintToken } from '../../src/main/auth/tokens.js';
+import { loadConfig } from '../../src/main/config/env.js';
+import { createLogger } from '../../src/main/logging.js';
+import { startServer, type RunningServer } from '../../src/main/server.js';
+import type { Role } from '../../src/shared/permissions.js';
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
+
+export interface TestServer extends RunningServer {
+  tokenFor(role: Role, sub?: string): Promise<string>;
+  call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
+}
+
+export interface CallOptions {
+  role?: Role | null;
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/** A real server on an ephemeral loopback port, against the real engine. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET_KEY: TEST_SECRET,
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  const running = await startServer(config, createLogger(config.LOG_LEVEL));
+  const tokenFor = (role: Role, sub = `test-${role}`) =>
+    mintToken({ secret: TEST_SECRET, sub, role, ttlSeconds: 600, audience: config.JWT_AUDIENCE, issuer: config.JWT_ISSUER });
+  const call = async (method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> => {
+    const headers: Record<string, string> = { ...options.headers };
+    const role = options.role === undefined ? 'admin' : options.role;
+    const token = options.token ?? (role ? await tokenFor(role) : undefined);
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(`${running.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON (e.g. metrics text): hand back the text.
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+  return { ...running, tokenFor, call };
+}
