@@ -21,7 +21,20 @@ export class OperationContext {
     readonly identity: Identity | null,
     readonly transport: Transport,
     readonly requestId: string,
+    /** Aborted when the caller goes away (HTTP client disconnects, window destroyed, unsubscribe). */
+    readonly signal: AbortSignal = new AbortController().signal,
+    private readonly sink: ((event: unknown) => void) | undefined = undefined,
   ) {}
+
+  /** True when the transport forwards events, so a handler can skip building them otherwise. */
+  get streaming(): boolean {
+    return this.sink !== undefined;
+  }
+
+  /** Sends one progress / live event to the caller; a no-op when the caller did not ask for events. */
+  emit(event: unknown): void {
+    this.sink?.(event);
+  }
 
   /** Controlling something needs the thing's group inside the caller's role scope. */
   requireScope(group: string | null, what: string): void {

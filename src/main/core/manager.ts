@@ -9,6 +9,9 @@ export interface CallMeta {
   identity: Identity | null;
   transport: Transport;
   requestId: string;
+  signal?: AbortSignal;
+  /** Receives the operation's events (see `events` in the contract) when the caller streams. */
+  onEvent?: (event: unknown) => void;
 }
 
 /** Observers of every call: audit trail, rate limiting and metrics hook in here, not in a transport. */
@@ -38,7 +41,7 @@ export class OperationRunner {
 
   async run(name: OperationName, rawInput: unknown, meta: CallMeta): Promise<unknown> {
     const started = performance.now();
-    const ctx = new OperationContext(meta.identity, meta.transport, meta.requestId);
+    const ctx = new OperationContext(meta.identity, meta.transport, meta.requestId, meta.signal, meta.onEvent);
     let failure: LucidError | undefined;
     try {
       const op = operations[name];
