@@ -51,18 +51,24 @@ command -v dockerd >/dev/null 2>&1 || missing+=(dockerd)
 [ -x /usr/bin/docker ] || command -v docker >/dev/null 2>&1 || missing+=(docker)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 busybox_static_ok || missing+=(busybox-static)
+# Test tools beside the engine: promtool lints the metrics exposition, chromium renders /docs.
+command -v promtool >/dev/null 2>&1 || missing+=(promtool)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if is_root && is_debian_like; then
-    log "missing: ${missing[*]} -> installing docker.io docker-compose busybox-static via apt"
+    log "missing: ${missing[*]} -> installing docker.io docker-compose busybox-static prometheus chromium via apt"
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io docker-compose busybox-static
+    DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      docker.io docker-compose busybox-static prometheus chromium ca-certificates
   else
     die "missing: ${missing[*]}; install docker.io docker-compose busybox-static (needs root on Debian/Ubuntu)"
   fi
   command -v dockerd >/dev/null 2>&1 || die "dockerd still missing after apt-get install"
   command -v docker-compose >/dev/null 2>&1 || die "docker-compose still missing after apt-get install"
   busybox_static_ok || die "static /bin/busybox still missing after apt-get install"
+  command -v promtool >/dev/null 2>&1 || die "promtool still missing after apt-get install"
+  [ -x /usr/bin/chromium ] || die "chromium still missing after apt-get install"
 fi
 
 # Prefer Debian's client: it matches the Debian engine's API level.
