@@ -29,6 +29,7 @@ export const envSchema = z.object({
   JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_AUDIENCE: z.string().min(1).default('gui-docker-manager'),
   JWT_ISSUER: z.string().min(1).optional(),
+  SERVICES_CONFIG: z.string().min(1).optional(),
   SELF_CONTAINER_ID: z
     .string()
     .regex(/^[0-9a-f]{12,64}$/, 'must be a container id (12 to 64 hex digits)')

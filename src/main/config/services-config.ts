@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { LucidError } from '../../shared/errors.js';
+
+/** Compose's own rule for project names; also used for group names, which end up in labels. */
+export const GROUP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const MEMBER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const COMPOSE_FILE = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+\.ya?ml$/;
+
+const memberSchema = z.strictObject({
+  name: z.string().regex(MEMBER_NAME, 'must be a container or service name'),
+  depends_on: z.array(z.string()).default([]),
+  healthTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+});
+
+const groupSchema = z
+  .strictObject({
+    name: z.string().regex(GROUP_NAME, 'must match ^[a-z0-9][a-z0-9_-]{0,62}$'),
+    phase: z.number().int().min(1).max(99),
+    description: z.string().default(''),
+    depends_on: z.array(z.string()).default([]),
+    compose: z
+      .strictObject({
+        project: z.string().regex(GROUP_NAME, 'must be a compose project name'),
+        files: z.array(z.string().regex(COMPOSE_FILE, 'must be a relative .yml/.yaml path inside the projects folder')).min(1),
+      })
+      .optional(),
+    members: z.array(memberSchema).default([]),
+  })
+  .superRefine((group, ctx) => {
+    const names = group.members.map((m) => m.name);
+    group.members.forEach((member, i) => {
+      if (names.indexOf(member.name) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['members', i, 'name'], message: `duplicate member "${member.name}"` });
+      }
+      member.depends_on.forEach((dep, j) => {
+        if (!names.includes(dep)) {
+          ctx.addIssue({ code: 'custom', path: ['members', i, 'depends_on', j], message: `unknown member "${dep}"` });
+        }
+      });
+    });
+    const cycle = findCycle(group.members);
+    if (cycle) ctx.addIssue({ code: 'custom', path: ['members'], message: `dependency cycle: ${cycle.join(' -> ')}` });
+  });
+
+export const servicesConfigSchema = z
+  .strictObject({ groups: z.array(groupSchema).min(1) })
+  .superRefine((config, ctx) => {
+    const names = config.groups.map((g) => g.name);
+    config.groups.forEach((group, i) => {
+      if (names.indexOf(group.name) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['groups', i, 'name'], message: `duplicate group "${group.name}"` });
+      }
+      group.depends_on.forEach((dep, j) => {
+        if (!names.includes(dep)) {
+          ctx.addIssue({ code: 'custom', path: ['groups', i, 'depends_on', j], message: `unknown group "${dep}"` });
+        }
+      });
+    });
+  });
+
+export type ServicesConfig = z.infer<typeof servicesConfigSchema>;
+export type GroupConfig = ServicesConfig['groups'][number];
+export type MemberConfig = GroupConfig['members'][number];
+
+function findCycle(members: { name: string; depends_on: string[] }[]): string[] | undefined {
+  const deps = new Map(members.map((m) => [m.name, m.depends_on]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
+    state.set(name, 'visiting');
+    path.push(name);
+    for (const dep of deps.get(name) ?? []) {
+      const found = visit(dep);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const name of deps.keys()) {
+    const found = visit(name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The default shipped with the package, next to the env template. */
+export const DEFAULT_SERVICES_CONFIG = fileURLToPath(new URL('../../../config/services.yml', import.meta.url));
+
+/**
+ * Reads and validates the services config. Any problem stops the manager at start with the file,
+ * the path inside the document and what is wrong, e.g.
+ * `services.yml: groups.1.members.0.depends_on.0: unknown member "x"`.
+ */
+export function loadServicesConfig(path: string = DEFAULT_SERVICES_CONFIG): ServicesConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new LucidError('VALIDATION_FAILED', `${path}: cannot read services config (${reason})`);
+  }
+  const document = parseDocument(text, { uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0];
+    throw new LucidError('VALIDATION_FAILED', `${path}: invalid YAML: ${first?.message.split('\n')[0] ?? 'parse error'}`);
+  }
+  const result = servicesConfigSchema.safeParse(document.toJS());
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  throw new LucidError('VALIDATION_FAILED', `${path}: ${problems.join('; ')}`, { file: path, problems });
+}
