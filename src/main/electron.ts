@@ -11,8 +11,10 @@ export interface AttachOptions {
   env?: Record<string, string | undefined>;
 }
 
-export interface AttachedManager extends IpcRegistration {
+export interface AttachedManager extends Pick<IpcRegistration, 'bindIdentity'> {
   manager: Manager;
+  /** Removes the IPC handlers and stops the manager's background work. */
+  dispose(): void;
 }
 
 /**

@@ -1,20 +1,45 @@
+import type { z } from 'zod';
 import {
+  getOperation,
   operationNames,
   type OperationInput,
   type OperationName,
   type OperationOutput,
+  type Operations,
 } from '../shared/contract/index.js';
 import type { ErrorBody, ErrorCode } from '../shared/errors.js';
-import { AUTH_SET_TOKEN_CHANNEL, ipcChannel, type IpcEnvelope } from '../shared/ipc.js';
+import {
+  AUTH_SET_TOKEN_CHANNEL,
+  ipcChannel,
+  STREAM_CANCEL_CHANNEL,
+  STREAM_EVENT_CHANNEL,
+  type IpcEnvelope,
+} from '../shared/ipc.js';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
 
 type Namespace<N extends string> = N extends `${infer G}.${string}` ? G : never;
-type Method<N extends OperationName> = {} extends OperationInput<N>
-  ? (input?: OperationInput<N>) => Promise<OperationOutput<N>>
-  : (input: OperationInput<N>) => Promise<OperationOutput<N>>;
+type EventOf<N extends OperationName> = Operations[N] extends { events: infer E extends z.ZodType } ? z.output<E> : never;
+type InputArg<N extends OperationName> = {} extends OperationInput<N> ? [input?: OperationInput<N>] : [input: OperationInput<N>];
+
+/**
+ * One function per contract operation:
+ * - plain: `(input) => Promise<output>`;
+ * - with progress events: `(input, { onEvent }) => Promise<output>`, events arrive before the answer;
+ * - subscription: `(input, onEvent, onEnd?) => unsubscribe`.
+ */
+type Method<N extends OperationName> = Operations[N] extends { subscription: true }
+  ? (
+      input: OperationInput<N>,
+      onEvent: (event: EventOf<N>) => void,
+      onEnd?: (error: LucidDockerError | null) => void,
+    ) => () => void
+  : Operations[N] extends { events: z.ZodType }
+    ? (input: OperationInput<N>, options?: { onEvent?: (event: EventOf<N>) => void }) => Promise<OperationOutput<N>>
+    : (...args: InputArg<N>) => Promise<OperationOutput<N>>;
 
 export type LucidDockerApi = {
   [G in Namespace<OperationName>]: {
@@ -49,14 +74,60 @@ async function unwrap<T>(pending: Promise<unknown>): Promise<T> {
   throw new LucidDockerError(envelope.error);
 }
 
+type EventListener = (event: unknown) => void;
+type AnyMethod = (...args: unknown[]) => unknown;
+
 /** One function per contract operation, grouped by the name before the dot; never ipcRenderer itself. */
 export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerApi {
-  const api: Record<string, Record<string, (input?: unknown) => Promise<unknown>>> = {};
+  const listeners = new Map<string, EventListener>();
+  let nextStream = 0;
+  const streamPrefix = Math.random().toString(36).slice(2, 10);
+  ipcRenderer.on(STREAM_EVENT_CHANNEL, (_event, streamId, payload) => {
+    if (typeof streamId === 'string') listeners.get(streamId)?.(payload);
+  });
+
+  const withEvents = (channel: string, input: unknown, onEvent: EventListener) => {
+    const streamId = `${streamPrefix}-${++nextStream}`;
+    listeners.set(streamId, onEvent);
+    const result = unwrap(ipcRenderer.invoke(channel, input ?? {}, { streamId }));
+    void result.then(
+      () => listeners.delete(streamId),
+      () => listeners.delete(streamId),
+    );
+    return { streamId, result };
+  };
+
+  const api: Record<string, Record<string, AnyMethod>> = {};
   for (const name of operationNames) {
+    const op = getOperation(name);
     const [group, method] = name.split('.') as [string, string];
+    const channel = ipcChannel(name);
+    let fn: AnyMethod;
+    if (op.subscription) {
+      fn = (input, onEvent, onEnd) => {
+        const { streamId, result } = withEvents(channel, input, onEvent as EventListener);
+        const end = onEnd as ((error: LucidDockerError | null) => void) | undefined;
+        result.then(
+          () => end?.(null),
+          (err: LucidDockerError) => end?.(err),
+        );
+        return () => {
+          listeners.delete(streamId);
+          void ipcRenderer.invoke(STREAM_CANCEL_CHANNEL, streamId);
+        };
+      };
+    } else if (op.events) {
+      fn = (input, options) => {
+        const onEvent = (options as { onEvent?: EventListener } | undefined)?.onEvent;
+        if (!onEvent) return unwrap(ipcRenderer.invoke(channel, input ?? {}));
+        return withEvents(channel, input, onEvent).result;
+      };
+    } else {
+      fn = (input) => unwrap(ipcRenderer.invoke(channel, input ?? {}));
+    }
     api[group] ??= {};
-    api[group][method] = (input?: unknown) => unwrap(ipcRenderer.invoke(ipcChannel(name), input ?? {}));
+    api[group][method] = fn;
   }
-  api['auth'] = { setToken: (token?: unknown) => unwrap(ipcRenderer.invoke(AUTH_SET_TOKEN_CHANNEL, token)) };
+  api['auth'] = { setToken: (token) => unwrap(ipcRenderer.invoke(AUTH_SET_TOKEN_CHANNEL, token)) };
   return api as unknown as LucidDockerApi;
 }

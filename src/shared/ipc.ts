@@ -12,3 +12,15 @@ export type IpcEnvelope<T> = { ok: true; data: T } | { ok: false; error: ErrorBo
 
 /** IPC-only: a renderer proves who it is once; the identity sticks to its window. */
 export const AUTH_SET_TOKEN_CHANNEL = `${IPC_PREFIX}auth.setToken`;
+
+/** Main → renderer: `(streamId, event)` for an operation the renderer called with an event callback. */
+export const STREAM_EVENT_CHANNEL = `${IPC_PREFIX}stream.event`;
+/** Renderer → main: `(streamId)` ends a subscription early. */
+export const STREAM_CANCEL_CHANNEL = `${IPC_PREFIX}stream.cancel`;
+
+/** Sent as the second invoke argument when the renderer wants an operation's events. */
+export interface StreamRequest {
+  streamId: string;
+}
+
+export const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;

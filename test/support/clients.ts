@@ -1,4 +1,4 @@
-import { operations, type OperationName } from '../../src/shared/contract/index.js';
+import { getOperation, type OperationName } from '../../src/shared/contract/index.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { startIpcHarness, type IpcHarness, type IpcWindow } from './ipc.js';
 import { startTestServer, type TestServer } from './server.js';
@@ -14,7 +14,7 @@ export interface OperationClient {
 
 export function restPath(op: OperationName, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
   const rest = { ...input };
-  const path = operations[op].path.replace(/\{(\w+)\}/g, (_m, key: string) => {
+  const path = getOperation(op).path.replace(/\{(\w+)\}/g, (_m, key: string) => {
     const value = rest[key];
     delete rest[key];
     return encodeURIComponent(String(value));
@@ -28,7 +28,7 @@ export async function restClient(env: Record<string, string> = {}): Promise<Oper
     transport: 'rest',
     server,
     async call(op, input = {}, role = 'admin') {
-      const { method } = operations[op];
+      const { method } = getOperation(op);
       const { path, rest } = restPath(op, input);
       const query = method === 'GET' && Object.keys(rest).length > 0
         ? `?${new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))}`

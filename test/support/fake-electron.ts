@@ -96,6 +96,8 @@ function bridge(value: unknown): unknown {
       return bridge(result);
     };
   }
+  // Errors cross as copies that keep only the message, as Electron documents.
+  if (value instanceof Error) return new Error(value.message);
   if (Array.isArray(value)) return value.map(bridge);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bridge(v)]));

@@ -3,6 +3,11 @@ import { roleCovers, type Role } from '../../shared/permissions.js';
 
 export type Transport = 'rest' | 'ipc';
 
+export interface StreamHooks {
+  onEvent?: ((event: unknown) => void) | undefined;
+  onReady?: (() => void) | undefined;
+}
+
 export interface Identity {
   sub: string;
   role: Role;
@@ -17,23 +22,36 @@ export interface Identity {
 export class OperationContext {
   target: string | undefined;
 
+  /** Aborted when the caller goes away (HTTP client disconnects, window destroyed, unsubscribe). */
+  readonly signal: AbortSignal;
+  private readonly stream: StreamHooks;
+
   constructor(
     readonly identity: Identity | null,
     readonly transport: Transport,
     readonly requestId: string,
-    /** Aborted when the caller goes away (HTTP client disconnects, window destroyed, unsubscribe). */
-    readonly signal: AbortSignal = new AbortController().signal,
-    private readonly sink: ((event: unknown) => void) | undefined = undefined,
-  ) {}
+    stream: StreamHooks & { signal?: AbortSignal | undefined } = {},
+  ) {
+    this.signal = stream.signal ?? new AbortController().signal;
+    this.stream = stream;
+  }
 
   /** True when the transport forwards events, so a handler can skip building them otherwise. */
   get streaming(): boolean {
-    return this.sink !== undefined;
+    return this.stream.onEvent !== undefined;
+  }
+
+  /**
+   * Declares the stream open: the target exists and the events may begin. Before this, a failure
+   * is still an ordinary error answer (a 404, say) rather than an error event inside a stream.
+   */
+  ready(): void {
+    this.stream.onReady?.();
   }
 
   /** Sends one progress / live event to the caller; a no-op when the caller did not ask for events. */
   emit(event: unknown): void {
-    this.sink?.(event);
+    this.stream.onEvent?.(event);
   }
 
   /** Controlling something needs the thing's group inside the caller's role scope. */

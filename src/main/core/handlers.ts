@@ -26,6 +26,7 @@ export function createHandlers(services: Services): Handlers {
     'containers.stop': (input, ctx) => containers.stop(input.id, input.timeout, ctx),
     'containers.restart': (input, ctx) => containers.restart(input.id, input.timeout, ctx),
     'containers.logs': (input) => containers.logs(input),
+    'containers.followLogs': (input, ctx) => containers.followLogs(input, ctx),
     'containers.stats': (input) => containers.stats(input.id),
   };
 }

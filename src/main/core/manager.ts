@@ -1,4 +1,4 @@
-import { operations, type OperationName } from '../../shared/contract/index.js';
+import { getOperation, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC, roleHas } from '../../shared/permissions.js';
 import { OperationContext, type Identity, type Transport } from './context.js';
@@ -12,6 +12,8 @@ export interface CallMeta {
   signal?: AbortSignal;
   /** Receives the operation's events (see `events` in the contract) when the caller streams. */
   onEvent?: (event: unknown) => void;
+  /** Called when the handler declares its stream open (`ctx.ready()`), before any event. */
+  onReady?: () => void;
 }
 
 /** Observers of every call: audit trail, rate limiting and metrics hook in here, not in a transport. */
@@ -41,10 +43,14 @@ export class OperationRunner {
 
   async run(name: OperationName, rawInput: unknown, meta: CallMeta): Promise<unknown> {
     const started = performance.now();
-    const ctx = new OperationContext(meta.identity, meta.transport, meta.requestId, meta.signal, meta.onEvent);
+    const ctx = new OperationContext(meta.identity, meta.transport, meta.requestId, {
+      signal: meta.signal,
+      onEvent: meta.onEvent,
+      onReady: meta.onReady,
+    });
     let failure: LucidError | undefined;
     try {
-      const op = operations[name];
+      const op = getOperation(name);
       if (op.access !== PUBLIC) {
         authorize(meta.identity, op.access);
       }

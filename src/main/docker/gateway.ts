@@ -37,4 +37,39 @@ export class DockerGateway {
       }
     }
   }
+
+  /**
+   * Opens a long-lived stream (followed logs, live stats, events). Only the opening has a
+   * deadline; afterwards the stream lives until `signal` aborts, which also closes the
+   * connection to the daemon. (docker-modem's own `timeout` would kill a quiet stream, so it is
+   * never set.)
+   */
+  async openStream<T extends NodeJS.ReadableStream>(
+    fn: (signal: AbortSignal) => Promise<T>,
+    options: ErrorContext & { signal: AbortSignal },
+  ): Promise<T> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const cancel = () => controller.abort();
+    options.signal.addEventListener('abort', cancel, { once: true });
+    try {
+      const stream = await fn(controller.signal);
+      if (controller.signal.aborted) throw new Error('aborted while opening');
+      controller.signal.addEventListener('abort', () => destroy(stream), { once: true });
+      return stream;
+    } catch (err) {
+      options.signal.removeEventListener('abort', cancel);
+      throw toLucidError(err, timedOut, options);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function destroy(stream: NodeJS.ReadableStream): void {
+  (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
 }

@@ -14,6 +14,11 @@ export class WindowIdentities {
     if (!known) webContents.once('destroyed', () => this.byWindow.delete(webContents));
   }
 
+  /** A failed sign-in leaves the window with no identity rather than the previous one. */
+  drop(webContents: WebContentsLike): void {
+    this.byWindow.delete(webContents);
+  }
+
   get(webContents: WebContentsLike): Identity | null {
     return this.byWindow.get(webContents) ?? null;
   }

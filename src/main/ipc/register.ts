@@ -1,11 +1,17 @@
-import { operations, operationNames } from '../../shared/contract/index.js';
+import { getOperation, operationNames } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
-import { AUTH_SET_TOKEN_CHANNEL, ipcChannel, type IpcEnvelope } from '../../shared/ipc.js';
+import {
+  AUTH_SET_TOKEN_CHANNEL,
+  ipcChannel,
+  STREAM_CANCEL_CHANNEL,
+  type IpcEnvelope,
+} from '../../shared/ipc.js';
 import { PUBLIC } from '../../shared/permissions.js';
 import type { Identity } from '../core/context.js';
 import type { OperationRunner } from '../core/manager.js';
 import { WindowIdentities } from './identities.js';
 import { checkSender, originOf } from './sender.js';
+import { IpcStreams } from './streams.js';
 import type { IpcInvokeEventLike, IpcMainLike, WebContentsLike } from './types.js';
 
 export interface RegisterIpcOptions {
@@ -20,6 +26,8 @@ export interface IpcRegistration {
   bindIdentity(webContents: WebContentsLike, identity: Identity): void;
   /** Removes every handler this registration installed. */
   dispose(): void;
+  /** Event streams currently open (for tests and diagnostics). */
+  readonly openStreams: number;
 }
 
 let nextRequest = 0;
@@ -33,13 +41,14 @@ function envelopeOf(err: unknown): IpcEnvelope<never> {
 export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): IpcRegistration {
   const allowed = new Set(options.allowedOrigins.map((o) => originOf(o) ?? o));
   const identities = new WindowIdentities();
+  const streams = new IpcStreams();
   const channels: string[] = [];
 
-  const handle = (channel: string, run: (event: IpcInvokeEventLike, arg: unknown) => Promise<unknown>) => {
-    ipcMain.handle(channel, async (event, arg): Promise<IpcEnvelope<unknown>> => {
+  const handle = (channel: string, run: (event: IpcInvokeEventLike, arg: unknown, extra: unknown) => Promise<unknown>) => {
+    ipcMain.handle(channel, async (event, arg, extra): Promise<IpcEnvelope<unknown>> => {
       try {
         checkSender(event, allowed);
-        return { ok: true, data: await run(event, arg) };
+        return { ok: true, data: await run(event, arg, extra) };
       } catch (err) {
         return envelopeOf(err);
       }
@@ -48,29 +57,49 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
   };
 
   for (const name of operationNames) {
-    const op = operations[name];
-    handle(ipcChannel(name), (event, input) =>
-      options.runner.run(name, input, {
-        identity: op.access === PUBLIC ? null : identities.get(event.sender),
-        transport: 'ipc',
-        requestId: `ipc-${event.sender.id}-${++nextRequest}`,
-      }),
-    );
+    const op = getOperation(name);
+    handle(ipcChannel(name), async (event, input, extra) => {
+      const request = op.events ? IpcStreams.requested(extra) : null;
+      const stream = request ? streams.begin(event.sender, request.streamId) : null;
+      try {
+        return await options.runner.run(name, input, {
+          identity: op.access === PUBLIC ? null : identities.get(event.sender),
+          transport: 'ipc',
+          requestId: `ipc-${event.sender.id}-${++nextRequest}`,
+          ...(stream ? { signal: stream.signal, onEvent: stream.emit } : {}),
+        });
+      } finally {
+        stream?.done();
+      }
+    });
   }
 
   handle(AUTH_SET_TOKEN_CHANNEL, async (event, token) => {
     if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+      identities.drop(event.sender);
       throw new LucidError('VALIDATION_FAILED', 'token must be a non-empty string');
     }
-    const identity = await options.authenticate(token);
-    identities.set(event.sender, identity);
-    return { sub: identity.sub, role: identity.role, expiresAt: identity.expiresAt ?? null };
+    try {
+      const identity = await options.authenticate(token);
+      identities.set(event.sender, identity);
+      return { sub: identity.sub, role: identity.role, expiresAt: identity.expiresAt ?? null };
+    } catch (err) {
+      identities.drop(event.sender);
+      throw err;
+    }
   });
+
+  handle(STREAM_CANCEL_CHANNEL, async (event, streamId) => ({
+    cancelled: typeof streamId === 'string' && streams.cancel(event.sender, streamId),
+  }));
 
   return {
     bindIdentity: (webContents, identity) => identities.set(webContents, identity),
     dispose: () => {
       for (const channel of channels) ipcMain.removeHandler(channel);
+    },
+    get openStreams() {
+      return streams.size;
     },
   };
 }

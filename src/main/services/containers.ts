@@ -5,13 +5,14 @@ import type {
   ContainerStats,
   ContainerSummary,
   ControlResult,
+  FollowLogsInput,
   LogsInput,
   LogsOutput,
 } from '../../shared/schemas/containers.js';
 import { parseAnswer, rawContainerInspectSchema, rawContainerListSchema } from '../docker/answers.js';
 import { statusCodeOf } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import { decodeLog } from '../docker/log-decoder.js';
+import { decodeLog, LogDecoder } from '../docker/log-decoder.js';
 import { cpuSampleOf, rawStatsSchema, statsFigures } from '../docker/stats-math.js';
 import type { OperationContext } from '../core/context.js';
 import { detailsFromInspect, summaryFromListItem } from './container-mapping.js';
@@ -140,6 +141,51 @@ export class ContainerService {
     const buffer = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
     const lines = decodeLog(buffer, inspect.Config.Tty, input.timestamps);
     return { id: inspect.Id, lines, truncated: lines.length >= input.tail };
+  }
+
+  /**
+   * Streams new log lines as events until the container stops (`ended`) or the caller goes away
+   * (`cancelled`); the connection to the daemon is closed either way.
+   */
+  async followLogs(input: FollowLogsInput, ctx: OperationContext): Promise<{ id: string; lines: number; reason: 'ended' | 'cancelled' }> {
+    const inspect = parseAnswer(
+      rawContainerInspectSchema,
+      await this.gateway.call((abortSignal) => this.docker.getContainer(input.id).inspect({ abortSignal }), {
+        idempotent: true,
+        ...NOT_FOUND,
+      }),
+    );
+    const since = toUnixSeconds(input.since);
+    const stream = await this.gateway.openStream(
+      (abortSignal) =>
+        this.docker.getContainer(inspect.Id).logs({
+          follow: true,
+          stdout: input.stream !== 'stderr',
+          stderr: input.stream !== 'stdout',
+          tail: input.tail,
+          timestamps: input.timestamps,
+          ...(since !== undefined ? { since } : {}),
+          abortSignal,
+        }),
+      { signal: ctx.signal, ...NOT_FOUND },
+    );
+    ctx.ready();
+    const decoder = new LogDecoder(inspect.Config.Tty, input.timestamps);
+    let count = 0;
+    const emitAll = (lines: ReturnType<LogDecoder['push']>) => {
+      for (const line of lines) ctx.emit(line);
+      count += lines.length;
+    };
+    await new Promise<void>((resolve) => {
+      stream.on('data', (chunk: Buffer) => emitAll(decoder.push(chunk)));
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+      if (ctx.signal.aborted) resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    emitAll(decoder.end());
+    return { id: inspect.Id, lines: count, reason: ctx.signal.aborted ? 'cancelled' : 'ended' };
   }
 
   /**

@@ -28,10 +28,21 @@ export interface OperationDef<
    * for `text/event-stream`; IPC sends them to the calling window before the final answer.
    */
   readonly events?: E;
+  /** SSE event name of `events` (default `progress`). */
+  readonly eventName?: string;
+  /**
+   * Streams until the caller cancels (followed logs, live stats, engine events). The preload turns
+   * it into `(input, onEvent, onEnd?) => unsubscribe`; REST serves it as Server-Sent Events only.
+   */
+  readonly subscription?: boolean;
+  /**
+   * REST: served on another operation's route when these query values match, so that
+   * `GET …/logs?follow=true` streams while `GET …/logs` answers once.
+   */
+  readonly variantOf?: { readonly operation: string; readonly query: Readonly<Record<string, string>> };
 }
 
-export function defineOperation<I extends z.ZodType, O extends z.ZodType, E extends z.ZodType | undefined = undefined>(
-  def: OperationDef<I, O, E>,
-): OperationDef<I, O, E> {
+/** Keeps the literal types (`subscription: true`, the schemas) so the preload API can be typed from them. */
+export function defineOperation<const D extends OperationDef<z.ZodType, z.ZodType, z.ZodType | undefined>>(def: D): D {
   return def;
 }

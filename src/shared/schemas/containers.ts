@@ -83,6 +83,23 @@ export const logsInput = z.object({
 });
 export type LogsInput = z.infer<typeof logsInput>;
 
+export const followLogsInput = z.object({
+  id: containerRefSchema,
+  tail: intParam(0, 10000).default(100),
+  since: timePointSchema.optional(),
+  timestamps: boolParam().default(false),
+  stream: z.enum(LOG_STREAMS).default('all'),
+  follow: z.literal('true').optional(),
+});
+export type FollowLogsInput = z.infer<typeof followLogsInput>;
+
+export const followLogsOutput = z.object({
+  id: z.string(),
+  lines: z.number().int(),
+  /** `ended`: the container stopped; `cancelled`: the caller unsubscribed or disconnected. */
+  reason: z.enum(['ended', 'cancelled']),
+});
+
 export const logLineSchema = z.object({
   stream: z.enum(['stdout', 'stderr']),
   text: z.string(),

@@ -1,0 +1,84 @@
+import type { Request, Response } from 'express';
+import { getOperation, type OperationName } from '../../shared/contract/index.js';
+import { LucidError } from '../../shared/errors.js';
+import { PUBLIC } from '../../shared/permissions.js';
+import type { OperationRunner } from '../core/manager.js';
+import { sendError } from './errors.js';
+import { identityOf, type Authenticate } from './identity.js';
+import { locals } from './request-context.js';
+import { SseStream } from './sse.js';
+
+export interface RouteDeps {
+  runner: OperationRunner;
+  authenticate: Authenticate;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One input object for the contract schema: query, then JSON body, then path parameters. */
+function inputOf(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  if (body !== undefined && !isPlainObject(body)) {
+    throw new LucidError('VALIDATION_FAILED', 'JSON body must be an object');
+  }
+  return { ...(req.query as Record<string, unknown>), ...(body ?? {}), ...req.params };
+}
+
+function wantsEventStream(req: Request): boolean {
+  return (req.get('accept') ?? '').includes('text/event-stream');
+}
+
+/** The operation that serves this request: a variant whose query values match, else the route's own. */
+function pick(base: OperationName, variants: OperationName[], req: Request): OperationName {
+  const query = req.query as Record<string, unknown>;
+  return (
+    variants.find((name) =>
+      Object.entries(getOperation(name).variantOf?.query ?? {}).every(([key, value]) => query[key] === value),
+    ) ?? base
+  );
+}
+
+/**
+ * Serves one contract route. An operation with `events` streams as Server-Sent Events when the
+ * client accepts `text/event-stream` (a subscription always does). The stream opens at the
+ * handler's `ctx.ready()` or its first event: failures before that keep their HTTP status,
+ * later ones arrive as an `error` event.
+ */
+export function contractRoute(base: OperationName, variants: OperationName[], deps: RouteDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const name = pick(base, variants, req);
+    const op = getOperation(name);
+    const { requestId } = locals(res);
+    locals(res).route = op.path;
+    res.setHeader('Cache-Control', 'no-store');
+    const streaming = op.events !== undefined && (op.subscription === true || wantsEventStream(req));
+    const aborted = new AbortController();
+    res.on('close', () => aborted.abort());
+    let stream: SseStream | undefined;
+    const open = () => (stream ??= new SseStream(res));
+    const eventName = op.eventName ?? 'progress';
+    try {
+      const identity = op.access === PUBLIC ? null : await identityOf(req, deps.authenticate);
+      const data = await deps.runner.run(name, inputOf(req), {
+        identity,
+        transport: 'rest',
+        requestId,
+        signal: aborted.signal,
+        ...(streaming
+          ? { onReady: open, onEvent: (event: unknown) => open().send(eventName, event) }
+          : {}),
+      });
+      if (streaming) open().end(op.subscription ? 'end' : 'result', data);
+      else res.status(200).json(data);
+    } catch (err) {
+      if (!stream) {
+        sendError(res, err, requestId);
+        return;
+      }
+      const error = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error');
+      stream.end('error', { error: error.toBody(), requestId });
+    }
+  };
+}
