@@ -19,14 +19,29 @@ export interface Manager {
   close(): Promise<void>;
 }
 
+/** REST requests get their line from the HTTP layer; IPC calls get theirs here. */
+function ipcCallLog(logger: Logger): CallHooks {
+  return {
+    settled: ({ name, meta, error, durationMs }) => {
+      if (meta.transport !== 'ipc') return;
+      logger.info(`${meta.requestId} ipc ${name} ${error?.code ?? 'ok'} ${durationMs.toFixed(1)}ms`);
+    },
+  };
+}
+
 /** Wires the core once; both transports are thin layers over what this returns. */
 export async function createManager(config: Config, logger: Logger, hooks: CallHooks[] = []): Promise<Manager> {
   const keys = resolveKeys(config);
   const verifier = await createTokenVerifier(keys);
   const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), config.DOCKER_TIMEOUT_MS);
   const containers = new ContainerService(gateway, { selfContainerId: config.SELF_CONTAINER_ID });
-  const runner = new OperationRunner(createHandlers({ containers }), hooks);
-  runner.onUnexpected = (err) => logger.error('unexpected failure', err);
+  const runner = new OperationRunner(
+    createHandlers({ containers }),
+    [...hooks, ipcCallLog(logger)],
+    config.LUCID_ENV === 'development',
+  );
+  runner.onFailure = (error, name, requestId) =>
+    logger.error(`${requestId} ${name} failed with ${error.code}: ${error.message}`, error.cause);
   return {
     config,
     runner,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 export const ERROR_CODES = [
   'VALIDATION_FAILED',
   'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'CONTAINER_NOT_FOUND',
@@ -15,6 +16,7 @@ export const ERROR_CODES = [
   'ROUTE_NOT_FOUND',
   'CONTAINER_NOT_RUNNING',
   'SELF_PROTECTED',
+  'CONTAINER_CONFLICT',
   'OPERATION_IN_PROGRESS',
   'RATE_LIMITED',
   'DOCKER_ERROR',
@@ -40,8 +42,9 @@ export class LucidError extends Error {
   readonly code: ErrorCode;
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message: string, details?: unknown) {
-    super(message);
+  /** `cause` is for the manager's own log (e.g. the daemon's message); it never reaches a client. */
+  constructor(code: ErrorCode, message: string, details?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'LucidError';
     this.code = code;
     this.details = details;

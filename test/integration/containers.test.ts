@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { TRANSPORTS, type OperationClient } from '../support/clients.js';
-import { createTestContainer, removeRunContainers, requireEngine, sleeper, stateOf, TEST_LABEL, RUN_ID } from '../support/engine.js';
+import {
+  createTestContainer,
+  removeRunContainers,
+  requireEngine,
+  RUN_ID,
+  sleeper,
+  stateOf,
+  TEST_LABEL,
+  testVolumeName,
+} from '../support/engine.js';
 
 for (const transport of TRANSPORTS) {
   describe(`containers over ${transport.name}`, () => {
@@ -116,6 +125,39 @@ for (const transport of TRANSPORTS) {
       if (!second.ok) return;
       assert.ok(second.data.cpuWindowSeconds > 0.5 && second.data.cpuWindowSeconds < 5, `window ${second.data.cpuWindowSeconds}`);
       assert.ok(second.data.cpuPercent > 30, `a spinning shell uses CPU (got ${second.data.cpuPercent})`);
+    });
+
+    it('shares one sample between concurrent stats calls instead of reporting 0 % CPU', async () => {
+      const busy = await createTestContainer({ cmd: ['sh', '-c', 'while :; do :; done'] });
+      await new Promise((r) => setTimeout(r, 500));
+      const answers = await Promise.all([1, 2, 3].map(() => client.call('containers.stats', { id: busy.id })));
+      for (const answer of answers) {
+        assert.equal(answer.ok, true);
+        if (answer.ok) assert.ok(answer.data.cpuPercent > 0 && answer.data.cpuWindowSeconds > 0, JSON.stringify(answer.data));
+      }
+    });
+
+    it('reports health from a real healthcheck and mounts with their mode', async () => {
+      const c = await createTestContainer({ cmd: ['sleep', '3600'], healthCmd: 'true', healthIntervalMs: 200, tmpfs: '/scratch' });
+      let health = 'starting';
+      for (let i = 0; i < 50 && health !== 'healthy'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const got = await client.call('containers.get', { id: c.id });
+        if (got.ok) health = got.data.health;
+      }
+      assert.equal(health, 'healthy');
+      const listed = await client.call('containers.list', {});
+      const summary = listed.ok && listed.data.containers.find((s: any) => s.id === c.id);
+      assert.equal(summary.health, 'healthy');
+      assert.match(summary.status, /\(healthy\)/);
+      const details = await client.call('containers.get', { id: c.id });
+      assert.equal(details.ok && details.data.exitCode, null, 'a running container has no exit code yet');
+      const withVolume = await createTestContainer({ cmd: ['sleep', '3600'], volume: `${testVolumeName()}:/data:ro` });
+      const got = await client.call('containers.get', { id: withVolume.id });
+      assert.equal(got.ok, true);
+      if (!got.ok) return;
+      const mount = got.data.mounts.find((m: any) => m.destination === '/data');
+      assert.deepEqual({ type: mount?.type, readOnly: mount?.readOnly }, { type: 'volume', readOnly: true });
     });
 
     it('answers 404 CONTAINER_NOT_FOUND for an unknown id, and 400 for a malformed one', async () => {

@@ -44,6 +44,31 @@ describe('REST error handling', () => {
     assert.equal(await stateOf(c), 'exited');
   });
 
+  it('refuses a body that is not JSON with 415 instead of running with defaults', async () => {
+    const c = await sleeper({ 'lucid.service.group': 'core' });
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+      const res = await server.call('POST', `/api/v1/containers/${c.id}/stop`, {
+        rawBody: 'timeout=-5',
+        headers: { 'content-type': type },
+      });
+      assert.equal(res.status, 415, type);
+      assertEnvelope(res.body, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    assert.equal(await stateOf(c), 'running');
+  });
+
+  it('answers an undecodable path with 400, not 500', async () => {
+    const res = await server.call('GET', '/api/v1/containers/%ZZ');
+    assert.equal(res.status, 400);
+    assertEnvelope(res.body, 'VALIDATION_FAILED');
+  });
+
+  it('refuses since after until', async () => {
+    const res = await server.call('GET', '/api/v1/containers/abc/logs?since=2000&until=1000');
+    assert.equal(res.status, 400);
+    assert.match(res.body.error.message, /since must not be after until/);
+  });
+
   it('refuses bodies over 64 KiB with 413', async () => {
     const res = await server.call('POST', '/api/v1/containers/x/stop', { rawBody: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) });
     assert.equal(res.status, 413);

@@ -59,12 +59,24 @@ export async function ipcClient(env: Record<string, string> = {}): Promise<Opera
     async call(op, input = {}, role = 'admin') {
       const { api } = await windowFor(role);
       const [group, method] = op.split('.') as [string, string];
-      try {
-        return { ok: true, data: await api[group][method](input) };
-      } catch (err) {
+      const failed = (err: unknown): Outcome => {
         const message = err instanceof Error ? err.message : String(err);
         const match = /^\[([A-Z_]+)\] /.exec(message);
         return { ok: false, code: match?.[1] ?? 'UNPARSEABLE', message };
+      };
+      if (getOperation(op).subscription) {
+        // A subscription's outcome is how it ends; this waits for that (the caller picks inputs that end).
+        return new Promise<Outcome>((resolve) => {
+          const events: unknown[] = [];
+          api[group][method](input, (event: unknown) => events.push(event), (err: unknown) =>
+            resolve(err ? failed(err) : { ok: true, data: { events } }),
+          );
+        });
+      }
+      try {
+        return { ok: true, data: await api[group][method](input) };
+      } catch (err) {
+        return failed(err);
       }
     },
     close: async () => {

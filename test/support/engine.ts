@@ -30,6 +30,9 @@ export interface TestContainerSpec {
   healthIntervalMs?: number;
   /** `local` keeps raw bytes; json-file replaces a character cut at its 16 KiB split with U+FFFD. */
   logDriver?: 'json-file' | 'local';
+  /** A named volume bind, `NAME:/path[:ro]`; the volume is removed with the container. */
+  volume?: string;
+  tmpfs?: string;
 }
 
 export async function createTestContainer(spec: TestContainerSpec): Promise<Docker.Container> {
@@ -41,7 +44,12 @@ export async function createTestContainer(spec: TestContainerSpec): Promise<Dock
     Tty: spec.tty ?? false,
     Labels: { [TEST_LABEL]: RUN_ID, ...spec.labels },
     StopSignal: 'SIGKILL',
-    HostConfig: { NetworkMode: 'none', ...(spec.logDriver ? { LogConfig: { Type: spec.logDriver, Config: {} } } : {}) },
+    HostConfig: {
+      NetworkMode: 'none',
+      ...(spec.logDriver ? { LogConfig: { Type: spec.logDriver, Config: {} } } : {}),
+      ...(spec.volume ? { Binds: [spec.volume] } : {}),
+      ...(spec.tmpfs ? { Tmpfs: { [spec.tmpfs]: '' } } : {}),
+    },
     ...(spec.healthCmd
       ? {
           Healthcheck: {
@@ -67,8 +75,17 @@ export async function stateOf(container: Docker.Container): Promise<string> {
   return (await container.inspect()).State.Status;
 }
 
+const volumePrefix = `lucid-test-vol-${RUN_ID.slice(0, 8)}-`;
+
+/** A volume name this run owns: removed by `removeRunContainers`. */
+export function testVolumeName(): string {
+  return `${volumePrefix}${randomUUID().slice(0, 8)}`;
+}
+
 /** Removes this run's containers; called from `after` hooks so it also runs when a test failed. */
 export async function removeRunContainers(): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${RUN_ID}`] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  const volumes = await docker.listVolumes({ filters: { name: [volumePrefix] } });
+  await Promise.all((volumes.Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
 }

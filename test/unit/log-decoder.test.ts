@@ -62,6 +62,17 @@ describe('LogDecoder', () => {
     assert.equal(decodeLog(raw, true, false)[0]?.text.endsWith('A'), true);
   });
 
+  it('does not let a message without newline swallow the next message and its timestamp', () => {
+    const data = Buffer.concat([
+      frame(1, '2026-11-28T13:44:00.1Z no-newline'),
+      frame(1, '2026-11-28T13:44:00.2Z out1\n'),
+    ]);
+    assert.deepEqual(decodeLog(data, false, true), [
+      { stream: 'stdout', text: 'no-newline', timestamp: '2026-11-28T13:44:00.1Z' },
+      { stream: 'stdout', text: 'out1', timestamp: '2026-11-28T13:44:00.2Z' },
+    ]);
+  });
+
   it('separates timestamps from the text when asked for them', () => {
     const lines = decodeLog(frame(2, '2026-11-28T13:30:27.938113092Z boom\n'), false, true);
     assert.deepEqual(lines, [{ stream: 'stderr', text: 'boom', timestamp: '2026-11-28T13:30:27.938113092Z' }]);

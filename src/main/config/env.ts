@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
+import { parseDockerHost } from '../docker/client.js';
 
 function detectPlatform(): 'arm64' | 'amd64' {
   return process.arch === 'arm64' ? 'arm64' : 'amd64';
 }
 
-const dockerHostSchema = z
-  .string()
-  .regex(/^(unix|tcp|npipe):\/\/.+$/, 'must be unix://PATH, tcp://HOST:PORT or npipe://PATH');
+const dockerHostSchema = z.string().refine((value) => {
+  try {
+    parseDockerHost(value);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be unix://PATH, tcp://HOST:PORT or npipe://PATH');
 
 /**
  * Every environment variable the manager reads, parsed once at start. Adding a variable here
@@ -17,7 +23,7 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8098),
   HOST: z.string().min(1).default('127.0.0.1'),
   DOCKER_HOST: dockerHostSchema.default('unix:///var/run/docker.sock'),
-  DOCKER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  DOCKER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   LUCID_ENV: z.enum(['development', 'production']).default('development'),
   LUCID_PLATFORM: z.enum(['arm64', 'amd64']).default(detectPlatform),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info'),

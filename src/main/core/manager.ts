@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { getOperation, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC, roleHas } from '../../shared/permissions.js';
@@ -39,6 +40,12 @@ export class OperationRunner {
   constructor(
     private readonly handlers: Handlers,
     private readonly hooks: CallHooks[] = [],
+    /**
+     * Checks every answer against its output schema: on in development and tests, where a
+     * handler drifting from the contract should fail loudly; off in production, where the list
+     * of 1000 containers should not be walked twice.
+     */
+    private readonly validateOutputs = false,
   ) {}
 
   async run(name: OperationName, rawInput: unknown, meta: CallMeta): Promise<unknown> {
@@ -57,10 +64,12 @@ export class OperationRunner {
       for (const hook of this.hooks) await hook.admit?.(name, meta);
       const input = parseInput(op.input, rawInput ?? {});
       const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
-      return await handler(input, ctx);
+      const output = await handler(input, ctx);
+      if (this.validateOutputs) checkOutput(op.output, output);
+      return output;
     } catch (err) {
-      failure = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error');
-      if (!(err instanceof LucidError)) this.onUnexpected(err);
+      failure = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error', undefined, { cause: err });
+      if (failure.cause !== undefined) this.onFailure(failure, name, meta.requestId);
       throw failure;
     } finally {
       const settled = { name, meta, target: ctx.target, error: failure, durationMs: performance.now() - started };
@@ -68,13 +77,23 @@ export class OperationRunner {
     }
   }
 
-  /** Set by the host to log what went wrong inside; the caller only ever sees INTERNAL. */
-  onUnexpected: (err: unknown) => void = () => {};
+  /** Set by the host to log what went wrong inside (the cause); the caller sees only the code and message. */
+  onFailure: (error: LucidError, name: OperationName, requestId: string) => void = () => {};
 }
+
+function checkOutput(schema: z.ZodType, output: unknown): void {
+  const result = schema.safeParse(output);
+  if (!result.success) {
+    throw new LucidError('INTERNAL', 'internal error', undefined, { cause: result.error });
+  }
+}
+
+/** The same leeway jose grants when it verifies a token, so REST and IPC expire alike. */
+const EXPIRY_TOLERANCE_SECONDS = 30;
 
 function authorize(identity: Identity | null, permission: Parameters<typeof roleHas>[1]): void {
   if (identity === null) throw new LucidError('UNAUTHENTICATED', 'authentication required');
-  if (identity.expiresAt !== undefined && identity.expiresAt * 1000 <= Date.now()) {
+  if (identity.expiresAt !== undefined && (identity.expiresAt + EXPIRY_TOLERANCE_SECONDS) * 1000 <= Date.now()) {
     throw new LucidError('UNAUTHENTICATED', 'token expired');
   }
   if (!roleHas(identity.role, permission)) {

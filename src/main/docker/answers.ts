@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LucidError } from '../../shared/errors.js';
 
 /**
  * The parts of Docker's answers the manager relies on. Parsing them turns a daemon that answers
@@ -69,12 +70,5 @@ export type RawContainerInspect = z.infer<typeof rawContainerInspectSchema>;
 export function parseAnswer<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new AnswerShapeError(result.error.issues.length);
-}
-
-export class AnswerShapeError extends Error {
-  constructor(issueCount: number) {
-    super(`Docker answer did not match the expected shape (${issueCount} issues)`);
-    this.name = 'AnswerShapeError';
-  }
+  throw new LucidError('DOCKER_ERROR', 'unexpected answer from Docker', undefined, { cause: result.error });
 }

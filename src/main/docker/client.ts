@@ -11,11 +11,17 @@ export type DockerConnection =
  * with its own current API.
  */
 export function parseDockerHost(dockerHost: string): DockerConnection {
-  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
+  const path = (prefix: string) => {
+    const rest = dockerHost.slice(prefix.length);
+    if (rest === '') throw new Error(`DOCKER_HOST ${dockerHost} has no path`);
+    return rest;
+  };
+  if (dockerHost.startsWith('unix://')) return { socketPath: path('unix://') };
   // Parsed by hand: WHATWG URL parsing would drop the "." of "//./pipe/docker_engine".
-  if (dockerHost.startsWith('npipe://')) return { socketPath: dockerHost.slice('npipe://'.length) };
+  if (dockerHost.startsWith('npipe://')) return { socketPath: path('npipe://') };
   if (dockerHost.startsWith('tcp://')) {
     const url = new URL(dockerHost);
+    if (!url.hostname || url.pathname.length > 1) throw new Error(`DOCKER_HOST ${dockerHost} must be tcp://HOST:PORT`);
     return { host: url.hostname, port: url.port ? Number(url.port) : 2375, protocol: 'http' };
   }
   throw new Error(`unsupported DOCKER_HOST ${dockerHost}`);

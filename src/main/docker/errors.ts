@@ -46,8 +46,28 @@ export function toLucidError(err: unknown, timedOut: boolean, context: ErrorCont
   if (status === 404 && context.notFound) {
     return new LucidError(context.notFound, `${context.what ?? 'object'} not found`);
   }
-  if (status !== undefined) {
-    return new LucidError('DOCKER_ERROR', `Docker refused the request (HTTP ${status})`, { dockerStatus: status });
+  const cause = { cause: err };
+  if (status !== undefined && /multiple IDs found|ambiguous/i.test(daemonMessage(err))) {
+    return new LucidError('VALIDATION_FAILED', 'the id prefix matches more than one container', undefined, cause);
   }
-  return new LucidError('DOCKER_ERROR', 'unexpected answer from Docker');
+  if (status === 409) {
+    return new LucidError('CONTAINER_CONFLICT', "the container's current state does not allow this", { dockerStatus: status }, cause);
+  }
+  if (status === 501) {
+    return new LucidError('DOCKER_ERROR', 'Docker does not support this for the container (e.g. its log driver)', { dockerStatus: status }, cause);
+  }
+  if (status !== undefined) {
+    return new LucidError('DOCKER_ERROR', `Docker refused the request (HTTP ${status})`, { dockerStatus: status }, cause);
+  }
+  return new LucidError('DOCKER_ERROR', 'unexpected answer from Docker', undefined, cause);
+}
+
+/** The daemon's own words, for matching and for the manager's log only. */
+export function daemonMessage(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return '';
+  const json = (err as { json?: unknown }).json;
+  if (typeof json === 'object' && json !== null && typeof (json as { message?: unknown }).message === 'string') {
+    return (json as { message: string }).message;
+  }
+  return err instanceof Error ? err.message : '';
 }

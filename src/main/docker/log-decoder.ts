@@ -20,6 +20,12 @@ class LineAssembler {
     this.split(this.decoder.write(bytes), out);
   }
 
+  /** Ends a line that had no newline: the next message starts afresh (it carries its own timestamp). */
+  breakLine(out: LogLine[]): void {
+    if (this.partial !== '') out.push(this.line(this.partial));
+    this.partial = '';
+  }
+
   flush(out: LogLine[]): void {
     this.split(this.decoder.end(), out);
     if (this.partial !== '') out.push(this.line(this.partial));
@@ -52,7 +58,7 @@ export class LogDecoder {
 
   constructor(
     private readonly tty: boolean,
-    timestamps: boolean,
+    private readonly timestamps: boolean,
   ) {
     this.stdout = new LineAssembler('stdout', timestamps);
     this.stderr = new LineAssembler('stderr', timestamps);
@@ -69,7 +75,11 @@ export class LogDecoder {
       const size = buffer.readUInt32BE(4);
       if (buffer.length < HEADER_BYTES + size) break;
       const payload = buffer.subarray(HEADER_BYTES, HEADER_BYTES + size);
-      (buffer[0] === 2 ? this.stderr : this.stdout).push(payload, out);
+      const assembler = buffer[0] === 2 ? this.stderr : this.stdout;
+      // With timestamps each frame is one whole message prefixed by its time, so a line left
+      // open by the previous message must not swallow the next message's timestamp.
+      if (this.timestamps) assembler.breakLine(out);
+      assembler.push(payload, out);
       buffer = buffer.subarray(HEADER_BYTES + size);
     }
     this.pending = Buffer.from(buffer);

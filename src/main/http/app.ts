@@ -4,7 +4,7 @@ import { LucidError } from '../../shared/errors.js';
 import type { OperationRunner } from '../core/manager.js';
 import type { Logger } from '../logging.js';
 import { contractRoute } from './contract-route.js';
-import { bodyParserError, sendError } from './errors.js';
+import { bodyParserError, requireJsonBody, sendError } from './errors.js';
 import type { Authenticate } from './identity.js';
 import { locals, requestContext, securityHeaders } from './request-context.js';
 
@@ -30,6 +30,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.set('query parser', 'simple');
   app.use(requestContext(options.logger, options.onRequestFinished));
   app.use(securityHeaders);
+  app.use(requireJsonBody);
   app.use(express.json({ limit: '64kb' }));
   options.mountExtra?.(app);
   for (const name of operationNames) {
@@ -42,9 +43,10 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.use((req: Request, res: Response) => {
     sendError(res, new LucidError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`), locals(res).requestId);
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const known = bodyParserError(err);
-    sendError(res, known ?? err, locals(res).requestId);
+    if (!known) options.logger.error(`${locals(res).requestId} ${req.method} ${locals(res).route} failed`, err);
+    sendError(res, known ?? new LucidError('INTERNAL', 'internal error'), locals(res).requestId);
   });
   return app;
 }

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../../shared/errors.js';
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   CONTAINER_NOT_FOUND: 404,
@@ -12,6 +13,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ROUTE_NOT_FOUND: 404,
   CONTAINER_NOT_RUNNING: 409,
   SELF_PROTECTED: 409,
+  CONTAINER_CONFLICT: 409,
   OPERATION_IN_PROGRESS: 409,
   RATE_LIMITED: 429,
   INTERNAL: 500,

@@ -1,6 +1,7 @@
-import type { Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { LucidError } from '../../shared/errors.js';
 import { HTTP_STATUS } from './error-status.js';
+import { locals } from './request-context.js';
 
 /** REST error envelope: `{"error":{code,message,details?},"requestId"}`. */
 export function sendError(res: Response, err: unknown, requestId: string): void {
@@ -9,13 +10,30 @@ export function sendError(res: Response, err: unknown, requestId: string): void 
   res.status(HTTP_STATUS[error.code]).json({ error: error.toBody(), requestId });
 }
 
-/** body-parser's own errors, translated into the manager's vocabulary. */
+/**
+ * Errors of body-parser and the router, translated into the manager's vocabulary: a client
+ * error of theirs (malformed JSON, bad gzip, an undecodable `%ZZ` in the path) is a 400.
+ */
 export function bodyParserError(err: unknown): LucidError | undefined {
-  const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { type, status } = err as { type?: unknown; status?: unknown };
   if (type === 'entity.parse.failed') return new LucidError('VALIDATION_FAILED', 'malformed JSON body');
   if (type === 'entity.too.large') return new LucidError('PAYLOAD_TOO_LARGE', 'JSON body larger than 64 KiB');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return new LucidError('VALIDATION_FAILED', 'unsupported body encoding');
+    return new LucidError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new LucidError('VALIDATION_FAILED', 'malformed request');
   }
   return undefined;
+}
+
+/** A body in any other type would be ignored and the operation run with defaults: refuse it instead. */
+export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
+  const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) {
+    sendError(res, new LucidError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json'), locals(res).requestId);
+    return;
+  }
+  next();
 }

@@ -22,10 +22,12 @@ export function requestContext(logger: Logger, onFinished?: (req: Request, res: 
     const started = process.hrtime.bigint();
     Object.assign(res.locals, { requestId, route: 'unmatched' } satisfies RequestLocals);
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => {
+    // `close` comes after `finish`, or alone when the client went away first: log once either way.
+    res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const { route } = locals(res);
-      logger.info(`${requestId} ${req.method} ${route} ${res.statusCode} ${(seconds * 1000).toFixed(1)}ms`);
+      const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode} aborted`;
+      logger.info(`${requestId} ${req.method} ${route} ${status} ${(seconds * 1000).toFixed(1)}ms`);
       onFinished?.(req, res, seconds);
     });
     next();

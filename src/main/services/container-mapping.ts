@@ -119,7 +119,7 @@ export function detailsFromInspect(raw: RawContainerInspect, now = Date.now()): 
     group: groupOf(labels),
     startedAt: timeOrNull(raw.State.StartedAt),
     finishedAt: timeOrNull(raw.State.FinishedAt),
-    exitCode: state === 'created' ? null : (raw.State.ExitCode ?? null),
+    exitCode: state === 'created' || state === 'running' || state === 'paused' ? null : (raw.State.ExitCode ?? null),
     restartCount: raw.RestartCount,
     command: [raw.Path, ...(raw.Args ?? [])].filter((part) => part !== ''),
     mounts: (raw.Mounts ?? []).map((m) => ({

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import { LucidError } from '../../shared/errors.js';
+import { timePointSeconds } from '../../shared/schemas/common.js';
 import type {
   ContainerDetails,
   ContainerStats,
@@ -13,12 +14,15 @@ import { parseAnswer, rawContainerInspectSchema, rawContainerListSchema } from '
 import { statusCodeOf } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { decodeLog, LogDecoder } from '../docker/log-decoder.js';
-import { cpuSampleOf, rawStatsSchema, statsFigures } from '../docker/stats-math.js';
+import { cpuSampleOf, rawStatsSchema, statsFigures, type RawStats } from '../docker/stats-math.js';
 import type { OperationContext } from '../core/context.js';
 import { detailsFromInspect, summaryFromListItem } from './container-mapping.js';
 import { CpuSampleCache } from './cpu-samples.js';
 
 const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;
+
+/** After the grace period the daemon still has to kill and reap the process. */
+const KILL_MARGIN_MS = 5000;
 
 export interface ListOptions {
   all: boolean;
@@ -30,15 +34,13 @@ export interface ContainerServiceOptions {
   selfContainerId?: string | undefined;
 }
 
-/** Docker's log API takes unix seconds only; RFC 3339 is converted here as the docker CLI does. */
 function toUnixSeconds(value: string | number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'number') return value;
-  return /^\d/.test(value) && !value.includes('-') ? Number(value) : Date.parse(value) / 1000;
+  return value === undefined ? undefined : timePointSeconds(value);
 }
 
 export class ContainerService {
   private readonly cpuSamples = new CpuSampleCache();
+  private readonly inflightSamples = new Map<string, Promise<RawStats>>();
 
   constructor(
     private readonly gateway: DockerGateway,
@@ -105,7 +107,7 @@ export class ContainerService {
             throw err;
           },
         ),
-      { idempotent: false, extraMs: graceSeconds * 1000, ...NOT_FOUND },
+      { idempotent: false, extraMs: graceSeconds * 1000 + KILL_MARGIN_MS, ...NOT_FOUND },
     );
     const after = await this.get(target.id);
     return { id: after.id, name: after.name, state: after.state, changed };
@@ -196,18 +198,32 @@ export class ContainerService {
    */
   async stats(ref: string): Promise<ContainerStats> {
     const target = await this.get(ref);
-    if (target.state !== 'running' || target.startedAt === null) {
+    if ((target.state !== 'running' && target.state !== 'paused') || target.startedAt === null) {
       throw new LucidError('CONTAINER_NOT_RUNNING', `container ${target.name} is ${target.state}`);
     }
-    const current = await this.sample(target.id);
-    const previous = this.cpuSamples.recent(target.id);
-    this.cpuSamples.remember(target.id, cpuSampleOf(current));
+    const startedAt = Date.parse(target.startedAt);
+    const current = await this.sharedSample(target.id);
+    const sample = cpuSampleOf(current);
+    // A sample from before a restart, or not older than this one (two calls sharing a sample), has no delta to offer.
+    const cached = this.cpuSamples.recent(target.id);
+    const previous = cached && cached.readAt < sample.readAt && cached.readAt >= startedAt ? cached : undefined;
+    if (!cached || cached.readAt < sample.readAt) this.cpuSamples.remember(target.id, sample);
     return {
       id: target.id,
       name: target.name,
-      ...statsFigures(current, previous, Date.parse(target.startedAt)),
+      ...statsFigures(current, previous, startedAt),
       timestamp: current.read,
     };
+  }
+
+  /** Concurrent callers for one container share one sample instead of each waiting a cycle. */
+  private sharedSample(id: string): Promise<RawStats> {
+    let pending = this.inflightSamples.get(id);
+    if (!pending) {
+      pending = this.sample(id).finally(() => this.inflightSamples.delete(id));
+      this.inflightSamples.set(id, pending);
+    }
+    return pending;
   }
 
   private async sample(id: string) {

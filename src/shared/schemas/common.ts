@@ -26,5 +26,15 @@ export const containerRefSchema = z
 export const timePointSchema = z.union([
   z.iso.datetime({ offset: true }),
   z.string().regex(/^\d{1,12}(\.\d{1,9})?$/, 'must be RFC 3339 or unix seconds'),
-  z.number().nonnegative(),
+  z.number().nonnegative().max(1e11),
 ]);
+
+/** Seconds since the epoch, as Docker's log API wants them (it takes no RFC 3339). */
+export function timePointSeconds(value: string | number): number {
+  if (typeof value === 'number') return value;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  // Date.parse keeps milliseconds only; Docker's timestamps have nanoseconds.
+  const match = /^(.*T\d{2}:\d{2}:\d{2})(\.\d+)?(.*)$/.exec(value);
+  if (!match) return Date.parse(value) / 1000;
+  return Date.parse(`${match[1]}${match[3]}`) / 1000 + Number(`0${match[2] ?? ''}`);
+}

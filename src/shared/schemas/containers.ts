@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolParam, containerRefSchema, intParam, timePointSchema } from './common.js';
+import { boolParam, containerRefSchema, intParam, timePointSchema, timePointSeconds } from './common.js';
 
 export const CONTAINER_STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
 export const containerStateSchema = z.enum(CONTAINER_STATES);
@@ -73,14 +73,19 @@ export type ControlResult = z.infer<typeof controlResultSchema>;
 
 export const LOG_STREAMS = ['stdout', 'stderr', 'all'] as const;
 
-export const logsInput = z.object({
-  id: containerRefSchema,
-  tail: intParam(1, 10000).default(100),
-  since: timePointSchema.optional(),
-  until: timePointSchema.optional(),
-  timestamps: boolParam().default(false),
-  stream: z.enum(LOG_STREAMS).default('all'),
-});
+export const logsInput = z
+  .object({
+    id: containerRefSchema,
+    tail: intParam(1, 10000).default(100),
+    since: timePointSchema.optional(),
+    until: timePointSchema.optional(),
+    timestamps: boolParam().default(false),
+    stream: z.enum(LOG_STREAMS).default('all'),
+  })
+  .refine(
+    (input) => input.since === undefined || input.until === undefined || timePointSeconds(input.since) <= timePointSeconds(input.until),
+    { message: 'since must not be after until', path: ['since'] },
+  );
 export type LogsInput = z.infer<typeof logsInput>;
 
 export const followLogsInput = z.object({
