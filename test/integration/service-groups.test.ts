@@ -149,6 +149,29 @@ for (const transport of TRANSPORTS) {
       assert.equal(await stateOf(real), 'exited');
     });
 
+    it("never stops the manager's own container, and keeps what it depends on running", async () => {
+      const s = newScenario((n) => [
+        { name: 'support', phase: 4, members: [{ name: n('base') }, { name: n('manager'), depends_on: [n('base')] }, { name: n('other') }] },
+      ]);
+      const base = await s.container('base', { start: true });
+      const self = await s.container('manager', { start: true });
+      const other = await s.container('other', { start: true });
+      const client = await transport.start({ ...s.env, SELF_CONTAINER_ID: self.id });
+      clients.push(client);
+
+      const result = data(await client.call('services.stop', { group: 'support', timeout: 0 }));
+      assert.equal(result.ok, false);
+      const byService = Object.fromEntries(result.results.map((r: any) => [r.service, r]));
+      assert.equal(byService[s.name('manager')].action, 'failed');
+      assert.match(byService[s.name('manager')].error, /own container cannot be stopped/);
+      assert.equal(byService[s.name('base')].action, 'skipped');
+      assert.match(byService[s.name('base')].error, new RegExp(`dependent ${s.name('manager')} failed`));
+      assert.equal(byService[s.name('other')].action, 'stopped');
+      assert.equal(await stateOf(self), 'running');
+      assert.equal(await stateOf(base), 'running');
+      assert.equal(await stateOf(other), 'exited');
+    });
+
     it('answers a dry run with the ordered plan and touches nothing', async () => {
       const s = newScenario((n) => [
         { name: 'core', phase: 2, members: [{ name: n('a') }, { name: n('b'), depends_on: [n('a')] }, { name: n('c') }] },

@@ -35,6 +35,8 @@ export interface ContainerServiceOptions {
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
+const PAST: Record<ControlAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
+
 export interface Transition {
   changed: boolean;
   after: ContainerDetails;
@@ -109,7 +111,7 @@ export class ContainerService {
    */
   async transition(id: string, action: ControlAction, timeout: number): Promise<Transition> {
     if (action !== 'start' && this.isSelf(id)) {
-      throw new LucidError('SELF_PROTECTED', `the manager's own container cannot be ${action}ed through its API`);
+      throw new LucidError('SELF_PROTECTED', `the manager's own container cannot be ${PAST[action]} through its API`);
     }
     const container = this.docker.getContainer(id);
     const act = (abortSignal: AbortSignal): Promise<unknown> => {

@@ -64,6 +64,8 @@ export class GroupService {
     ctx.target = `group:${group.name}`;
     ctx.requireScope(group.name, 'the services');
     if (!command.dryRun) this.acquire(group.name);
+    // From here on the operation runs: a streaming caller gets progress, then the result.
+    ctx.ready();
     try {
       const containers = await this.containers.list({ all: true });
       const levels = dependencyLevels(membersOf(group, containers, this.resolver), direction);
