@@ -1,6 +1,7 @@
 import { resolveKeys } from './auth/keys.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import type { Config } from './config/env.js';
+import { loadServicesConfig } from './config/services-config.js';
 import type { Identity } from './core/context.js';
 import { createHandlers } from './core/handlers.js';
 import { OperationRunner, type CallHooks } from './core/manager.js';
@@ -8,6 +9,8 @@ import { createDockerClient } from './docker/client.js';
 import { DockerGateway } from './docker/gateway.js';
 import type { Logger } from './logging.js';
 import { ContainerService } from './services/containers.js';
+import { GroupResolver } from './services/group-membership.js';
+import { GroupService } from './services/groups.js';
 
 export interface Manager {
   config: Config;
@@ -32,11 +35,18 @@ function ipcCallLog(logger: Logger): CallHooks {
 /** Wires the core once; both transports are thin layers over what this returns. */
 export async function createManager(config: Config, logger: Logger, hooks: CallHooks[] = []): Promise<Manager> {
   const keys = resolveKeys(config);
+  // Read before anything else starts: a broken services config must stop the manager, naming the field.
+  const services = loadServicesConfig(config.SERVICES_CONFIG);
   const verifier = await createTokenVerifier(keys);
   const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), config.DOCKER_TIMEOUT_MS);
-  const containers = new ContainerService(gateway, { selfContainerId: config.SELF_CONTAINER_ID });
+  const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER);
+  const containers = new ContainerService(gateway, {
+    selfContainerId: config.SELF_CONTAINER_ID,
+    groupOf: (container) => resolver.groupOf(container),
+  });
+  const groups = new GroupService(services, containers, resolver);
   const runner = new OperationRunner(
-    createHandlers({ containers }),
+    createHandlers({ containers, groups }),
     [...hooks, ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
   );

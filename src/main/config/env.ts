@@ -15,6 +15,15 @@ const dockerHostSchema = z.string().refine((value) => {
   }
 }, 'must be unix://PATH, tcp://HOST:PORT or npipe://PATH');
 
+/** `key` or `key=value`, as `docker ps --filter label=…` takes it. */
+const labelFilterSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}(=\S{1,256})?$/, 'must be LABEL or LABEL=VALUE')
+  .transform((text) => {
+    const at = text.indexOf('=');
+    return at < 0 ? { key: text } : { key: text.slice(0, at), value: text.slice(at + 1) };
+  });
+
 /**
  * Every environment variable the manager reads, parsed once at start. Adding a variable here
  * without documenting it in config/env.gui-docker-manager.template fails a test.
@@ -36,6 +45,7 @@ export const envSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).default('gui-docker-manager'),
   JWT_ISSUER: z.string().min(1).optional(),
   SERVICES_CONFIG: z.string().min(1).optional(),
+  SERVICES_LABEL_FILTER: labelFilterSchema.optional(),
   SELF_CONTAINER_ID: z
     .string()
     .regex(/^[0-9a-f]{12,64}$/, 'must be a container id (12 to 64 hex digits)')

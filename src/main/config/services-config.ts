@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
+import { GROUP_NAME } from '../../shared/schemas/common.js';
 
-/** Compose's own rule for project names; also used for group names, which end up in labels. */
-export const GROUP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export { GROUP_NAME };
 const MEMBER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const COMPOSE_FILE = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+\.ya?ml$/;
 
@@ -57,6 +57,21 @@ export const servicesConfigSchema = z
         if (!names.includes(dep)) {
           ctx.addIssue({ code: 'custom', path: ['groups', i, 'depends_on', j], message: `unknown group "${dep}"` });
         }
+      });
+    });
+    // A container name decides its group when it carries no label, so a name may sit in one group only.
+    const owner = new Map<string, string>();
+    config.groups.forEach((group, i) => {
+      group.members.forEach((member, j) => {
+        const first = owner.get(member.name);
+        if (first !== undefined && first !== group.name) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['groups', i, 'members', j, 'name'],
+            message: `"${member.name}" is already a member of group ${first}`,
+          });
+        }
+        owner.set(member.name, first ?? group.name);
       });
     });
   });

@@ -1,5 +1,6 @@
 import type { OperationName, OperationOutput, ParsedInput } from '../../shared/contract/index.js';
 import type { ContainerService } from '../services/containers.js';
+import type { GroupService } from '../services/groups.js';
 import type { OperationContext } from './context.js';
 
 export type Handler<N extends OperationName> = (
@@ -12,10 +13,11 @@ export type Handlers = { [N in OperationName]: Handler<N> };
 
 export interface Services {
   containers: ContainerService;
+  groups: GroupService;
 }
 
 export function createHandlers(services: Services): Handlers {
-  const { containers } = services;
+  const { containers, groups } = services;
   return {
     'containers.list': async (input) => {
       const list = await containers.list(input);
@@ -28,5 +30,9 @@ export function createHandlers(services: Services): Handlers {
     'containers.logs': (input) => containers.logs(input),
     'containers.followLogs': (input, ctx) => containers.followLogs(input, ctx),
     'containers.stats': (input) => containers.stats(input.id),
+    'services.list': async () => ({ groups: await groups.list() }),
+    'services.get': (input) => groups.get(input.group),
+    'services.start': (input, ctx) => groups.start(input, ctx),
+    'services.stop': (input, ctx) => groups.stop(input, ctx),
   };
 }

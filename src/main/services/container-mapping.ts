@@ -6,8 +6,10 @@ import {
   type Health,
 } from '../../shared/schemas/containers.js';
 import type { RawContainerInspect, RawContainerListItem } from '../docker/answers.js';
+import type { ContainerRef } from './group-membership.js';
 
-export const GROUP_LABEL = 'lucid.service.group';
+/** Which group a container is in (see GroupResolver); mapping needs only the answer. */
+export type GroupOf = (container: ContainerRef) => string | null;
 
 /** Docker writes this for "never happened". */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -33,15 +35,12 @@ function timeOrNull(value: string | null | undefined): string | null {
   return value && !value.startsWith(ZERO_TIME.slice(0, 4)) ? value : null;
 }
 
-function groupOf(labels: Record<string, string>): string | null {
-  return labels[GROUP_LABEL] ?? null;
-}
-
-export function summaryFromListItem(raw: RawContainerListItem): ContainerSummary {
+export function summaryFromListItem(raw: RawContainerListItem, groupOf: GroupOf): ContainerSummary {
   const labels = raw.Labels ?? {};
+  const name = (raw.Names?.[0] ?? '').replace(/^\//, '');
   return {
     id: raw.Id,
-    name: (raw.Names?.[0] ?? '').replace(/^\//, ''),
+    name,
     image: raw.Image,
     state: toState(raw.State),
     status: raw.Status,
@@ -54,7 +53,7 @@ export function summaryFromListItem(raw: RawContainerListItem): ContainerSummary
       type: p.Type,
       ...(p.IP !== undefined ? { ip: p.IP } : {}),
     })),
-    group: groupOf(labels),
+    group: groupOf({ name, labels }),
   };
 }
 
@@ -92,8 +91,9 @@ export function humanStatus(raw: RawContainerInspect, now = Date.now()): string 
   }
 }
 
-export function detailsFromInspect(raw: RawContainerInspect, now = Date.now()): ContainerDetails {
+export function detailsFromInspect(raw: RawContainerInspect, groupOf: GroupOf, now = Date.now()): ContainerDetails {
   const labels = raw.Config.Labels ?? {};
+  const name = raw.Name.replace(/^\//, '');
   const ports = Object.entries(raw.NetworkSettings?.Ports ?? {}).flatMap(([key, bindings]) => {
     const [port, type = 'tcp'] = key.split('/');
     const privatePort = Number(port);
@@ -108,7 +108,7 @@ export function detailsFromInspect(raw: RawContainerInspect, now = Date.now()): 
   const state = toState(raw.State.Status);
   return {
     id: raw.Id,
-    name: raw.Name.replace(/^\//, ''),
+    name,
     image: raw.Config.Image,
     state,
     status: humanStatus(raw, now),
@@ -116,7 +116,7 @@ export function detailsFromInspect(raw: RawContainerInspect, now = Date.now()): 
     createdAt: raw.Created,
     labels,
     ports,
-    group: groupOf(labels),
+    group: groupOf({ name, labels }),
     startedAt: timeOrNull(raw.State.StartedAt),
     finishedAt: timeOrNull(raw.State.FinishedAt),
     exitCode: state === 'created' || state === 'running' || state === 'paused' ? null : (raw.State.ExitCode ?? null),

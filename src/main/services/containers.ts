@@ -16,7 +16,7 @@ import type { DockerGateway } from '../docker/gateway.js';
 import { decodeLog, LogDecoder } from '../docker/log-decoder.js';
 import { cpuSampleOf, rawStatsSchema, statsFigures, type RawStats } from '../docker/stats-math.js';
 import type { OperationContext } from '../core/context.js';
-import { detailsFromInspect, summaryFromListItem } from './container-mapping.js';
+import { detailsFromInspect, summaryFromListItem, type GroupOf } from './container-mapping.js';
 import { CpuSampleCache } from './cpu-samples.js';
 
 const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;
@@ -27,11 +27,23 @@ const KILL_MARGIN_MS = 5000;
 export interface ListOptions {
   all: boolean;
   state?: string | undefined;
+  group?: string | undefined;
 }
 
 export interface ContainerServiceOptions {
   /** The manager's own container: never stopped or restarted through the API. */
   selfContainerId?: string | undefined;
+  /** Group membership (label, config, compose project); without it no container is in a group. */
+  groupOf?: GroupOf;
+}
+
+export type ControlAction = 'start' | 'stop' | 'restart';
+
+const PAST: Record<ControlAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
+
+export interface Transition {
+  changed: boolean;
+  after: ContainerDetails;
 }
 
 function toUnixSeconds(value: string | number | undefined): number | undefined {
@@ -51,13 +63,18 @@ export class ContainerService {
     return this.gateway.docker;
   }
 
+  private get groupOf(): GroupOf {
+    return this.options.groupOf ?? (() => null);
+  }
+
   async list(options: ListOptions): Promise<ContainerSummary[]> {
     const filters = options.state ? { status: [options.state] } : undefined;
     const raw = await this.gateway.call(
       (abortSignal) => this.docker.listContainers({ all: options.all, ...(filters ? { filters } : {}), abortSignal }),
       { idempotent: true },
     );
-    return parseAnswer(rawContainerListSchema, raw).map(summaryFromListItem);
+    const summaries = parseAnswer(rawContainerListSchema, raw).map((item) => summaryFromListItem(item, this.groupOf));
+    return options.group === undefined ? summaries : summaries.filter((c) => c.group === options.group);
   }
 
   async get(ref: string): Promise<ContainerDetails> {
@@ -65,52 +82,62 @@ export class ContainerService {
       (abortSignal) => this.docker.getContainer(ref).inspect({ abortSignal }),
       { idempotent: true, ...NOT_FOUND },
     );
-    return detailsFromInspect(parseAnswer(rawContainerInspectSchema, raw));
+    return detailsFromInspect(parseAnswer(rawContainerInspectSchema, raw), this.groupOf);
   }
 
   start(ref: string, ctx: OperationContext): Promise<ControlResult> {
-    return this.control(ref, ctx, 'start', 0, (c, abortSignal) => c.start({ abortSignal }));
+    return this.control(ref, ctx, 'start', 0);
   }
 
   stop(ref: string, timeout: number, ctx: OperationContext): Promise<ControlResult> {
-    return this.control(ref, ctx, 'stop', timeout, (c, abortSignal) => c.stop({ t: timeout, abortSignal }));
+    return this.control(ref, ctx, 'stop', timeout);
   }
 
   restart(ref: string, timeout: number, ctx: OperationContext): Promise<ControlResult> {
-    return this.control(ref, ctx, 'restart', timeout, (c, abortSignal) => c.restart({ t: timeout, abortSignal }));
+    return this.control(ref, ctx, 'restart', timeout);
   }
 
-  /**
-   * Resolves the target first, so that the scope check sees its group and the answer names it
-   * by full id; Docker's 304 ("nothing to do") becomes `changed: false`.
-   */
-  private async control(
-    ref: string,
-    ctx: OperationContext,
-    action: 'start' | 'stop' | 'restart',
-    graceSeconds: number,
-    act: (container: Dockerode.Container, abortSignal: AbortSignal) => Promise<unknown>,
-  ): Promise<ControlResult> {
+  /** Resolves the target first, so that the scope check sees its group and the answer names it by full id. */
+  private async control(ref: string, ctx: OperationContext, action: ControlAction, timeout: number): Promise<ControlResult> {
     const target = await this.get(ref);
     ctx.target = target.name;
     ctx.requireScope(target.group, `container ${target.name}`);
-    if (action !== 'start' && this.isSelf(target.id)) {
-      throw new LucidError('SELF_PROTECTED', `the manager's own container cannot be ${action}ed through its API`);
+    const { changed, after } = await this.transition(target.id, action, timeout);
+    return { id: after.id, name: after.name, state: after.state, changed };
+  }
+
+  /**
+   * Acts on a container whose caller is already authorized (a group operation checks the group's
+   * scope once for all members). Docker's 304 ("nothing to do") becomes `changed: false`; the
+   * manager's own container is refused whoever asks.
+   */
+  async transition(id: string, action: ControlAction, timeout: number): Promise<Transition> {
+    if (action !== 'start' && this.isSelf(id)) {
+      throw new LucidError('SELF_PROTECTED', `the manager's own container cannot be ${PAST[action]} through its API`);
     }
-    const container = this.docker.getContainer(target.id);
+    const container = this.docker.getContainer(id);
+    const act = (abortSignal: AbortSignal): Promise<unknown> => {
+      switch (action) {
+        case 'start':
+          return container.start({ abortSignal });
+        case 'stop':
+          return container.stop({ t: timeout, abortSignal });
+        case 'restart':
+          return container.restart({ t: timeout, abortSignal });
+      }
+    };
     const changed = await this.gateway.call(
       (abortSignal) =>
-        act(container, abortSignal).then(
+        act(abortSignal).then(
           () => true,
           (err: unknown) => {
             if (statusCodeOf(err) === 304) return false;
             throw err;
           },
         ),
-      { idempotent: false, extraMs: graceSeconds * 1000 + KILL_MARGIN_MS, ...NOT_FOUND },
+      { idempotent: false, extraMs: timeout * 1000 + KILL_MARGIN_MS, ...NOT_FOUND },
     );
-    const after = await this.get(target.id);
-    return { id: after.id, name: after.name, state: after.state, changed };
+    return { changed, after: await this.get(id) };
   }
 
   private isSelf(id: string): boolean {

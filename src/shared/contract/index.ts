@@ -1,12 +1,14 @@
 import type { z } from 'zod';
 import { containerOperations } from './containers.js';
 import type { OperationDef } from './define.js';
+import { serviceOperations } from './services.js';
 
 export type { HttpMethod, OperationDef, OperationKind } from './define.js';
 
 /** The one table both transports are generated from. */
 export const operations = {
   ...containerOperations,
+  ...serviceOperations,
 };
 
 export type Operations = typeof operations;

@@ -22,6 +22,11 @@ export const containerRefSchema = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'must be a container id, id prefix or name');
 
+/** Compose's own rule for project names; also the rule for group names, which end up in labels. */
+export const GROUP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const groupNameSchema = z.string().regex(GROUP_NAME, 'must be a service group name (^[a-z0-9][a-z0-9_-]{0,62}$)');
+
 /** RFC 3339 date-time or unix seconds (with optional fraction), as `docker logs --since` takes. */
 export const timePointSchema = z.union([
   z.iso.datetime({ offset: true }),

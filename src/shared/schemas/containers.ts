@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolParam, containerRefSchema, intParam, timePointSchema, timePointSeconds } from './common.js';
+import { boolParam, containerRefSchema, groupNameSchema, intParam, timePointSchema, timePointSeconds } from './common.js';
 
 export const CONTAINER_STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
 export const containerStateSchema = z.enum(CONTAINER_STATES);
@@ -50,6 +50,8 @@ export type ContainerDetails = z.infer<typeof containerDetailsSchema>;
 export const listContainersInput = z.object({
   all: boolParam().default(true),
   state: containerStateSchema.optional(),
+  /** Only containers in this service group. */
+  group: groupNameSchema.optional(),
 });
 
 export const listContainersOutput = z.object({

@@ -1,0 +1,77 @@
+import type { GroupConfig } from '../config/services-config.js';
+
+export const GROUP_LABEL = 'lucid.service.group';
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
+
+export interface ContainerRef {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** Only containers carrying this label take part in groups (one deployment among several on a host). */
+export interface LabelFilter {
+  key: string;
+  value?: string | undefined;
+}
+
+export interface Membership {
+  group: string;
+  /** The configured member this container is; else its compose service or container name. */
+  service: string;
+  /** False when the container joined by label or compose project under a name the config does not declare. */
+  configured: boolean;
+}
+
+/**
+ * The one answer to "which group is this container in", used by container summaries, scope checks
+ * and group operations alike. In order: the `lucid.service.group` label, a member name in the
+ * config, the compose project a group maps to.
+ */
+export class GroupResolver {
+  private readonly groupOfMember = new Map<string, string>();
+  private readonly groupOfProject = new Map<string, string>();
+  private readonly membersOf = new Map<string, ReadonlySet<string>>();
+
+  constructor(
+    groups: readonly GroupConfig[],
+    private readonly filter: LabelFilter | undefined = undefined,
+  ) {
+    for (const group of groups) {
+      this.membersOf.set(group.name, new Set(group.members.map((m) => m.name)));
+      for (const member of group.members) this.groupOfMember.set(member.name, group.name);
+      if (group.compose) this.groupOfProject.set(group.compose.project, group.name);
+    }
+  }
+
+  resolve(container: ContainerRef): Membership | null {
+    if (!this.passesFilter(container.labels)) return null;
+    const labelled = container.labels[GROUP_LABEL];
+    if (labelled) return this.membership(labelled, container);
+    const byName = this.groupOfMember.get(container.name);
+    if (byName !== undefined) return { group: byName, service: container.name, configured: true };
+    const project = container.labels[COMPOSE_PROJECT_LABEL];
+    const byProject = project === undefined ? undefined : this.groupOfProject.get(project);
+    if (byProject !== undefined) return this.membership(byProject, container);
+    return null;
+  }
+
+  groupOf(container: ContainerRef): string | null {
+    return this.resolve(container)?.group ?? null;
+  }
+
+  private membership(group: string, container: ContainerRef): Membership {
+    const declared = this.membersOf.get(group);
+    const composeService = container.labels[COMPOSE_SERVICE_LABEL];
+    for (const candidate of [container.name, composeService]) {
+      if (candidate !== undefined && declared?.has(candidate)) return { group, service: candidate, configured: true };
+    }
+    return { group, service: composeService ?? container.name, configured: false };
+  }
+
+  private passesFilter(labels: Record<string, string>): boolean {
+    if (this.filter === undefined) return true;
+    const value = labels[this.filter.key];
+    return value !== undefined && (this.filter.value === undefined || value === this.filter.value);
+  }
+}

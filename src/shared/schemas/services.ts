@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { boolParam, groupNameSchema } from './common.js';
+import { containerStateSchema, healthSchema, stopTimeoutSchema } from './containers.js';
+
+/** A configured member with no container reports `missing`. */
+export const serviceStateSchema = z.union([containerStateSchema, z.literal('missing')]);
+
+export const serviceStatusSchema = z.object({
+  name: z.string(),
+  containerId: z.string().nullable(),
+  state: serviceStateSchema,
+  health: healthSchema,
+  dependsOn: z.array(z.string()),
+});
+export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
+
+export const groupStatusSchema = z.object({
+  name: z.string(),
+  phase: z.number().int(),
+  description: z.string(),
+  dependsOn: z.array(z.string()),
+  services: z.array(serviceStatusSchema),
+  total: z.number().int(),
+  running: z.number().int(),
+  /** Running members whose healthcheck passes or that have none. */
+  healthy: z.number().int(),
+});
+export type GroupStatus = z.infer<typeof groupStatusSchema>;
+
+export const listGroupsOutput = z.object({ groups: z.array(groupStatusSchema) });
+
+export const listGroupsInput = z.object({});
+
+export const groupRefInput = z.object({ group: groupNameSchema });
+
+export const startGroupInput = z.object({ group: groupNameSchema, dryRun: boolParam().default(false) });
+export const stopGroupInput = startGroupInput.extend({ timeout: stopTimeoutSchema });
+
+export const MEMBER_ACTIONS = [
+  'started',
+  'already-running',
+  'stopped',
+  'already-stopped',
+  'missing',
+  'failed',
+  'skipped',
+] as const;
+export type MemberAction = (typeof MEMBER_ACTIONS)[number];
+
+export const memberResultSchema = z.object({
+  service: z.string(),
+  containerId: z.string().nullable(),
+  action: z.enum(MEMBER_ACTIONS),
+  error: z.string().optional(),
+  durationMs: z.number().int(),
+});
+export type MemberResult = z.infer<typeof memberResultSchema>;
+
+export const planEntrySchema = z.object({
+  service: z.string(),
+  containerId: z.string().nullable(),
+  state: serviceStateSchema,
+  dependsOn: z.array(z.string()),
+  /** What the operation would do to this member. */
+  planned: z.enum(['start', 'stop', 'none', 'missing']),
+});
+export type PlanEntry = z.infer<typeof planEntrySchema>;
+
+export const groupOperationOutput = z.object({
+  group: z.string(),
+  /** True when the group reached the requested state; false when a member failed, was skipped or (on start) is missing. */
+  ok: z.boolean(),
+  dryRun: z.boolean(),
+  warnings: z.array(z.string()),
+  results: z.array(memberResultSchema),
+  /** Only with `dryRun`: the levels in execution order, members of one level run in parallel. */
+  plan: z.array(z.array(planEntrySchema)).optional(),
+});
+export type GroupOperationResult = z.infer<typeof groupOperationOutput>;
+
+export const PROGRESS_STEPS = [
+  'starting',
+  'waiting-healthy',
+  'stopping',
+  ...MEMBER_ACTIONS,
+] as const;
+
+/** One event per member state change while a group operation runs, so a GUI can show what happens now. */
+export const groupProgressEvent = z.object({
+  group: z.string(),
+  service: z.string(),
+  containerId: z.string().nullable(),
+  step: z.enum(PROGRESS_STEPS),
+  /** Index of the member's level in the execution order, from 0. */
+  level: z.number().int(),
+  error: z.string().optional(),
+});
+export type GroupProgressEvent = z.infer<typeof groupProgressEvent>;
