@@ -16,7 +16,12 @@ export interface RunningServer {
 /** Starts the headless REST server; resolves once it listens. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const manager = await createManager(config, logger);
-  const app = createHttpApp({ runner: manager.runner, authenticate: manager.authenticate, logger });
+  const app = createHttpApp({
+    runner: manager.runner,
+    authenticate: manager.authenticate,
+    logger,
+    corsOrigins: config.CORS_ORIGINS,
+  });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -51,7 +51,6 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
     const op = getOperation(name);
     const { requestId } = locals(res);
     locals(res).route = op.path;
-    res.setHeader('Cache-Control', 'no-store');
     const streaming = op.events !== undefined && (op.subscription === true || wantsEventStream(req));
     const aborted = new AbortController();
     res.on('close', () => aborted.abort());
