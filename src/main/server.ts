@@ -55,9 +55,10 @@ async function announceDevelopmentToken(running: RunningServer, logger: Logger):
     audience: running.manager.config.JWT_AUDIENCE,
     issuer: running.manager.config.JWT_ISSUER,
   });
+  // The key is shown because minting more needs it; it was made for this development run and dies with it.
   logger.warn('No JWT key configured: generated a random key for this development run.');
   logger.warn(`Admin token (12 h): ${token}`);
-  logger.warn('Mint more with: JWT_SECRET_KEY=<key> npm run token -- --role developer --sub alice --ttl 1h');
+  logger.warn(`Mint more with: JWT_SECRET_KEY=${secret} npm run --silent token -- --role developer --sub alice --ttl 1h`);
 }
 
 async function main(): Promise<void> {
