@@ -34,7 +34,7 @@ export async function startIpcHarness(env: Record<string, string> = {}): Promise
     allowedOrigins: ['file://'],
   });
   const tokenFor = (role: Role, sub = `ipc-${role}`) =>
-    mintToken({ secret: TEST_SECRET, sub, role, ttlSeconds: 600, audience: config.JWT_AUDIENCE });
+    mintToken({ secret: TEST_SECRET, sub, role, ttlSeconds: 600, audience: config.JWT_AUDIENCE, issuer: config.JWT_ISSUER });
   const openWindow = async (role: Role | null, url: string | null = APP_URL): Promise<IpcWindow> => {
     const webContents = new FakeWebContents();
     const renderer = new FakeIpcRenderer(ipcMain, webContents, APP_URL);
