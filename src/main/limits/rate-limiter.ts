@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { ipKeyGenerator, MemoryStore, type Options } from 'express-rate-limit';
-import { getOperation, type OperationKind } from '../../shared/contract/index.js';
+import { getOperation, type OperationDef, type OperationKind, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC } from '../../shared/permissions.js';
 import type { RateLimitDetails } from '../../shared/schemas/rate-limit.js';
@@ -28,7 +28,11 @@ interface Budget {
 export class RateLimiter implements CallHooks {
   private readonly budgets: Partial<Record<OperationKind, Budget>> = {};
 
-  constructor(settings: RateLimitSettings) {
+  constructor(
+    settings: RateLimitSettings,
+    /** How to look an operation up: the contract table, or a stand-in in unit tests. */
+    private readonly describe: (name: OperationName) => Pick<OperationDef, 'access' | 'kind'> = getOperation,
+  ) {
     this.addBudget('read', settings.readPerMinute);
     this.addBudget('control', settings.controlPerMinute);
   }
@@ -42,7 +46,7 @@ export class RateLimiter implements CallHooks {
   }
 
   async admit({ name, meta, identity }: AdmittedCall): Promise<void> {
-    const op = getOperation(name);
+    const op = this.describe(name);
     if (op.access === PUBLIC) return;
     const budget = this.budgets[op.kind];
     if (budget === undefined) return;
