@@ -7,6 +7,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   writeSync,
 } from 'node:fs';
@@ -42,6 +43,7 @@ export class AuditFile {
   ) {
     this.fd = openSync(path, OPEN_FLAGS, 0o600);
     this.size = fstatSync(this.fd).size;
+    this.endLastLine();
     this.syncTimer = setInterval(() => {
       try {
         this.sync();
@@ -56,6 +58,21 @@ export class AuditFile {
   static open(path: string, options: AuditFileOptions): AuditFile {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     return new AuditFile(path, options);
+  }
+
+  /** A crash mid-write can leave half a line: end it, so the next entry starts on a line of its own. */
+  private endLastLine(): void {
+    if (this.size === 0) return;
+    const last = Buffer.alloc(1);
+    const reader = openSync(this.path, 'r');
+    try {
+      readSync(reader, last, 0, 1, this.size - 1);
+    } finally {
+      closeSync(reader);
+    }
+    if (last[0] === 0x0a) return;
+    writeSync(this.fd, '\n');
+    this.size += 1;
   }
 
   append(line: string): void {
