@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TRANSPORTS, type OperationClient } from '../support/clients.js';
 import { removeRunContainers, requireEngine } from '../support/engine.js';
-import { CALLERS, callerName, matrixRows, POLICIES, STATUS_OF } from '../support/matrix.js';
+import { CALLERS, callerName, createMatrix, POLICIES, STATUS_OF } from '../support/matrix.js';
 
 /**
  * Every row of the access matrix × every caller, on REST and on IPC: the answer and the real
@@ -10,11 +10,12 @@ import { CALLERS, callerName, matrixRows, POLICIES, STATUS_OF } from '../support
  */
 for (const transport of TRANSPORTS) {
   describe(`access matrix over ${transport.name}`, () => {
+    const matrix = createMatrix();
     let client: OperationClient;
 
     before(async () => {
       await requireEngine();
-      client = await transport.start();
+      client = await transport.start(matrix.env);
     });
 
     after(async () => {
@@ -22,7 +23,7 @@ for (const transport of TRANSPORTS) {
       await client?.close();
     });
 
-    for (const row of matrixRows()) {
+    for (const row of matrix.rows) {
       for (const caller of CALLERS) {
         const expected = POLICIES[row.policy][callerName(caller)];
         it(`${row.title} as ${callerName(caller)} → ${expected}`, async () => {

@@ -4,12 +4,13 @@ import type { OperationName } from '../../src/shared/contract/index.js';
 import type { Role } from '../../src/shared/permissions.js';
 import type { Outcome } from './clients.js';
 import { createTestContainer } from './engine.js';
+import { newScenario, SCENARIO_LABEL, type Scenario as ServicesScenario } from './scenario.js';
 
 /**
  * The access matrix of the roles issue, as data: rows say which operation on which kind of
  * target, the policy says who may, each scenario checks the real effect on the engine. The
- * service-group and compose operations add their rows here (see `matrixRows`) with their own
- * `arrange`; the test that walks the table does not change.
+ * compose operations add their rows here (see `createMatrix`) with their own `arrange`; the
+ * test that walks the table does not change.
  */
 
 export type Caller = Role | null;
@@ -84,17 +85,21 @@ async function ensureStopped(container: Docker.Container): Promise<void> {
   if ((await inspect(container)).state === 'running') await container.stop({ t: 0 });
 }
 
-function containerRowsFor(placement: Placement, cached: ReturnType<typeof containerCache>): MatrixRow[] {
+function containerRowsFor(
+  placement: Placement,
+  cached: ReturnType<typeof containerCache>,
+  services: ServicesScenario,
+): MatrixRow[] {
   const control = placement.inScope ? 'controlInScope' : 'controlOutOfScope';
   const where = `a container in ${placement.name}`;
+  // The scenario label keeps these containers visible to the matrix's manager, which sees no others.
+  const labels = { ...placement.labels, [SCENARIO_LABEL]: services.id };
   const reader = () =>
     cached(`read-${placement.name}`, () =>
-      createTestContainer({ cmd: ['sh', '-c', `echo ${LOG_LINE}; exec sleep 3600`], labels: placement.labels }),
+      createTestContainer({ cmd: ['sh', '-c', `echo ${LOG_LINE}; exec sleep 3600`], labels }),
     );
   const controlled = (op: string) =>
-    cached(`${op}-${placement.name}`, () =>
-      createTestContainer({ cmd: ['sleep', '3600'], labels: placement.labels, start: false }),
-    );
+    cached(`${op}-${placement.name}`, () => createTestContainer({ cmd: ['sleep', '3600'], labels, start: false }));
 
   /** A read changes nothing; when allowed, the answer describes the real container. */
   const readRow = (operation: OperationName, check: (data: any, id: string) => void): MatrixRow => ({
@@ -174,6 +179,76 @@ function containerRowsFor(placement: Placement, cached: ReturnType<typeof contai
   ];
 }
 
+/** Groups the matrix covers: one in the developer's scope, one outside it. */
+const MATRIX_GROUPS = [
+  { name: 'core', inScope: true },
+  { name: 'support', inScope: false },
+] as const;
+
+function groupRows(cached: ReturnType<typeof containerCache>, services: ServicesScenario): MatrixRow[] {
+  const member = (group: string) => cached(`member-${group}`, () => services.container(group));
+  const reads: MatrixRow[] = [
+    {
+      title: 'services.list',
+      operation: 'services.list',
+      policy: 'read',
+      arrange: async () => ({
+        input: {},
+        verify: async (outcome) => {
+          if (outcome.ok) assert.ok(outcome.data.groups.some((g: any) => g.name === 'core'));
+        },
+      }),
+    },
+  ];
+  return reads.concat(
+    MATRIX_GROUPS.flatMap(({ name, inScope }): MatrixRow[] => [
+      {
+        title: `services.get of ${name}`,
+        operation: 'services.get',
+        policy: 'read',
+        arrange: async () => ({
+          input: { group: name },
+          verify: async (outcome) => {
+            if (outcome.ok) assert.equal(outcome.data.name, name);
+          },
+        }),
+      },
+      {
+        title: `services.start of ${name}`,
+        operation: 'services.start',
+        policy: inScope ? 'controlInScope' : 'controlOutOfScope',
+        arrange: async () => {
+          const container = await member(name);
+          await ensureStopped(container);
+          return {
+            input: { group: name },
+            verify: async (outcome) => {
+              const { state } = await inspect(container);
+              assert.equal(state === 'running', outcome.ok, `member ${state} after ${outcome.ok ? 'allowed' : 'refused'} start`);
+            },
+          };
+        },
+      },
+      {
+        title: `services.stop of ${name}`,
+        operation: 'services.stop',
+        policy: inScope ? 'controlInScope' : 'controlOutOfScope',
+        arrange: async () => {
+          const container = await member(name);
+          await ensureRunning(container);
+          return {
+            input: { group: name, timeout: 0 },
+            verify: async (outcome) => {
+              const { state } = await inspect(container);
+              assert.equal(state === 'exited', outcome.ok, `member ${state} after ${outcome.ok ? 'allowed' : 'refused'} stop`);
+            },
+          };
+        },
+      },
+    ]),
+  );
+}
+
 function auditRows(): MatrixRow[] {
   return [
     {
@@ -190,11 +265,32 @@ function auditRows(): MatrixRow[] {
   ];
 }
 
+export interface Matrix {
+  /** Environment for the manager under test: a services config and label filter of its own. */
+  env: Record<string, string>;
+  rows: MatrixRow[];
+}
+
 /**
- * Every row of the matrix, with fixtures private to this call (one set per transport).
- * Service groups and compose projects: add `groupRows(cached)` / `composeRows(cached)` here.
+ * Every row of the matrix, with fixtures private to this call (one set per transport). The
+ * manager sees only this matrix's containers (a services scenario with a label filter), so group
+ * operations never touch another test's containers. Compose projects: add `composeRows` here.
  */
-export function matrixRows(): MatrixRow[] {
+export function createMatrix(): Matrix {
   const cached = containerCache();
-  return [...PLACEMENTS.flatMap((placement) => containerRowsFor(placement, cached)), ...auditRows()];
+  const services = newScenario((name) =>
+    ['foundation', 'core', 'application', 'support'].map((group, i) => ({
+      name: group,
+      phase: i + 1,
+      members: [{ name: name(group) }],
+    })),
+  );
+  return {
+    env: services.env,
+    rows: [
+      ...PLACEMENTS.flatMap((placement) => containerRowsFor(placement, cached, services)),
+      ...groupRows(cached, services),
+      ...auditRows(),
+    ],
+  };
 }
