@@ -54,11 +54,11 @@ describe('access settings', () => {
 });
 
 describe('roles and group scope', () => {
-  it('lets developers control foundation, core and application only; admins everything; users nothing', () => {
+  it('lets developers control foundation, core and application only; admins everything (other configured groups too); users nothing', () => {
     const expected: Record<string, (string | null)[]> = {
       user: [],
       developer: ['foundation', 'core', 'application'],
-      admin: [...GROUP_NAMES, null],
+      admin: [...GROUP_NAMES, null, 'unknown-group'],
     };
     for (const role of ROLES) {
       const covered = [...GROUP_NAMES, null, 'unknown-group'].filter((group) => roleCovers(role, group));
