@@ -1,3 +1,6 @@
+import { auditLocations } from './audit/location.js';
+import { AuditRecorder } from './audit/recorder.js';
+import { AuditTrail } from './audit/trail.js';
 import { resolveKeys } from './auth/keys.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import type { Config } from './config/env.js';
@@ -7,15 +10,27 @@ import { createHandlers } from './core/handlers.js';
 import { OperationRunner, type CallHooks } from './core/manager.js';
 import { createDockerClient } from './docker/client.js';
 import { DockerGateway } from './docker/gateway.js';
+import { findSelfContainer, readSelfEvidence } from './docker/self-container.js';
+import { RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logging.js';
 import { ContainerService } from './services/containers.js';
 import { GroupResolver } from './services/group-membership.js';
 import { GroupService } from './services/groups.js';
 
+export interface ManagerOptions {
+  /** More observers of every call (metrics, say), after the built-in rate limiter and audit recorder. */
+  hooks?: CallHooks[];
+  /** The host app's data directory (Electron's userData): the audit trail's default home. */
+  dataDir?: string;
+}
+
 export interface Manager {
   config: Config;
   runner: OperationRunner;
   gateway: DockerGateway;
+  audit: AuditTrail;
+  /** The container never stopped or restarted through the API, if known. */
+  selfContainerId: string | undefined;
   authenticate(token: string): Promise<Identity>;
   /** The HS256 secret in use when one was generated for this development run. */
   generatedSecret: string | undefined;
@@ -33,21 +48,33 @@ function ipcCallLog(logger: Logger): CallHooks {
 }
 
 /** Wires the core once; both transports are thin layers over what this returns. */
-export async function createManager(config: Config, logger: Logger, hooks: CallHooks[] = []): Promise<Manager> {
+export async function createManager(config: Config, logger: Logger, options: ManagerOptions = {}): Promise<Manager> {
   const keys = resolveKeys(config);
   // Read before anything else starts: a broken services config must stop the manager, naming the field.
   const services = loadServicesConfig(config.SERVICES_CONFIG);
   const verifier = await createTokenVerifier(keys);
   const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), config.DOCKER_TIMEOUT_MS);
+  const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);
   const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER);
   const containers = new ContainerService(gateway, {
-    selfContainerId: config.SELF_CONTAINER_ID,
+    selfContainerId,
     groupOf: (container) => resolver.groupOf(container),
   });
   const groups = new GroupService(services, containers, resolver);
+  const audit = AuditTrail.open({
+    locations: auditLocations(config, options.dataDir),
+    maxBytes: config.AUDIT_LOG_MAX_BYTES,
+    maxFiles: config.AUDIT_LOG_MAX_FILES,
+    logger,
+  });
+  logger.info(`audit trail: ${audit.path ?? 'in memory only'}`);
+  const limiter = new RateLimiter({
+    readPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    controlPerMinute: config.RATE_LIMIT_CONTROL_PER_MINUTE,
+  });
   const runner = new OperationRunner(
-    createHandlers({ containers, groups }),
-    [...hooks, ipcCallLog(logger)],
+    createHandlers({ containers, groups, audit }),
+    [limiter, new AuditRecorder(audit), ...(options.hooks ?? []), ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
   );
   runner.onFailure = (error, name, requestId) =>
@@ -56,8 +83,19 @@ export async function createManager(config: Config, logger: Logger, hooks: CallH
     config,
     runner,
     gateway,
+    audit,
+    selfContainerId,
     authenticate: (token) => verifier.verify(token),
     generatedSecret: keys.generated ? keys.secret : undefined,
-    close: async () => {},
+    close: async () => {
+      limiter.close();
+      audit.close();
+    },
   };
+}
+
+function detectSelf(logger: Logger): string | undefined {
+  const found = findSelfContainer(readSelfEvidence());
+  if (found) logger.info(`self-protection: running in container ${found.id.slice(0, 12)} (found from ${found.source})`);
+  return found?.id;
 }

@@ -1,4 +1,4 @@
-import { ipcMain } from 'electron';
+import { app, ipcMain } from 'electron';
 import { loadConfig } from './config/env.js';
 import { createManager, type Manager } from './create-manager.js';
 import { registerIpc, type IpcRegistration } from './ipc/register.js';
@@ -24,7 +24,7 @@ export interface AttachedManager extends Pick<IpcRegistration, 'bindIdentity'> {
 export async function attachLucidDockerManager(options: AttachOptions): Promise<AttachedManager> {
   const config = loadConfig(options.env ?? process.env);
   const logger = createLogger(config.LOG_LEVEL, { file: true });
-  const manager = await createManager(config, logger);
+  const manager = await createManager(config, logger, { dataDir: app.getPath('userData') });
   const registration = registerIpc(ipcMain, {
     runner: manager.runner,
     authenticate: manager.authenticate,

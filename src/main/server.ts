@@ -16,15 +16,26 @@ export interface RunningServer {
 /** Starts the headless REST server; resolves once it listens. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const manager = await createManager(config, logger);
-  const app = createHttpApp({ runner: manager.runner, authenticate: manager.authenticate, logger });
-  const server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const app = createHttpApp({
+    runner: manager.runner,
+    authenticate: manager.authenticate,
+    logger,
+    corsOrigins: config.CORS_ORIGINS,
   });
+  const server = createServer(app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    // The audit file and the limiter's timers belong to a server that never served.
+    await manager.close();
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
@@ -50,9 +61,10 @@ async function announceDevelopmentToken(running: RunningServer, logger: Logger):
     audience: running.manager.config.JWT_AUDIENCE,
     issuer: running.manager.config.JWT_ISSUER,
   });
+  // The key is shown because minting more needs it; it was made for this development run and dies with it.
   logger.warn('No JWT key configured: generated a random key for this development run.');
   logger.warn(`Admin token (12 h): ${token}`);
-  logger.warn('Mint more with: JWT_SECRET_KEY=<key> npm run token -- --role developer --sub alice --ttl 1h');
+  logger.warn(`Mint more with: JWT_SECRET_KEY=${secret} npm run --silent token -- --role developer --sub alice --ttl 1h`);
 }
 
 async function main(): Promise<void> {

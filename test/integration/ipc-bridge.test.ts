@@ -29,7 +29,8 @@ describe('IPC bridge', () => {
 
   it('exposes named functions only, never ipcRenderer', async () => {
     const { api } = await harness.openWindow('user');
-    assert.deepEqual(Object.keys(api).sort(), ['auth', 'containers', 'services']);
+    const namespaces = new Set(operationNames.map((name) => name.split('.')[0]));
+    assert.deepEqual(Object.keys(api).sort(), [...namespaces, 'auth'].sort());
     for (const group of Object.values(api) as Record<string, unknown>[]) {
       for (const fn of Object.values(group)) assert.equal(typeof fn, 'function');
     }
@@ -81,6 +82,32 @@ describe('IPC bridge', () => {
     await api.auth.setToken(await harness.tokenFor('user'));
     const list = await api.containers.list();
     assert.ok(Array.isArray(list.containers));
+  });
+
+  it('drops the previous identity when a new setToken fails', async () => {
+    const { api } = await harness.openWindow('admin');
+    assert.ok(Array.isArray((await api.containers.list()).containers));
+    assert.match(await rejection(api.auth.setToken('not-a-jwt')), /^\[UNAUTHENTICATED\]/);
+    assert.match(await rejection(api.containers.list()), /^\[UNAUTHENTICATED\]/);
+    assert.match(await rejection(api.auth.setToken(42)), /^\[VALIDATION_FAILED\]/);
+    assert.match(await rejection(api.containers.list()), /^\[UNAUTHENTICATED\]/);
+  });
+
+  it('checks expiry on every call with the same 30 s clock tolerance as token verification', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const cases = [
+      { expiresAt: now + 60, ok: true },
+      { expiresAt: now - 10, ok: true },
+      { expiresAt: now - 45, ok: false },
+    ];
+    for (const { expiresAt, ok } of cases) {
+      const webContents = new FakeWebContents();
+      const renderer = new FakeIpcRenderer(harness.ipcMain, webContents, 'file:///app/index.html');
+      harness.registration.bindIdentity(webContents, { sub: 'gui', role: 'user', expiresAt });
+      const answer = (await renderer.invoke(ipcChannel('containers.list'), {})) as any;
+      assert.equal(answer.ok, ok, `expired ${now - expiresAt} s ago`);
+      if (!ok) assert.equal(answer.error.code, 'UNAUTHENTICATED');
+    }
   });
 
   it('drops the identity when its window is destroyed', async () => {

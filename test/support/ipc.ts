@@ -5,7 +5,7 @@ import { createLogger } from '../../src/main/logging.js';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { FakeIpcMain, FakeIpcRenderer, FakeWebContents, loadPreload } from './fake-electron.js';
-import { TEST_SECRET } from './server.js';
+import { TEST_DEFAULTS, TEST_SECRET } from './server.js';
 
 export const APP_URL = 'file:///opt/lucid/resources/app.asar/index.html';
 
@@ -25,7 +25,7 @@ export interface IpcWindow {
 }
 
 export async function startIpcHarness(env: Record<string, string> = {}): Promise<IpcHarness> {
-  const config = loadConfig({ JWT_SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'error', ...env });
+  const config = loadConfig({ JWT_SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'error', ...TEST_DEFAULTS(), ...env });
   const manager = await createManager(config, createLogger(config.LOG_LEVEL));
   const ipcMain = new FakeIpcMain();
   const registration = registerIpc(ipcMain, {
@@ -34,7 +34,7 @@ export async function startIpcHarness(env: Record<string, string> = {}): Promise
     allowedOrigins: ['file://'],
   });
   const tokenFor = (role: Role, sub = `ipc-${role}`) =>
-    mintToken({ secret: TEST_SECRET, sub, role, ttlSeconds: 600, audience: config.JWT_AUDIENCE });
+    mintToken({ secret: TEST_SECRET, sub, role, ttlSeconds: 600, audience: config.JWT_AUDIENCE, issuer: config.JWT_ISSUER });
   const openWindow = async (role: Role | null, url: string | null = APP_URL): Promise<IpcWindow> => {
     const webContents = new FakeWebContents();
     const renderer = new FakeIpcRenderer(ipcMain, webContents, APP_URL);

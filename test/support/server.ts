@@ -3,8 +3,19 @@ import { loadConfig } from '../../src/main/config/env.js';
 import { createLogger } from '../../src/main/logging.js';
 import { startServer, type RunningServer } from '../../src/main/server.js';
 import type { Role } from '../../src/shared/permissions.js';
+import { tempAuditPath } from './temp.js';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
+
+/**
+ * Tests call far more often than a person: limits are off unless a test sets them, and each
+ * manager gets its own audit file.
+ */
+export const TEST_DEFAULTS = (): Record<string, string> => ({
+  RATE_LIMIT_PER_MINUTE: '0',
+  RATE_LIMIT_CONTROL_PER_MINUTE: '0',
+  AUDIT_LOG_PATH: tempAuditPath(),
+});
 
 export interface TestServer extends RunningServer {
   tokenFor(role: Role, sub?: string): Promise<string>;
@@ -32,6 +43,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     HOST: '127.0.0.1',
     JWT_SECRET_KEY: TEST_SECRET,
     LOG_LEVEL: 'error',
+    ...TEST_DEFAULTS(),
     ...env,
   });
   const running = await startServer(config, createLogger(config.LOG_LEVEL));

@@ -11,9 +11,7 @@ import {
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
 import { ROLES } from '../../shared/permissions.js';
-import type { Identity } from '../core/context.js';
-
-export const CLOCK_TOLERANCE_SECONDS = 30;
+import { CLOCK_TOLERANCE_SECONDS, type Identity } from '../core/context.js';
 
 const claimsSchema = z.object({
   sub: z.string().min(1).max(256),

@@ -24,6 +24,31 @@ const labelFilterSchema = z
     return at < 0 ? { key: text } : { key: text.slice(0, at), value: text.slice(at + 1) };
   });
 
+/** Text that is exactly a non-negative integer: "1.5", "-1", "1e3" and " 7" are refused. */
+function nonNegativeInt(fallback: number, max = 1_000_000_000) {
+  return z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a non-negative integer')
+    .transform(Number)
+    .pipe(z.number().max(max))
+    .default(fallback);
+}
+
+/** An origin as browsers send it: scheme, host and optional port, nothing else (no path, no "*"). */
+const originSchema = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}, 'each entry must be an origin such as https://gui.example:8443 (no path, no trailing slash, no "*")');
+
+const originListSchema = z
+  .string()
+  .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+  .pipe(z.array(originSchema));
+
 /**
  * Every environment variable the manager reads, parsed once at start. Adding a variable here
  * without documenting it in config/env.gui-docker-manager.template fails a test.
@@ -50,6 +75,14 @@ export const envSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{12,64}$/, 'must be a container id (12 to 64 hex digits)')
     .optional(),
+  RATE_LIMIT_PER_MINUTE: nonNegativeInt(100),
+  RATE_LIMIT_CONTROL_PER_MINUTE: nonNegativeInt(20),
+  AUDIT_LOG_PATH: z.string().min(1).optional(),
+  AUDIT_LOG_MAX_BYTES: nonNegativeInt(10 * 1024 * 1024).pipe(z.number().min(4096)),
+  AUDIT_LOG_MAX_FILES: nonNegativeInt(5, 100).pipe(z.number().min(1)),
+  /** Only to place the default audit trail, as the XDG base directory spec says. */
+  XDG_STATE_HOME: z.string().startsWith('/', 'must be an absolute path').optional(),
+  CORS_ORIGINS: originListSchema.default([]),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -15,6 +15,14 @@ export interface Identity {
   expiresAt?: number;
 }
 
+/** How far clocks may disagree: jose verifies tokens with it, and the runner re-checks expiry with it. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** The same rule as jose's `exp` check, so a token is not valid on REST yet expired on IPC. */
+export function isExpired(identity: Identity, nowMs: number = Date.now()): boolean {
+  return identity.expiresAt !== undefined && (identity.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000 <= nowMs;
+}
+
 /**
  * What a service method learns about the call it serves: who asks, and a place to name the
  * target for the audit trail. Scope checks live here so REST and IPC cannot differ.

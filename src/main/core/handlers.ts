@@ -1,4 +1,5 @@
 import type { OperationName, OperationOutput, ParsedInput } from '../../shared/contract/index.js';
+import type { AuditTrail } from '../audit/trail.js';
 import type { ContainerService } from '../services/containers.js';
 import type { GroupService } from '../services/groups.js';
 import type { OperationContext } from './context.js';
@@ -14,10 +15,11 @@ export type Handlers = { [N in OperationName]: Handler<N> };
 export interface Services {
   containers: ContainerService;
   groups: GroupService;
+  audit: AuditTrail;
 }
 
 export function createHandlers(services: Services): Handlers {
-  const { containers, groups } = services;
+  const { containers, groups, audit } = services;
   return {
     'containers.list': async (input) => {
       const list = await containers.list(input);
@@ -34,5 +36,6 @@ export function createHandlers(services: Services): Handlers {
     'services.get': (input) => groups.get(input.group),
     'services.start': (input, ctx) => groups.start(input, ctx),
     'services.stop': (input, ctx) => groups.stop(input, ctx),
+    'audit.list': (input) => audit.list(input),
   };
 }

@@ -1,13 +1,19 @@
 import type { z } from 'zod';
-import { getOperation, type OperationName } from '../../shared/contract/index.js';
+import { getOperation, type OperationDef, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
-import { PUBLIC, roleHas } from '../../shared/permissions.js';
-import { OperationContext, type Identity, type Transport } from './context.js';
+import { PUBLIC, roleHas, type Permission } from '../../shared/permissions.js';
+import { isExpired, OperationContext, type Identity, type Transport } from './context.js';
 import type { Handlers } from './handlers.js';
 import { parseInput } from './validation.js';
 
 export interface CallMeta {
-  identity: Identity | null;
+  /**
+   * Who calls. Resolved inside the runner (REST verifies its bearer token here), so that a
+   * failed authentication is rate-limited and audited like any other refused call.
+   */
+  credentials: () => Promise<Identity | null>;
+  /** The caller's address (REST) or window (IPC): the rate-limit key and audit clue when no identity is known. */
+  client: string;
   transport: Transport;
   requestId: string;
   signal?: AbortSignal;
@@ -17,24 +23,33 @@ export interface CallMeta {
   onReady?: () => void;
 }
 
-/** Observers of every call: audit trail, rate limiting and metrics hook in here, not in a transport. */
-export interface CallHooks {
-  /** Runs before the input is looked at; throws to refuse the call (e.g. RATE_LIMITED). */
-  admit?(name: OperationName, meta: CallMeta): void | Promise<void>;
-  settled?(event: SettledCall): void;
-}
-
-export interface SettledCall {
+export interface AdmittedCall {
   name: OperationName;
   meta: CallMeta;
+  /** Null for public operations, anonymous callers and failed authentications. */
+  identity: Identity | null;
+}
+
+export interface SettledCall extends AdmittedCall {
+  /** What the call acted on: set by the handler, else the path parameter the caller named. */
   target: string | undefined;
   error: LucidError | undefined;
   durationMs: number;
 }
 
+/** Observers of every call: audit trail, rate limiting and metrics hook in here, not in a transport. */
+export interface CallHooks {
+  /**
+   * Runs after the identity is known (or known to be missing or invalid) but before any refusal,
+   * so that anonymous and failed attempts count too; throws to refuse the call (e.g. RATE_LIMITED).
+   */
+  admit?(call: AdmittedCall): void | Promise<void>;
+  settled?(call: SettledCall): void;
+}
+
 /**
- * Runs one contract operation for one caller, whatever transport brought it: identity, permission,
- * input validation, the handler, then hooks. Transports only translate requests and answers.
+ * Runs one contract operation for one caller, whatever transport brought it: identity, hooks,
+ * permission, input validation, then the handler. Transports only translate requests and answers.
  */
 export class OperationRunner {
   constructor(
@@ -50,18 +65,23 @@ export class OperationRunner {
 
   async run(name: OperationName, rawInput: unknown, meta: CallMeta): Promise<unknown> {
     const started = performance.now();
-    const ctx = new OperationContext(meta.identity, meta.transport, meta.requestId, {
-      signal: meta.signal,
-      onEvent: meta.onEvent,
-      onReady: meta.onReady,
-    });
+    const op = getOperation(name);
+    let identity: Identity | null = null;
+    let ctx: OperationContext | undefined;
     let failure: LucidError | undefined;
     try {
-      const op = getOperation(name);
+      let refusal: unknown;
       if (op.access !== PUBLIC) {
-        authorize(meta.identity, op.access);
+        ({ identity, refusal } = await identify(meta));
       }
-      for (const hook of this.hooks) await hook.admit?.(name, meta);
+      for (const hook of this.hooks) await hook.admit?.({ name, meta, identity });
+      if (refusal !== undefined) throw refusal;
+      if (op.access !== PUBLIC) authorize(identity, op.access);
+      ctx = new OperationContext(identity, meta.transport, meta.requestId, {
+        signal: meta.signal,
+        onEvent: meta.onEvent,
+        onReady: meta.onReady,
+      });
       const input = parseInput(op.input, rawInput ?? {});
       const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
       const output = await handler(input, ctx);
@@ -72,7 +92,8 @@ export class OperationRunner {
       if (failure.cause !== undefined) this.onFailure(failure, name, meta.requestId);
       throw failure;
     } finally {
-      const settled = { name, meta, target: ctx.target, error: failure, durationMs: performance.now() - started };
+      const target = ctx?.target ?? requestedTarget(op, rawInput);
+      const settled = { name, meta, identity, target, error: failure, durationMs: performance.now() - started };
       for (const hook of this.hooks) hook.settled?.(settled);
     }
   }
@@ -88,15 +109,34 @@ function checkOutput(schema: z.ZodType, output: unknown): void {
   }
 }
 
-/** The same leeway jose grants when it verifies a token, so REST and IPC expire alike. */
-const EXPIRY_TOLERANCE_SECONDS = 30;
-
-function authorize(identity: Identity | null, permission: Parameters<typeof roleHas>[1]): void {
-  if (identity === null) throw new LucidError('UNAUTHENTICATED', 'authentication required');
-  if (identity.expiresAt !== undefined && (identity.expiresAt + EXPIRY_TOLERANCE_SECONDS) * 1000 <= Date.now()) {
-    throw new LucidError('UNAUTHENTICATED', 'token expired');
+async function identify(meta: CallMeta): Promise<{ identity: Identity | null; refusal: unknown }> {
+  try {
+    const identity = await meta.credentials();
+    if (identity !== null && isExpired(identity)) {
+      return { identity: null, refusal: new LucidError('UNAUTHENTICATED', 'token expired') };
+    }
+    return { identity, refusal: undefined };
+  } catch (err) {
+    return { identity: null, refusal: err };
   }
+}
+
+function authorize(identity: Identity | null, permission: Permission): void {
+  if (identity === null) throw new LucidError('UNAUTHENTICATED', 'authentication required');
   if (!roleHas(identity.role, permission)) {
     throw new LucidError('FORBIDDEN', `missing permission ${permission}`, { permission, role: identity.role });
   }
+}
+
+/**
+ * A call refused before its handler ran still names what it aimed at: the first path parameter
+ * (`{id}`, `{name}`…), taken only when it passes the operation's own input schema.
+ */
+function requestedTarget(op: OperationDef, rawInput: unknown): string | undefined {
+  const param = /\{(\w+)\}/.exec(op.path)?.[1];
+  if (param === undefined) return undefined;
+  const parsed = op.input.safeParse(rawInput ?? {});
+  if (!parsed.success || typeof parsed.data !== 'object' || parsed.data === null) return undefined;
+  const value = (parsed.data as Record<string, unknown>)[param];
+  return typeof value === 'string' ? value : undefined;
 }

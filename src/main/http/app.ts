@@ -4,6 +4,7 @@ import { LucidError } from '../../shared/errors.js';
 import type { OperationRunner } from '../core/manager.js';
 import type { Logger } from '../logging.js';
 import { contractRoute } from './contract-route.js';
+import { corsFor } from './cors.js';
 import { bodyParserError, requireJsonBody, sendError } from './errors.js';
 import type { Authenticate } from './identity.js';
 import { locals, requestContext, securityHeaders } from './request-context.js';
@@ -12,6 +13,8 @@ export interface HttpAppOptions {
   runner: OperationRunner;
   authenticate: Authenticate;
   logger: Logger;
+  /** Browser origins allowed to call the API (CORS); empty: none, the GUI uses IPC. */
+  corsOrigins?: string[];
   /** Routes outside the contract (probes, metrics) mounted before the fallback. */
   mountExtra?: (app: express.Express) => void;
   onRequestFinished?: (req: Request, res: Response, seconds: number) => void;
@@ -30,6 +33,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.set('query parser', 'simple');
   app.use(requestContext(options.logger, options.onRequestFinished));
   app.use(securityHeaders);
+  if (options.corsOrigins?.length) app.use(corsFor(options.corsOrigins));
   app.use(requireJsonBody);
   app.use(express.json({ limit: '64kb' }));
   options.mountExtra?.(app);

@@ -1,10 +1,9 @@
 import type { Request, Response } from 'express';
 import { getOperation, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
-import { PUBLIC } from '../../shared/permissions.js';
 import type { OperationRunner } from '../core/manager.js';
 import { sendError } from './errors.js';
-import { identityOf, type Authenticate } from './identity.js';
+import { clientAddress, identityOf, type Authenticate } from './identity.js';
 import { locals } from './request-context.js';
 import { SseStream } from './sse.js';
 
@@ -52,7 +51,6 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
     const op = getOperation(name);
     const { requestId } = locals(res);
     locals(res).route = op.path;
-    res.setHeader('Cache-Control', 'no-store');
     const streaming = op.events !== undefined && (op.subscription === true || wantsEventStream(req));
     const aborted = new AbortController();
     res.on('close', () => aborted.abort());
@@ -60,9 +58,9 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
     const open = () => (stream ??= new SseStream(res));
     const eventName = op.eventName ?? 'progress';
     try {
-      const identity = op.access === PUBLIC ? null : await identityOf(req, deps.authenticate);
       const data = await deps.runner.run(name, inputOf(req), {
-        identity,
+        credentials: () => identityOf(req, deps.authenticate),
+        client: clientAddress(req),
         transport: 'rest',
         requestId,
         signal: aborted.signal,

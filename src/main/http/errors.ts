@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { LucidError } from '../../shared/errors.js';
+import { rateLimitDetailsSchema } from '../../shared/schemas/rate-limit.js';
 import { HTTP_STATUS } from './error-status.js';
 import { locals } from './request-context.js';
 
@@ -7,7 +8,21 @@ import { locals } from './request-context.js';
 export function sendError(res: Response, err: unknown, requestId: string): void {
   const error = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error');
   if (error.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer');
+  if (error.code === 'RATE_LIMITED') setRateLimitHeaders(res, error.details);
   res.status(HTTP_STATUS[error.code]).json({ error: error.toBody(), requestId });
+}
+
+/**
+ * `Retry-After` (RFC 9110) and the IETF httpapi RateLimit fields in their structured-field form
+ * (draft 8 onwards): `RateLimit-Policy: "read";q=100;w=60` and `RateLimit: "read";r=0;t=42`.
+ */
+function setRateLimitHeaders(res: Response, details: unknown): void {
+  const parsed = rateLimitDetailsSchema.safeParse(details);
+  if (!parsed.success) return;
+  const { policy, limit, windowSeconds, retryAfterSeconds } = parsed.data;
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  res.setHeader('RateLimit-Policy', `"${policy}";q=${limit};w=${windowSeconds}`);
+  res.setHeader('RateLimit', `"${policy}";r=0;t=${retryAfterSeconds}`);
 }
 
 /**

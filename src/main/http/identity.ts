@@ -21,3 +21,8 @@ export async function identityOf(req: Request, authenticate: Authenticate): Prom
   if (!match?.[1]) throw new LucidError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
   return authenticate(match[1]);
 }
+
+/** The peer's address as the socket reports it: no proxy header is trusted (`trust proxy` stays off). */
+export function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}

@@ -7,11 +7,14 @@ import type { WebContentsLike } from './types.js';
  */
 export class WindowIdentities {
   private readonly byWindow = new WeakMap<WebContentsLike, Identity>();
+  /** Windows already watched for 'destroyed', so signing in again does not stack listeners. */
+  private readonly watched = new WeakSet<WebContentsLike>();
 
   set(webContents: WebContentsLike, identity: Identity): void {
-    const known = this.byWindow.has(webContents);
     this.byWindow.set(webContents, identity);
-    if (!known) webContents.once('destroyed', () => this.byWindow.delete(webContents));
+    if (this.watched.has(webContents)) return;
+    this.watched.add(webContents);
+    webContents.once('destroyed', () => this.byWindow.delete(webContents));
   }
 
   /** A failed sign-in leaves the window with no identity rather than the previous one. */

@@ -6,7 +6,6 @@ import {
   STREAM_CANCEL_CHANNEL,
   type IpcEnvelope,
 } from '../../shared/ipc.js';
-import { PUBLIC } from '../../shared/permissions.js';
 import type { Identity } from '../core/context.js';
 import type { OperationRunner } from '../core/manager.js';
 import { WindowIdentities } from './identities.js';
@@ -63,7 +62,8 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
       const stream = request ? streams.begin(event.sender, request.streamId) : null;
       try {
         return await options.runner.run(name, input, {
-          identity: op.access === PUBLIC ? null : identities.get(event.sender),
+          credentials: async () => identities.get(event.sender),
+          client: `window-${event.sender.id}`,
           transport: 'ipc',
           requestId: `ipc-${event.sender.id}-${++nextRequest}`,
           ...(stream ? { signal: stream.signal, onEvent: stream.emit } : {}),

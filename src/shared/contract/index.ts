@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { auditOperations } from './audit.js';
 import { containerOperations } from './containers.js';
 import type { OperationDef } from './define.js';
 import { serviceOperations } from './services.js';
@@ -9,6 +10,7 @@ export type { HttpMethod, OperationDef, OperationKind } from './define.js';
 export const operations = {
   ...containerOperations,
   ...serviceOperations,
+  ...auditOperations,
 };
 
 export type Operations = typeof operations;

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { requireEngine } from '../support/engine.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const GUI = 'https://gui.example';
+
+describe('REST hardening', () => {
+  let open: TestServer;
+  let closed: TestServer;
+
+  before(async () => {
+    await requireEngine();
+    open = await startTestServer({ CORS_ORIGINS: `${GUI},http://localhost:5173` });
+    closed = await startTestServer();
+  });
+
+  after(async () => {
+    await open?.close();
+    await closed?.close();
+  });
+
+  const preflight = (server: TestServer, origin: string) =>
+    fetch(`${server.url}/api/v1/containers`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+
+  it('answers a preflight from a listed origin, and only from one', async () => {
+    const allowed = await preflight(open, GUI);
+    assert.equal(allowed.status, 204);
+    assert.equal(allowed.headers.get('access-control-allow-origin'), GUI);
+    assert.match(allowed.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+    assert.equal(allowed.headers.get('access-control-allow-credentials'), null);
+    const foreign = await preflight(open, 'https://evil.example');
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+    const res = await open.call('GET', '/api/v1/containers', { headers: { origin: GUI } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('access-control-allow-origin'), GUI);
+    assert.match(res.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+  });
+
+  it('sends no CORS headers at all by default', async () => {
+    const pre = await preflight(closed, GUI);
+    assert.equal(pre.headers.get('access-control-allow-origin'), null);
+    const res = await closed.call('GET', '/api/v1/containers', { headers: { origin: GUI } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('sets nosniff and no-store and hides X-Powered-By on answers and errors alike', async () => {
+    const answers = [
+      await closed.call('GET', '/api/v1/containers'),
+      await closed.call('GET', '/api/v1/containers', { role: null }),
+      await closed.call('GET', '/api/v1/audit', { role: 'user' }),
+      await closed.call('GET', '/api/v1/nowhere'),
+      await closed.call('POST', '/api/v1/containers/x/stop', { rawBody: JSON.stringify({ pad: 'x'.repeat(65 * 1024) }) }),
+    ];
+    assert.deepEqual(answers.map((r) => r.status), [200, 401, 403, 404, 413]);
+    for (const res of answers) {
+      assert.equal(res.headers.get('x-powered-by'), null);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+    }
+  });
+});

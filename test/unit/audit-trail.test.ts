@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/main/config/env.js';
+import { auditLocations } from '../../src/main/audit/location.js';
+import { AuditTrail } from '../../src/main/audit/trail.js';
+import type { AuditEntry } from '../../src/shared/schemas/audit.js';
+import { captureLogger } from '../support/logger.js';
+import { tempDir } from '../support/temp.js';
+
+function entry(n: number, sub = 'alice'): AuditEntry {
+  return {
+    time: new Date(Date.UTC(2030, 0, 1, 0, 0, 0, n)).toISOString(),
+    sub,
+    role: 'admin',
+    transport: 'rest',
+    operation: 'containers.stop',
+    target: `container-${n}`,
+    result: 'ok',
+    code: null,
+    durationMs: 1.5,
+    client: '127.0.0.1',
+    requestId: `req-${n}`,
+  };
+}
+
+const open = (path: string, maxBytes = 1024 * 1024, maxFiles = 5) =>
+  AuditTrail.open({ locations: [{ path, shared: false }], maxBytes, maxFiles, logger: captureLogger() });
+
+describe('audit trail', () => {
+  it('appends one JSON line per entry, private to its owner, and reads them back newest first', async () => {
+    const path = join(tempDir(), 'nested', 'audit.log');
+    const trail = open(path);
+    for (let n = 1; n <= 5; n++) trail.record(entry(n, n % 2 ? 'alice' : 'bob'));
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    assert.equal(lines.length, 5);
+    assert.deepEqual(JSON.parse(lines[0]!), entry(1));
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const all = await trail.list({ limit: 100 });
+    assert.deepEqual(all.entries.map((e) => e.requestId), ['req-5', 'req-4', 'req-3', 'req-2', 'req-1']);
+    assert.equal((await trail.list({ limit: 2 })).entries.length, 2);
+    assert.deepEqual((await trail.list({ limit: 100, sub: 'bob' })).entries.map((e) => e.requestId), ['req-4', 'req-2']);
+    const since = (await trail.list({ limit: 100, since: entry(3).time })).entries;
+    assert.deepEqual(since.map((e) => e.requestId), ['req-5', 'req-4', 'req-3']);
+    const sinceUnix = (await trail.list({ limit: 100, since: Date.parse(entry(4).time) / 1000 })).entries;
+    assert.deepEqual(sinceUnix.map((e) => e.requestId), ['req-5', 'req-4']);
+    trail.close();
+  });
+
+  it('keeps the entries across a reopen and skips a line cut short by a crash', async () => {
+    const path = join(tempDir(), 'audit.log');
+    const first = open(path);
+    first.record(entry(1));
+    first.record(entry(2));
+    first.close();
+    appendFileSync(path, '{"time":"2030-01-01T00:00:00.003Z","sub":"al');
+    const second = open(path);
+    second.record(entry(4));
+    assert.deepEqual((await second.list({ limit: 10 })).entries.map((e) => e.requestId), ['req-4', 'req-2', 'req-1']);
+    second.close();
+  });
+
+  it('rotates by size, keeps the configured number of old files, and lists across them', async () => {
+    const path = join(tempDir(), 'audit.log');
+    const trail = open(path, 4096, 2);
+    const lineBytes = Buffer.byteLength(`${JSON.stringify(entry(100))}\n`);
+    const count = 100;
+    for (let n = 1; n <= count; n++) trail.record(entry(n));
+    assert.ok(existsSync(`${path}.1`) && existsSync(`${path}.2`));
+    assert.equal(existsSync(`${path}.3`), false, 'the oldest file was dropped');
+    for (const file of [path, `${path}.1`, `${path}.2`]) assert.ok(statSync(file).size <= 4096, file);
+    const kept = (await trail.list({ limit: 1000 })).entries;
+    const perFile = Math.floor(4096 / lineBytes);
+    assert.ok(kept.length > 2 * perFile && kept.length <= 3 * perFile, `${kept.length} entries kept`);
+    const expected = Array.from({ length: kept.length }, (_, i) => `req-${count - i}`);
+    assert.deepEqual(kept.map((e) => e.requestId), expected, 'contiguous, newest first');
+    trail.close();
+  });
+
+  it('falls back to the next location with a warning when one cannot be written', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const logger = captureLogger();
+    const fallback = join(dir, 'private', 'audit.log');
+    const trail = AuditTrail.open({
+      locations: [
+        { path: join(dir, 'not-a-dir', 'audit.log'), shared: false },
+        { path: fallback, shared: true },
+      ],
+      maxBytes: 4096,
+      maxFiles: 1,
+      logger,
+    });
+    assert.equal(trail.path, fallback);
+    assert.ok(logger.lines.some((l) => l.level === 'warn' && l.text.includes('not-a-dir')));
+    assert.ok(logger.lines.some((l) => l.level === 'warn' && l.text.includes('AUDIT_LOG_PATH')));
+    trail.record(entry(1));
+    assert.equal((await trail.list({ limit: 5 })).entries.length, 1);
+    trail.close();
+  });
+
+  it('refuses a shared location whose directory others can write, and ends in memory without failing', async () => {
+    const dir = tempDir();
+    const open = join(dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const logger = captureLogger();
+    const trail = AuditTrail.open({
+      locations: [{ path: join(open, 'audit.log'), shared: true }],
+      maxBytes: 4096,
+      maxFiles: 1,
+      logger,
+    });
+    assert.equal(trail.path, null);
+    assert.equal(existsSync(join(open, 'audit.log')), false, 'nothing written into the planted directory');
+    assert.ok(logger.lines.some((l) => l.level === 'error' && l.text.includes('memory')));
+    trail.record(entry(1));
+    trail.record(entry(2));
+    assert.deepEqual((await trail.list({ limit: 5 })).entries.map((e) => e.requestId), ['req-2', 'req-1']);
+    trail.close();
+  });
+});
+
+describe('audit trail location', () => {
+  const config = (env: Record<string, string>) => loadConfig({ JWT_SECRET_KEY: 'x'.repeat(32), ...env });
+
+  it('uses AUDIT_LOG_PATH alone when set', () => {
+    assert.deepEqual(auditLocations(config({ AUDIT_LOG_PATH: '/var/log/lucid/audit.log' })), [
+      { path: '/var/log/lucid/audit.log', shared: false },
+    ]);
+  });
+
+  it('prefers the app data directory, then the XDG state directory, then a private temporary one', () => {
+    const [electron] = auditLocations(config({}), '/home/u/.config/Lucid');
+    assert.equal(electron?.path, '/home/u/.config/Lucid/audit.log');
+    const [headless, temporary] = auditLocations(config({ XDG_STATE_HOME: '/srv/state' }));
+    assert.deepEqual(headless, { path: '/srv/state/lucid-docker-manager/audit.log', shared: false });
+    assert.equal(temporary?.shared, true);
+    assert.match(temporary?.path ?? '', /lucid-docker-manager-\d+\/audit\.log$/);
+  });
+});
