@@ -80,15 +80,17 @@ export class ComposeService {
   up(input: ComposeUpInput, ctx: OperationContext): Promise<ComposeRunOutput> {
     return this.exclusive(input.project, ctx, 'up', async (run) => {
       if (input.services) await this.checkServices(run, input.services);
+      ctx.ready();
       await this.execute(run, upArgs(run.cli, run.project, input.services));
       if (input.wait) await this.waitUntilReady(run, input.services);
     });
   }
 
   down(input: ComposeDownInput, ctx: OperationContext): Promise<ComposeRunOutput> {
-    return this.exclusive(input.project, ctx, 'down', (run) =>
-      this.execute(run, downArgs(run.cli, run.project, { removeVolumes: input.removeVolumes, timeout: input.timeout })),
-    );
+    return this.exclusive(input.project, ctx, 'down', (run) => {
+      ctx.ready();
+      return this.execute(run, downArgs(run.cli, run.project, { removeVolumes: input.removeVolumes, timeout: input.timeout }));
+    });
   }
 
   /**

@@ -38,6 +38,7 @@ export const composeOperations = {
     access: 'compose:control',
     kind: 'control',
     events: composeOutputEvent,
+    eventName: 'line',
   }),
   'compose.down': defineOperation({
     summary: 'Stop and remove the containers of a compose project',
@@ -48,5 +49,6 @@ export const composeOperations = {
     access: 'compose:control',
     kind: 'control',
     events: composeOutputEvent,
+    eventName: 'line',
   }),
 };
