@@ -7,7 +7,7 @@ import {
   composeDown,
   composeFile,
   hangingCompose,
-  liveProcessesInGroup,
+  processGroupGone,
   projectName,
   removeDir,
   servicesConfig,
@@ -289,7 +289,7 @@ for (const transport of TRANSPORTS) {
         if (client.transport === 'rest') assert.equal(!up.ok && up.status, 504);
         const [leader, child] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
         assert.ok(leader && child, 'the stub ran and recorded its pids');
-        assert.deepEqual(liveProcessesInGroup(leader), [], 'the whole process group is gone');
+        assert.deepEqual(await processGroupGone(leader), [], 'the whole process group is gone');
         const again = await client.call('compose.down', { project });
         assert.equal(!again.ok && again.code, 'COMPOSE_TIMEOUT', 'the project lock was released');
       } finally {

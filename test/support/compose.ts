@@ -114,6 +114,20 @@ export function liveProcessesInGroup(pgid: number): number[] {
   return live;
 }
 
+/**
+ * Waits until no live process is left in the group. A killed process closes its pipes before the
+ * kernel marks it dead, so right after the runner returns one can still be on its way out.
+ */
+export async function processGroupGone(pgid: number, withinMs = 10_000): Promise<number[]> {
+  const deadline = Date.now() + withinMs;
+  let live = liveProcessesInGroup(pgid);
+  while (live.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    live = liveProcessesInGroup(pgid);
+  }
+  return live;
+}
+
 /** Takes a project down with the real CLI, whatever the test did; for after() hooks. */
 export async function composeDown(project: string, files: string[]): Promise<void> {
   await run('docker-compose', ['-p', project, ...files.flatMap((f) => ['-f', f]), 'down', '--timeout', '0'], {

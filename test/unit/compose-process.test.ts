@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { composeCandidates, detectCompose } from '../../src/main/compose/detect.js';
 import { runProcess } from '../../src/main/compose/process.js';
-import { hangingCompose, liveProcessesInGroup, removeDir, tempDir } from '../support/compose.js';
+import { hangingCompose, processGroupGone, removeDir, tempDir } from '../support/compose.js';
 
 function script(dir: string, name: string, body: string): string {
   const path = join(dir, name);
@@ -57,7 +57,7 @@ describe('compose process runner', () => {
     assert.ok(Date.now() - started < 20_000, 'ends within the deadline plus the kill grace');
     const [shell, child] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
     assert.ok(shell && child);
-    assert.deepEqual(liveProcessesInGroup(shell), [], 'nothing of the group survives');
+    assert.deepEqual(await processGroupGone(shell), [], 'nothing of the group survives');
   });
 
   it('reports a program that cannot start', async () => {
