@@ -2,14 +2,7 @@ import type { ComposeStatus, ProjectState } from '../../shared/schemas/compose.j
 import { parseAnswer, rawContainerListSchema, type RawContainerListItem } from '../docker/answers.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { healthFromStatus, toState } from '../services/container-mapping.js';
-
-/** Labels both compose v1 and v2 put on every container they create. */
-export const COMPOSE_LABEL = {
-  project: 'com.docker.compose.project',
-  service: 'com.docker.compose.service',
-  oneoff: 'com.docker.compose.oneoff',
-  configFiles: 'com.docker.compose.project.config_files',
-} as const;
+import { COMPOSE_LABEL } from './labels.js';
 
 export type ServiceContainers = ComposeStatus['services'];
 

@@ -11,7 +11,8 @@ import type {
 import { downArgs, listServicesArgs, upArgs } from '../compose/args.js';
 import type { ComposeCli } from '../compose/detect.js';
 import type { ComposeDriver, DriverInfo } from '../compose/driver.js';
-import { COMPOSE_LABEL, composeContainers, projectOf, servicesOf, stateOf } from '../compose/engine-state.js';
+import { composeContainers, projectOf, servicesOf, stateOf } from '../compose/engine-state.js';
+import { COMPOSE_LABEL } from '../compose/labels.js';
 import { OutputTail } from '../compose/output-tail.js';
 import type { ComposeRegistry, UsableProject } from '../compose/registry.js';
 import type { OperationContext } from '../core/context.js';
