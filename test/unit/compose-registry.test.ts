@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ComposeRegistry } from '../../src/main/compose/registry.js';
+import { ComposeRegistry, requireUsable } from '../../src/main/compose/registry.js';
 import { LucidError } from '../../src/shared/errors.js';
 import { removeDir, tempDir, writeFile } from '../support/compose.js';
 
@@ -96,14 +96,14 @@ describe('compose project registry', () => {
       const entry = list.find((p) => p.name === name);
       assert.ok(entry && !entry.available, name);
       assert.match(entry.available ? '' : entry.problem, /resolves outside the projects folder/);
-      assert.equal(await codeOf(registry.usable(name)), 'PROJECT_NOT_FOUND', name);
+      assert.equal(await codeOf(registry.find(name).then(requireUsable)), 'PROJECT_NOT_FOUND', name);
     }
   });
 
   it('reports a declared file that is missing', async () => {
     const entry = await registry.find('lucid-missing');
     assert.deepEqual(entry.available ? undefined : entry.problem, 'docker-compose.support.yml is missing');
-    assert.equal(await codeOf(registry.usable('lucid-missing')), 'PROJECT_NOT_FOUND');
+    assert.equal(await codeOf(registry.find('lucid-missing').then(requireUsable)), 'PROJECT_NOT_FOUND');
   });
 
   it('validates names before touching the disk', async () => {

@@ -96,15 +96,6 @@ export class ComposeRegistry {
     return entry;
   }
 
-  /** Like `find`, but also refuses a project whose files are missing or lead outside the folder. */
-  async usable(name: string): Promise<UsableProject> {
-    const entry = await this.find(name);
-    if (!entry.available) {
-      throw new LucidError('PROJECT_NOT_FOUND', `compose project ${name} cannot be used: ${entry.problem}`);
-    }
-    return entry;
-  }
-
   /** Folders holding a compose file, then `docker-compose.<name>.yml` files; a folder wins a name clash. */
   private async discover(root: string): Promise<RegisteredProject[]> {
     const folders: RegisteredProject[] = [];
@@ -141,4 +132,12 @@ export class ComposeRegistry {
     }
     return { ...project, available: true, paths };
   }
+}
+
+/** The entry's files, or PROJECT_NOT_FOUND when one is missing or leads outside the folder. */
+export function requireUsable(entry: ProjectEntry): UsableProject {
+  if (!entry.available) {
+    throw new LucidError('PROJECT_NOT_FOUND', `compose project ${entry.name} cannot be used: ${entry.problem}`);
+  }
+  return entry;
 }

@@ -14,7 +14,7 @@ import type { ComposeDriver, DriverInfo } from '../compose/driver.js';
 import { composeContainers, projectOf, servicesOf, stateOf } from '../compose/engine-state.js';
 import { COMPOSE_LABEL } from '../compose/labels.js';
 import { OutputTail } from '../compose/output-tail.js';
-import type { ComposeRegistry, UsableProject } from '../compose/registry.js';
+import { requireUsable, type ComposeRegistry, type UsableProject } from '../compose/registry.js';
 import type { OperationContext } from '../core/context.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { healthFromStatus, toState } from './container-mapping.js';
@@ -105,10 +105,10 @@ export class ComposeService {
     action: Run['action'],
     body: (run: Run) => Promise<void>,
   ): Promise<ComposeRunOutput> {
-    const entry = await this.registry.find(name);
     ctx.target = name;
+    const entry = await this.registry.find(name);
     ctx.requireScope(entry.group, `compose project ${name}`);
-    const project = await this.registry.usable(name);
+    const project = requireUsable(entry);
     if (this.busy.has(name)) {
       throw new LucidError('OPERATION_IN_PROGRESS', `another operation on compose project ${name} is running`);
     }
