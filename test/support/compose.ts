@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { RUN_ID, TEST_IMAGE, TEST_LABEL } from './engine.js';
+import { docker, RUN_ID, TEST_IMAGE, TEST_LABEL } from './engine.js';
 
 const run = promisify(execFile);
 
@@ -137,4 +137,15 @@ export async function composeDown(project: string, files: string[]): Promise<voi
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Brings a project up with the real CLI, to arrange a test's starting state. */
+export async function composeUp(project: string, files: string[]): Promise<void> {
+  await run('docker-compose', ['-p', project, ...files.flatMap((f) => ['-f', f]), 'up', '-d'], { timeout: 60_000 });
+}
+
+/** How many of the project's containers run, as the engine says. */
+export async function runningInProject(project: string): Promise<number> {
+  const list = await docker.listContainers({ filters: { label: [`com.docker.compose.project=${project}`] } });
+  return list.length;
 }
