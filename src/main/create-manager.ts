@@ -3,8 +3,10 @@ import { AuditRecorder } from './audit/recorder.js';
 import { AuditTrail } from './audit/trail.js';
 import { resolveKeys } from './auth/keys.js';
 import { createTokenVerifier } from './auth/tokens.js';
+import { ComposeDriver } from './compose/driver.js';
+import { ComposeRegistry } from './compose/registry.js';
 import type { Config } from './config/env.js';
-import { loadServicesConfig } from './config/services-config.js';
+import { loadServicesConfig, type ServicesConfig } from './config/services-config.js';
 import type { Identity } from './core/context.js';
 import { createHandlers } from './core/handlers.js';
 import { OperationRunner, type CallHooks } from './core/manager.js';
@@ -13,6 +15,7 @@ import { DockerGateway } from './docker/gateway.js';
 import { findSelfContainer, readSelfEvidence } from './docker/self-container.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logging.js';
+import { ComposeService } from './services/compose.js';
 import { ContainerService } from './services/containers.js';
 import { GroupResolver } from './services/group-membership.js';
 import { GroupService } from './services/groups.js';
@@ -31,6 +34,7 @@ export interface Manager {
   audit: AuditTrail;
   /** The container never stopped or restarted through the API, if known. */
   selfContainerId: string | undefined;
+  compose: ComposeService;
   authenticate(token: string): Promise<Identity>;
   /** The HS256 secret in use when one was generated for this development run. */
   generatedSecret: string | undefined;
@@ -61,6 +65,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     groupOf: (container) => resolver.groupOf(container),
   });
   const groups = new GroupService(services, containers, resolver);
+  const compose = createComposeService(config, services, gateway);
   const audit = AuditTrail.open({
     locations: auditLocations(config, options.dataDir),
     maxBytes: config.AUDIT_LOG_MAX_BYTES,
@@ -73,7 +78,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     controlPerMinute: config.RATE_LIMIT_CONTROL_PER_MINUTE,
   });
   const runner = new OperationRunner(
-    createHandlers({ containers, groups, audit }),
+    createHandlers({ containers, groups, audit, compose }),
     [limiter, new AuditRecorder(audit), ...(options.hooks ?? []), ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
   );
@@ -85,6 +90,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     gateway,
     audit,
     selfContainerId,
+    compose,
     authenticate: (token) => verifier.verify(token),
     generatedSecret: keys.generated ? keys.secret : undefined,
     close: async () => {
@@ -98,4 +104,12 @@ function detectSelf(logger: Logger): string | undefined {
   const found = findSelfContainer(readSelfEvidence());
   if (found) logger.info(`self-protection: running in container ${found.id.slice(0, 12)} (found from ${found.source})`);
   return found?.id;
+}
+
+function createComposeService(config: Config, services: ServicesConfig, gateway: DockerGateway): ComposeService {
+  const registry = ComposeRegistry.fromConfig(services, config.COMPOSE_PROJECTS_DIR);
+  const driver = new ComposeDriver({ composeBin: config.COMPOSE_BIN, dockerHost: config.DOCKER_HOST });
+  // Detected at start so health can say which CLI is in use; a miss is retried on first use.
+  void driver.detect();
+  return new ComposeService(gateway, registry, driver, { timeoutMs: config.COMPOSE_TIMEOUT * 1000 });
 }

@@ -4,6 +4,7 @@ import type { OperationName } from '../../src/shared/contract/index.js';
 import type { Role } from '../../src/shared/permissions.js';
 import type { Outcome } from './clients.js';
 import { createTestContainer } from './engine.js';
+import { composeFixtures } from './matrix-compose.js';
 import { newScenario, SCENARIO_LABEL, type Scenario as ServicesScenario } from './scenario.js';
 
 /**
@@ -274,22 +275,24 @@ export interface Matrix {
 /**
  * Every row of the matrix, with fixtures private to this call (one set per transport). The
  * manager sees only this matrix's containers (a services scenario with a label filter), so group
- * operations never touch another test's containers. Compose projects: add `composeRows` here.
+ * operations never touch another test's containers. Compose projects live in a projects folder of
+ * the matrix's own, declared in its services config (or found there, for the ungrouped one).
  */
 export function createMatrix(): Matrix {
   const cached = containerCache();
+  const compose = composeFixtures();
   const services = newScenario((name) =>
-    ['foundation', 'core', 'application', 'support'].map((group, i) => ({
-      name: group,
-      phase: i + 1,
-      members: [{ name: name(group) }],
-    })),
+    ['foundation', 'core', 'application', 'support'].map((group, i) => {
+      const project = compose.groupCompose(group);
+      return { name: group, phase: i + 1, members: [{ name: name(group) }], ...(project ? { compose: project } : {}) };
+    }),
   );
   return {
-    env: services.env,
+    env: { ...services.env, ...compose.env },
     rows: [
       ...PLACEMENTS.flatMap((placement) => containerRowsFor(placement, cached, services)),
       ...groupRows(cached, services),
+      ...compose.rows(),
       ...auditRows(),
     ],
   };

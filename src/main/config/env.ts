@@ -71,6 +71,9 @@ export const envSchema = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   SERVICES_CONFIG: z.string().min(1).optional(),
   SERVICES_LABEL_FILTER: labelFilterSchema.optional(),
+  COMPOSE_PROJECTS_DIR: z.string().min(1).default('/opt/lucid/compose'),
+  COMPOSE_BIN: z.string().min(1).optional(),
+  COMPOSE_TIMEOUT: z.coerce.number().int().min(1).max(86_400).default(300),
   SELF_CONTAINER_ID: z
     .string()
     .regex(/^[0-9a-f]{12,64}$/, 'must be a container id (12 to 64 hex digits)')

@@ -1,5 +1,6 @@
 import type { OperationName, OperationOutput, ParsedInput } from '../../shared/contract/index.js';
 import type { AuditTrail } from '../audit/trail.js';
+import type { ComposeService } from '../services/compose.js';
 import type { ContainerService } from '../services/containers.js';
 import type { GroupService } from '../services/groups.js';
 import type { OperationContext } from './context.js';
@@ -16,10 +17,11 @@ export interface Services {
   containers: ContainerService;
   groups: GroupService;
   audit: AuditTrail;
+  compose: ComposeService;
 }
 
 export function createHandlers(services: Services): Handlers {
-  const { containers, groups, audit } = services;
+  const { containers, groups, audit, compose } = services;
   return {
     'containers.list': async (input) => {
       const list = await containers.list(input);
@@ -37,5 +39,9 @@ export function createHandlers(services: Services): Handlers {
     'services.start': (input, ctx) => groups.start(input, ctx),
     'services.stop': (input, ctx) => groups.stop(input, ctx),
     'audit.list': (input) => audit.list(input),
+    'compose.projects': async () => ({ projects: await compose.projects() }),
+    'compose.status': (input) => compose.status(input.project),
+    'compose.up': (input, ctx) => compose.up(input, ctx),
+    'compose.down': (input, ctx) => compose.down(input, ctx),
   };
 }

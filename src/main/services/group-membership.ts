@@ -1,8 +1,7 @@
+import { COMPOSE_LABEL } from '../compose/labels.js';
 import type { GroupConfig } from '../config/services-config.js';
 
 export const GROUP_LABEL = 'lucid.service.group';
-export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
-export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
 
 export interface ContainerRef {
   name: string;
@@ -50,7 +49,7 @@ export class GroupResolver {
     if (labelled) return this.membership(labelled, container);
     const byName = this.groupOfMember.get(container.name);
     if (byName !== undefined) return { group: byName, service: container.name, configured: true };
-    const project = container.labels[COMPOSE_PROJECT_LABEL];
+    const project = container.labels[COMPOSE_LABEL.project];
     const byProject = project === undefined ? undefined : this.groupOfProject.get(project);
     if (byProject !== undefined) return this.membership(byProject, container);
     return null;
@@ -62,7 +61,7 @@ export class GroupResolver {
 
   private membership(group: string, container: ContainerRef): Membership {
     const declared = this.membersOf.get(group);
-    const composeService = container.labels[COMPOSE_SERVICE_LABEL];
+    const composeService = container.labels[COMPOSE_LABEL.service];
     for (const candidate of [container.name, composeService]) {
       if (candidate !== undefined && declared?.has(candidate)) return { group, service: candidate, configured: true };
     }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { auditOperations } from './audit.js';
+import { composeOperations } from './compose.js';
 import { containerOperations } from './containers.js';
 import type { OperationDef } from './define.js';
 import { serviceOperations } from './services.js';
@@ -11,6 +12,7 @@ export const operations = {
   ...containerOperations,
   ...serviceOperations,
   ...auditOperations,
+  ...composeOperations,
 };
 
 export type Operations = typeof operations;
