@@ -124,7 +124,8 @@ for (const transport of TRANSPORTS) {
       assert.equal(second.ok, true);
       if (!second.ok) return;
       assert.ok(second.data.cpuWindowSeconds > 0.5 && second.data.cpuWindowSeconds < 5, `window ${second.data.cpuWindowSeconds}`);
-      assert.ok(second.data.cpuPercent > 30, `a spinning shell uses CPU (got ${second.data.cpuPercent})`);
+      // Well below a full core: on a loaded 2-core machine the spinner gets a fraction of one, an idle container ~0.
+      assert.ok(second.data.cpuPercent > 5, `a spinning shell uses CPU (got ${second.data.cpuPercent})`);
     });
 
     it('shares one sample between concurrent stats calls instead of reporting 0 % CPU', async () => {
