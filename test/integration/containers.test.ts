@@ -123,7 +123,7 @@ for (const transport of TRANSPORTS) {
       const second = await client.call('containers.stats', { id: busy.id });
       assert.equal(second.ok, true);
       if (!second.ok) return;
-      assert.ok(second.data.cpuWindowSeconds > 0.5 && second.data.cpuWindowSeconds < 5, `window ${second.data.cpuWindowSeconds}`);
+      assert.ok(second.data.cpuWindowSeconds > 0.5 && second.data.cpuWindowSeconds < 15, `window ${second.data.cpuWindowSeconds}`);
       // Well below a full core: on a loaded 2-core machine the spinner gets a fraction of one, an idle container ~0.
       assert.ok(second.data.cpuPercent > 5, `a spinning shell uses CPU (got ${second.data.cpuPercent})`);
     });
