@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { operations } from '../../src/shared/contract/index.js';
+import { operations, type OperationDef } from '../../src/shared/contract/index.js';
 import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -46,7 +46,10 @@ function routesOf(doc: Schema): Route[] {
 
 /** The documented request of a route, filled from its schemas; `fixtures` gives what a schema cannot (a real id). */
 function exampleRequest(route: Route, fixtures: Record<string, unknown>): { url: string; body?: Record<string, unknown> } {
+  // A variant's selecting query (follow=true) would turn the request into that variant.
+  const selectors = new Set(((route.op['x-lucid-variants'] ?? []) as Schema[]).flatMap((v) => Object.keys(v['query'])));
   const value = (name: string, schema: Schema, required: boolean) => {
+    if (selectors.has(name)) return undefined;
     const v = name in fixtures ? fixtures[name] : exampleOf(schema);
     if (v === undefined && required) throw new Error(`${route.name}: no example for required "${name}"`);
     return v;
@@ -100,17 +103,28 @@ describe('the OpenAPI document served at /openapi.json', () => {
 
   it('holds every contract operation with its method, path and permission', () => {
     const routes = new Map(routesOf(doc).map((r) => [r.name, r]));
-    for (const [name, def] of Object.entries(operations)) {
+    const variants = new Map(
+      routesOf(doc).flatMap((r) => ((r.op['x-lucid-variants'] ?? []) as Schema[]).map((v) => [v['operation'], { route: r, v }] as const)),
+    );
+    for (const [name, def] of Object.entries<OperationDef>(operations)) {
+      if (def.variantOf) {
+        const found = variants.get(name);
+        assert.ok(found, `${name} is documented as a variant`);
+        assert.equal(found.route.name, def.variantOf.operation);
+        assert.equal(found.v['permission'], def.access);
+        continue;
+      }
       const route = routes.get(name);
       assert.ok(route, `${name} is documented`);
       assert.equal(route.method, def.method);
       assert.equal(route.path, def.path);
       assert.equal(route.op['x-lucid-permission'], def.access);
     }
-    assert.equal(routes.size, Object.keys(operations).length, 'nothing documented outside the contract');
+    assert.equal(routes.size + variants.size, Object.keys(operations).length, 'nothing documented outside the contract');
   });
 
-  for (const [name] of Object.entries(operations)) {
+  for (const [name, def] of Object.entries<OperationDef>(operations)) {
+    if (def.variantOf) continue;
     it(`${name}: the documented example request is accepted and answered as documented`, async () => {
       const route = routesOf(doc).find((r) => r.name === name);
       assert.ok(route);
@@ -129,6 +143,31 @@ describe('the OpenAPI document served at /openapi.json', () => {
       }
     });
   }
+
+  it('opens the documented event stream of each variant with its example request', async () => {
+    const streams = routesOf(doc).flatMap((route) =>
+      ((route.op['x-lucid-variants'] ?? []) as Schema[]).map((variant) => ({ route, variant })),
+    );
+    assert.ok(streams.length > 0, 'the contract has variants');
+    for (const { route, variant } of streams) {
+      const container = await sleeper();
+      const variantRoute = { ...route, name: variant['operation'], op: { parameters: variant['parameters'] } };
+      const { url } = exampleRequest(variantRoute, { id: container.id, ...variant['query'] });
+      assert.ok(url.includes('?'), url);
+      const aborted = new AbortController();
+      const res = await fetch(`${server.url}${url}`, {
+        headers: { authorization: `Bearer ${await server.tokenFor('admin')}`, accept: 'text/event-stream' },
+        signal: aborted.signal,
+      });
+      try {
+        assert.equal(res.status, 200, `${variant['operation']}: ${url}`);
+        assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+        assert.ok(route.op['responses']['200']['content']['text/event-stream'], 'the stream is documented');
+      } finally {
+        aborted.abort();
+      }
+    }
+  });
 
   it('refuses a documented secured route without a token, with the documented envelope', async () => {
     const validateEnvelope = ajv.compile<{ error: { code: string } }>(doc['components']['schemas']['ErrorEnvelope']);

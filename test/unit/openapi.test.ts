@@ -38,6 +38,28 @@ const synthetic: Record<string, OperationDef> = {
     kind: 'control',
     events: z.object({ container: z.string(), state: z.string() }),
   }),
+  'groups.status': defineOperation({
+    summary: 'Status of a group',
+    method: 'GET',
+    path: '/api/v1/groups/{name}',
+    input: z.object({ name: z.string() }),
+    output: z.object({ running: z.number().int() }),
+    access: 'groups:read',
+    kind: 'read',
+  }),
+  'groups.watch': defineOperation({
+    summary: 'Watch a group change',
+    method: 'GET',
+    path: '/api/v1/groups/{name}',
+    variantOf: { operation: 'groups.status', query: { watch: 'true' } },
+    input: z.object({ name: z.string(), watch: z.literal('true').optional() }),
+    output: z.object({ reason: z.enum(['cancelled']) }),
+    events: z.object({ running: z.number().int() }),
+    eventName: 'change',
+    subscription: true,
+    access: 'groups:read',
+    kind: 'read',
+  }),
 };
 
 describe('OpenAPI generation', () => {
@@ -66,9 +88,15 @@ describe('OpenAPI generation', () => {
         assert.equal(def.path, path);
         assert.equal(def.method.toLowerCase(), method);
         seen.add(op.operationId);
+        for (const variant of op['x-lucid-variants'] ?? []) {
+          const variantDef = (operations as Record<string, OperationDef>)[variant.operation];
+          assert.equal(variantDef?.variantOf?.operation, op.operationId, `${variant.operation} is served on this route`);
+          assert.deepEqual(variant.query, variantDef?.variantOf?.query);
+          seen.add(variant.operation);
+        }
       }
     }
-    assert.deepEqual([...seen].sort(), Object.keys(operations).sort());
+    assert.deepEqual([...seen].sort(), Object.keys(operations).sort(), 'every operation, variants included, exactly once');
   });
 
   it('states the permission and roles, and leaves public operations without security', () => {
@@ -132,12 +160,33 @@ describe('OpenAPI generation', () => {
     assert.ok(envelope.properties.error.properties.code.enum.includes('CONTAINER_NOT_FOUND'));
   });
 
-  it('offers an event stream only for operations that declare events', () => {
+  it('offers an event stream, with the data of each event, only for operations that declare events', () => {
     const doc: Doc = buildOpenApiDocument(synthetic, { version: '0' });
-    const start = doc.paths['/api/v1/groups/{name}/start'].post;
-    assert.ok(start.responses['200'].content['text/event-stream']);
-    assert.deepEqual(start['x-lucid-events'].required, ['container', 'state']);
+    const start = doc.paths['/api/v1/groups/{name}/start'].post.responses['200'].content;
+    assert.deepEqual(Object.keys(start), ['application/json', 'text/event-stream'], 'JSON, or SSE when asked for');
+    const events = start['text/event-stream']['x-lucid-events'];
+    assert.deepEqual(Object.keys(events), ['progress', 'result', 'error']);
+    assert.deepEqual(events.progress.required, ['container', 'state']);
+    assert.deepEqual(events.result.required, ['started']);
+    assert.equal(events.error.$ref, '#/components/schemas/ErrorEnvelope');
     assert.equal(doc.paths['/health'].get.responses['200'].content['text/event-stream'], undefined);
+  });
+
+  it('documents a variant on its base route: selecting query, stream and permission', () => {
+    const doc: Doc = buildOpenApiDocument(synthetic, { version: '0' });
+    const item = doc.paths['/api/v1/groups/{name}'];
+    assert.deepEqual(Object.keys(item), ['get'], 'one operation per method and path');
+    const status = item.get;
+    assert.equal(status.operationId, 'groups.status');
+    const watch = status.parameters.find((p: any) => p.name === 'watch');
+    assert.deepEqual([watch.in, watch.required, watch.schema.enum], ['query', false, ['true']]);
+    const content = status.responses['200'].content;
+    assert.ok(content['application/json'], 'the base answer stays JSON');
+    assert.deepEqual(Object.keys(content['text/event-stream']['x-lucid-events']), ['change', 'end', 'error']);
+    assert.deepEqual(status['x-lucid-variants'].map((v: any) => [v.operation, v.query, v.permission, v.subscription]), [
+      ['groups.watch', { watch: 'true' }, 'groups:read', true],
+    ]);
+    assert.match(status.description, /With `watch=true`: Watch a group change/);
   });
 
   it('finds the path parameters of a template', () => {

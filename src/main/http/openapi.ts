@@ -3,6 +3,7 @@ import type { OperationDef } from '../../shared/contract/index.js';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
 import { PUBLIC, ROLES, roleHas, type OperationAccess } from '../../shared/permissions.js';
 import { HTTP_STATUS } from './error-status.js';
+import { sseEventNames } from './contract-route.js';
 import { errorEnvelopeSchema } from './errors.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -75,51 +76,76 @@ function describeAccess(op: OperationDef): string {
   return `Needs a bearer token whose role has \`${op.access}\` (${rolesFor(op.access).join(', ')}).`;
 }
 
-function buildOperation(name: string, op: OperationDef): JsonSchema {
+/** The `text/event-stream` answer: which events come, with the schema of each one's data. */
+function eventStream(op: OperationDef): JsonSchema {
+  const names = sseEventNames(op);
+  return {
+    schema: { type: 'string', description: `Server-Sent Events: \`${names.event}\` events, then \`${names.final}\` or \`${names.error}\`.` },
+    'x-lucid-events': {
+      [names.event]: op.events ? jsonSchema(op.events, 'output') : {},
+      [names.final]: jsonSchema(op.output, 'output'),
+      [names.error]: { $ref: ERROR_REF },
+    },
+  };
+}
+
+interface Parameter {
+  name: string;
+  in: 'path' | 'query';
+  required: boolean;
+  schema: JsonSchema;
+  description?: string;
+}
+
+function parametersAndBody(op: OperationDef): { parameters: Parameter[]; requestBody?: JsonSchema } {
   const { properties, required } = inputShape(op.input);
   const inPath = new Set(pathParams(op.path));
-  const parameters = [...inPath].map((key) => ({
+  const parameters: Parameter[] = [...inPath].map((key) => ({
     name: key,
     in: 'path',
     required: true,
     schema: properties[key] ?? { type: 'string' },
   }));
   const rest = Object.entries(properties).filter(([key]) => !inPath.has(key));
-  let requestBody: JsonSchema | undefined;
   if (op.method === 'GET') {
     for (const [key, schema] of rest) parameters.push({ name: key, in: 'query', required: required.has(key), schema });
-  } else if (rest.length > 0) {
-    const bodyRequired = rest.map(([key]) => key).filter((key) => required.has(key));
-    requestBody = {
-      required: bodyRequired.length > 0,
-      content: {
-        'application/json': {
-          schema: {
-            type: 'object',
-            properties: Object.fromEntries(rest),
-            ...(bodyRequired.length > 0 ? { required: bodyRequired } : {}),
-          },
-        },
-      },
-    };
+    return { parameters };
+  }
+  if (rest.length === 0) return { parameters };
+  const bodyRequired = rest.map(([key]) => key).filter((key) => required.has(key));
+  const schema = { type: 'object', properties: Object.fromEntries(rest), ...(bodyRequired.length > 0 ? { required: bodyRequired } : {}) };
+  return { parameters, requestBody: { required: bodyRequired.length > 0, content: { 'application/json': { schema } } } };
+}
+
+/**
+ * One OpenAPI operation for a route: the operation itself, plus the variants served on the same
+ * route when their query values match (`GET …/logs?follow=true`), described by their selecting
+ * query parameters, their event stream and `x-lucid-variants`.
+ */
+function buildOperation(name: string, op: OperationDef, variants: [string, OperationDef][]): JsonSchema {
+  const { parameters, requestBody } = parametersAndBody(op);
+  const content: JsonSchema = {};
+  if (!op.subscription) content['application/json'] = { schema: jsonSchema(op.output, 'output') };
+  if (op.events) content['text/event-stream'] = eventStream(op);
+  const lines = [describeAccess(op)];
+  for (const [variantName, variant] of variants) {
+    const selector = Object.entries(variant.variantOf?.query ?? {});
+    for (const [key, value] of selector) {
+      if (parameters.some((p) => p.name === key)) continue;
+      parameters.push({ name: key, in: 'query', required: false, schema: { type: 'string', enum: [value] }, description: variant.summary });
+    }
+    const query = selector.map(([key, value]) => `${key}=${value}`).join('&');
+    lines.push(`With \`${query}\`: ${variant.summary} (\`${variantName}\`). ${describeAccess(variant)}`);
+    if (variant.events && !content['text/event-stream']) content['text/event-stream'] = eventStream(variant);
   }
 
-  const success: JsonSchema = {
-    description: op.summary,
-    content: {
-      'application/json': { schema: jsonSchema(op.output, 'output') },
-      ...(op.events
-        ? { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events, then the final answer' } } }
-        : {}),
-    },
-  };
-  const responses: JsonSchema = { '200': success };
+  const responses: JsonSchema = { '200': { description: op.summary, content } };
   for (const [status] of errorStatuses(op)) responses[String(status)] = { $ref: `#/components/responses/Error${status}` };
 
   return {
     operationId: name,
     summary: op.summary,
-    description: describeAccess(op),
+    description: lines.join('\n\n'),
     tags: [name.split('.')[0]],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
@@ -129,7 +155,19 @@ function buildOperation(name: string, op: OperationDef): JsonSchema {
     'x-lucid-kind': op.kind,
     'x-lucid-permission': op.access,
     'x-lucid-roles': rolesFor(op.access),
-    ...(op.events ? { 'x-lucid-events': jsonSchema(op.events, 'output') } : {}),
+    ...(op.subscription ? { 'x-lucid-subscription': true } : {}),
+    ...(variants.length > 0
+      ? {
+          'x-lucid-variants': variants.map(([variantName, variant]) => ({
+            operation: variantName,
+            query: variant.variantOf?.query,
+            permission: variant.access,
+            roles: rolesFor(variant.access),
+            subscription: variant.subscription === true,
+            parameters: parametersAndBody(variant).parameters,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -153,9 +191,12 @@ function errorResponses(): JsonSchema {
 /** The OpenAPI 3.1 document of the REST transport, generated from the operation table. */
 export function buildOpenApiDocument(table: OperationTable, options: OpenApiOptions): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const [name, op] of Object.entries(table)) {
+  const entries = Object.entries(table);
+  for (const [name, op] of entries) {
+    if (op.variantOf) continue;
+    const variants = entries.filter(([, other]) => other.variantOf?.operation === name);
     paths[op.path] ??= {};
-    (paths[op.path] as Record<string, JsonSchema>)[op.method.toLowerCase()] = buildOperation(name, op);
+    (paths[op.path] as Record<string, JsonSchema>)[op.method.toLowerCase()] = buildOperation(name, op, variants);
   }
   const tags = [...new Set(Object.keys(table).map((name) => name.split('.')[0] as string))].map((name) => ({ name }));
   return {
