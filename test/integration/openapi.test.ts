@@ -4,6 +4,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { operations, type OperationDef } from '../../src/shared/contract/index.js';
+import { readFileSync } from 'node:fs';
+import { startDockerRecorder, type DockerRecorder } from '../support/docker-recorder.js';
 import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -76,13 +78,15 @@ function exampleRequest(route: Route, fixtures: Record<string, unknown>): { url:
 
 describe('the OpenAPI document served at /openapi.json', () => {
   let server: TestServer;
+  let recorder: DockerRecorder;
   let doc: Schema;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
 
   before(async () => {
     await requireEngine();
-    server = await startTestServer();
+    recorder = await startDockerRecorder();
+    server = await startTestServer({ DOCKER_HOST: recorder.dockerHost });
     const res = await server.call('GET', '/openapi.json', { role: null });
     assert.equal(res.status, 200, 'served without a token');
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
@@ -92,6 +96,7 @@ describe('the OpenAPI document served at /openapi.json', () => {
   after(async () => {
     await removeRunContainers();
     await server?.close();
+    await recorder?.close();
   });
 
   it('validates against the OpenAPI 3.1 schema', async () => {
@@ -181,5 +186,15 @@ describe('the OpenAPI document served at /openapi.json', () => {
       assert.ok(validateEnvelope(res.body), ajv.errorsText(validateEnvelope.errors));
       assert.equal(res.body.error.code, 'UNAUTHENTICATED');
     }
+  });
+
+  // Runs last: by now every documented route has been called through the recorder.
+  it("calls only the Engine API endpoints the README's security section lists", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const listed = new Set([...readme.matchAll(/^\s*\| `(GET|POST|PUT|DELETE|HEAD)` \| `(\/[^`]*)` \|/gm)].map((m) => `${m[1]} ${m[2]}`));
+    assert.ok(listed.size > 0, 'the README lists endpoints');
+    assert.ok(recorder.calls.size > 0, 'the recorder saw the calls');
+    const unlisted = [...recorder.calls].filter((call) => !listed.has(call));
+    assert.deepEqual(unlisted, [], 'add these to the allow-list table in README.md');
   });
 });
