@@ -23,9 +23,16 @@ await build({
 });
 // ssh2's native helpers (its crypto binding, cpu-features) are optional: it falls back to pure
 // JavaScript when they fail to load, and tcp:// and unix:// Docker hosts never use ssh2 at all.
+// CommonJS has no import.meta: files that locate package data relative to themselves (the
+// default config/services.yml) get the URL they have in tsc's output, dist/main/config/, which
+// sits at the same depth below the package root as their source.
 await build({
   ...common,
   entryPoints: ['src/main/electron.ts'],
   outfile: 'dist/electron/lucid-docker-main.cjs',
   external: ['electron', '*.node'],
+  banner: {
+    js: "const __lucidModuleUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'main', 'config', 'bundled.js')).href;",
+  },
+  define: { 'import.meta.url': '__lucidModuleUrl' },
 });

@@ -37,7 +37,7 @@ describe('electron-builder.yml', () => {
     assert.ok(existsSync(new URL(main, root)), `${main} is built`);
     assert.ok(existsSync(new URL('dist/preload/lucid-docker-preload.cjs', root)));
     const files = config.files as string[];
-    for (const glob of ['dist/electron/**/*', 'dist/preload/**/*']) assert.ok(files.includes(glob), glob);
+    for (const glob of ['dist/electron/**/*', 'dist/preload/**/*', 'config/services.yml']) assert.ok(files.includes(glob), glob);
     for (const glob of ['!src/**/*', '!test/**/*', '!**/*.map']) assert.ok(files.includes(glob), glob);
   });
 });

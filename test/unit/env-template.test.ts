@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { envSchema, loadConfig } from '../../src/main/config/env.js';
 
 const TEMPLATE = new URL('../../config/env.gui-docker-manager.template', import.meta.url);
@@ -62,6 +63,22 @@ describe('config/env.gui-docker-manager.template', () => {
       const parsed = field.safeParse(undefined);
       assert.ok(parsed.success && parsed.data !== undefined, `${entry.key} has no default, so its value stays empty`);
       assert.equal(entry.value, String(parsed.data), `${entry.key} shows its real default`);
+    }
+  });
+
+  it('states the allowed values the schema enforces: enum members and numeric ranges', () => {
+    for (const entry of entries) {
+      const field = envSchema.shape[entry.key as keyof typeof envSchema.shape];
+      const json = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      const allowed = /Allowed: (.+?)\.?$/.exec(entry.comment)?.[1] ?? '';
+      if (Array.isArray(json['enum'])) {
+        assert.deepEqual(allowed.split(/,\s*/).sort(), [...(json['enum'] as string[])].sort(), entry.key);
+      }
+      if (json['type'] === 'integer' || json['type'] === 'number') {
+        const range = /^(\d+)-(\d+)/.exec(allowed);
+        assert.ok(range, `${entry.key} states its range`);
+        assert.deepEqual([Number(range[1]), Number(range[2])], [json['minimum'], json['maximum']], `${entry.key} range`);
+      }
     }
   });
 
