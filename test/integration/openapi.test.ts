@@ -7,6 +7,7 @@ import { operations, type OperationDef } from '../../src/shared/contract/index.j
 import { readFileSync } from 'node:fs';
 import { startDockerRecorder, type DockerRecorder } from '../support/docker-recorder.js';
 import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
+import { newScenario } from '../support/scenario.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 type Schema = Record<string, any>;
@@ -80,13 +81,17 @@ describe('the OpenAPI document served at /openapi.json', () => {
   let server: TestServer;
   let recorder: DockerRecorder;
   let doc: Schema;
+  // Group operations act only on this scenario's group and container, never on other tests'.
+  const scenario = newScenario((name) => [{ name: 'openapi', phase: 1, members: [{ name: name('web') }] }]);
+  const fixtures = { group: 'openapi' };
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
 
   before(async () => {
     await requireEngine();
     recorder = await startDockerRecorder();
-    server = await startTestServer({ DOCKER_HOST: recorder.dockerHost });
+    await scenario.container('web');
+    server = await startTestServer({ ...scenario.env, DOCKER_HOST: recorder.dockerHost });
     const res = await server.call('GET', '/openapi.json', { role: null });
     assert.equal(res.status, 200, 'served without a token');
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
@@ -134,7 +139,7 @@ describe('the OpenAPI document served at /openapi.json', () => {
       const route = routesOf(doc).find((r) => r.name === name);
       assert.ok(route);
       const container = await sleeper();
-      const { url, body } = exampleRequest(route, { id: (await container.inspect()).Name.slice(1) });
+      const { url, body } = exampleRequest(route, { ...fixtures, id: (await container.inspect()).Name.slice(1) });
       const res = await server.call(route.method, url, body === undefined ? {} : { body });
       assert.equal(res.status, 200, `${route.method} ${url} ${JSON.stringify(res.body)}`);
 
@@ -157,7 +162,7 @@ describe('the OpenAPI document served at /openapi.json', () => {
     for (const { route, variant } of streams) {
       const container = await sleeper();
       const variantRoute = { ...route, name: variant['operation'], op: { parameters: variant['parameters'] } };
-      const { url } = exampleRequest(variantRoute, { id: container.id, ...variant['query'] });
+      const { url } = exampleRequest(variantRoute, { ...fixtures, id: container.id, ...variant['query'] });
       assert.ok(url.includes('?'), url);
       const aborted = new AbortController();
       const res = await fetch(`${server.url}${url}`, {
@@ -180,7 +185,7 @@ describe('the OpenAPI document served at /openapi.json', () => {
       const secured = (route.op['security'] as unknown[]).length > 0;
       if (!secured) continue;
       assert.ok(route.op['responses']['401'], `${route.name} documents 401`);
-      const { url, body } = exampleRequest(route, { id: 'lucid-openapi-no-such-container' });
+      const { url, body } = exampleRequest(route, { ...fixtures, id: 'lucid-openapi-no-such-container' });
       const res = await server.call(route.method, url, { role: null, ...(body ? { body } : {}) });
       assert.equal(res.status, 401, route.name);
       assert.ok(validateEnvelope(res.body), ajv.errorsText(validateEnvelope.errors));
