@@ -33,7 +33,10 @@ describe('Dockerfile.gui-docker-manager', () => {
     assert.deepEqual(find('USER '), ['USER 65532:65532']);
     assert.deepEqual(find('EXPOSE '), ['EXPOSE 8098']);
     const env = find('ENV ').join(' ');
-    for (const setting of ['HOST=0.0.0.0', 'LUCID_ENV=production', 'PORT=8098']) assert.ok(env.includes(setting), setting);
+    for (const setting of ['HOST=0.0.0.0', 'LUCID_ENV=production', 'PORT=8098', 'AUDIT_LOG_PATH=/var/lib/lucid-docker-manager/']) {
+      assert.ok(env.includes(setting), setting);
+    }
+    assert.equal(find('COPY --from=builder --chown=65532:65532 /state /var/lib/lucid-docker-manager').length, 1);
     assert.match(dockerfile, /npm prune --omit=dev/);
     assert.ok(find('COPY --from=compose /docker-compose ').length === 1, 'compose v2 binary copied in');
   });
@@ -70,6 +73,7 @@ describe('deploy/docker-compose.gui-docker-manager.yml', () => {
     assert.equal(service.user, '65532:65532');
     assert.equal(service.group_add.length, 1);
     assert.ok(service.volumes.includes('/var/run/docker.sock:/var/run/docker.sock'));
+    assert.ok(service.volumes.includes('audit:/var/lib/lucid-docker-manager'), 'the audit trail survives the container');
     assert.equal(service.restart, 'unless-stopped');
     assert.deepEqual(service.env_file, ['../config/env.gui-docker-manager']);
     assert.deepEqual(service.healthcheck.test, ['CMD', '/nodejs/bin/node', '/app/dist/main/healthcheck.js']);
