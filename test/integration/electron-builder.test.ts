@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire, isBuiltin } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +75,7 @@ function loadMainBundle(electron: unknown): { attachLucidDockerManager: Function
 
 describe('the Electron main bundle', () => {
   const ipcMain = new FakeIpcMain();
+  let userData: string | undefined;
   let attached: { dispose(): void; bindIdentity(w: FakeWebContents, id: { sub: string; role: string }): void } | undefined;
 
   before(async () => {
@@ -81,10 +85,12 @@ describe('the Electron main bundle', () => {
   after(async () => {
     attached?.dispose();
     await removeRunContainers();
+    if (userData) await rm(userData, { recursive: true, force: true });
   });
 
   it('attaches the manager to IPC with nothing but electron and built-ins, and serves the preload', async () => {
-    const { attachLucidDockerManager } = loadMainBundle({ ipcMain });
+    userData = await mkdtemp(join(tmpdir(), 'lucid-electron-userdata-'));
+    const { attachLucidDockerManager } = loadMainBundle({ ipcMain, app: { getPath: () => userData } });
     attached = await attachLucidDockerManager({
       allowedOrigins: ['file://'],
       env: { JWT_SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'error' },
