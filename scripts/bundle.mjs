@@ -1,16 +1,38 @@
-// Bundles the preload into one CommonJS file: a sandboxed renderer's preload may require
-// nothing but `electron` (and a few built-ins), so the contract and zod are inlined.
+// Bundles what an Electron app loads from inside its asar archive, each as one CommonJS file:
+// - the preload: a sandboxed renderer's preload may require nothing but `electron` (and a few
+//   built-ins), so the contract and zod are inlined;
+// - the main-process entry (`attachLucidDockerManager`), so a host app's main can require it
+//   without resolving this package's dependencies.
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/preload/index.ts'],
-  outfile: 'dist/preload/lucid-docker-preload.cjs',
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['electron'],
   sourcemap: false,
   minify: false,
   logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: ['src/preload/index.ts'],
+  outfile: 'dist/preload/lucid-docker-preload.cjs',
+  external: ['electron'],
+});
+// ssh2's native helpers (its crypto binding, cpu-features) are optional: it falls back to pure
+// JavaScript when they fail to load, and tcp:// and unix:// Docker hosts never use ssh2 at all.
+// CommonJS has no import.meta: files that locate package data relative to themselves (the
+// default config/services.yml) get the URL they have in tsc's output, dist/main/config/, which
+// sits at the same depth below the package root as their source.
+await build({
+  ...common,
+  entryPoints: ['src/main/electron.ts'],
+  outfile: 'dist/electron/lucid-docker-main.cjs',
+  external: ['electron', '*.node'],
+  banner: {
+    js: "const __lucidModuleUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'main', 'config', 'bundled.js')).href;",
+  },
+  define: { 'import.meta.url': '__lucidModuleUrl' },
 });

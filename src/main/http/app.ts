@@ -5,6 +5,7 @@ import type { OperationRunner } from '../core/manager.js';
 import type { Logger } from '../logging.js';
 import { contractRoute } from './contract-route.js';
 import { corsFor } from './cors.js';
+import { mountDocs } from './docs.js';
 import { bodyParserError, requireJsonBody, sendError } from './errors.js';
 import type { Authenticate } from './identity.js';
 import { locals, requestContext, securityHeaders } from './request-context.js';
@@ -36,6 +37,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   if (options.corsOrigins?.length) app.use(corsFor(options.corsOrigins));
   app.use(requireJsonBody);
   app.use(express.json({ limit: '64kb' }));
+  mountDocs(app);
   options.mountExtra?.(app);
   for (const name of operationNames) {
     const op = getOperation(name);

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { getOperation, type OperationName } from '../../shared/contract/index.js';
+import { getOperation, type OperationDef, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import type { OperationRunner } from '../core/manager.js';
 import { sendError } from './errors.js';
@@ -39,6 +39,11 @@ function pick(base: OperationName, variants: OperationName[], req: Request): Ope
   );
 }
 
+/** The SSE event names of an operation's stream; the OpenAPI document describes the same. */
+export function sseEventNames(op: OperationDef): { event: string; final: string; error: string } {
+  return { event: op.eventName ?? 'progress', final: op.subscription ? 'end' : 'result', error: 'error' };
+}
+
 /**
  * Serves one contract route. An operation with `events` streams as Server-Sent Events when the
  * client accepts `text/event-stream` (a subscription always does). The stream opens at the
@@ -56,7 +61,7 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
     res.on('close', () => aborted.abort());
     let stream: SseStream | undefined;
     const open = () => (stream ??= new SseStream(res));
-    const eventName = op.eventName ?? 'progress';
+    const names = sseEventNames(op);
     try {
       const data = await deps.runner.run(name, inputOf(req), {
         credentials: () => identityOf(req, deps.authenticate),
@@ -65,10 +70,10 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
         requestId,
         signal: aborted.signal,
         ...(streaming
-          ? { onReady: open, onEvent: (event: unknown) => open().send(eventName, event) }
+          ? { onReady: open, onEvent: (event: unknown) => open().send(names.event, event) }
           : {}),
       });
-      if (streaming) open().end(op.subscription ? 'end' : 'result', data);
+      if (streaming) open().end(names.final, data);
       else res.status(200).json(data);
     } catch (err) {
       if (!stream) {
@@ -76,7 +81,7 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
         return;
       }
       const error = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error');
-      stream.end('error', { error: error.toBody(), requestId });
+      stream.end(names.error, { error: error.toBody(), requestId });
     }
   };
 }

@@ -1,15 +1,20 @@
 import type { NextFunction, Request, Response } from 'express';
-import { LucidError } from '../../shared/errors.js';
+import { z } from 'zod';
+import { errorBodySchema, LucidError } from '../../shared/errors.js';
 import { rateLimitDetailsSchema } from '../../shared/schemas/rate-limit.js';
 import { HTTP_STATUS } from './error-status.js';
 import { locals } from './request-context.js';
 
-/** REST error envelope: `{"error":{code,message,details?},"requestId"}`. */
+/** REST error envelope: `{"error":{code,message,details?},"requestId"}`; the OpenAPI document shows this schema. */
+export const errorEnvelopeSchema = z.object({ error: errorBodySchema, requestId: z.string() });
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
+
 export function sendError(res: Response, err: unknown, requestId: string): void {
   const error = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error');
   if (error.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer');
   if (error.code === 'RATE_LIMITED') setRateLimitHeaders(res, error.details);
-  res.status(HTTP_STATUS[error.code]).json({ error: error.toBody(), requestId });
+  const envelope: ErrorEnvelope = { error: error.toBody(), requestId };
+  res.status(HTTP_STATUS[error.code]).json(envelope);
 }
 
 /**

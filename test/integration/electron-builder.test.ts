@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire, isBuiltin } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { operationNames } from '../../src/shared/contract/index.js';
+import { ipcChannel } from '../../src/shared/ipc.js';
+import { FakeIpcMain, FakeIpcRenderer, FakeWebContents, loadPreload } from '../support/fake-electron.js';
+import { removeRunContainers, requireEngine, sleeper } from '../support/engine.js';
+import { APP_URL } from '../support/ipc.js';
+import { TEST_SECRET } from '../support/server.js';
+
+const root = new URL('../../', import.meta.url);
+const config: Record<string, any> = parse(readFileSync(new URL('electron-builder.yml', root), 'utf8'));
+const require = createRequire(import.meta.url);
+
+describe('electron-builder.yml', () => {
+  it("validates against electron-builder's own JSON schema", () => {
+    const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8'));
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    assert.ok(validate(config), ajv.errorsText(validate.errors));
+    assert.equal(validate({ ...config, asar: 'yes' }), false, 'the schema rejects a wrong type');
+    assert.equal(validate({ ...config, linux: { target: [{ target: 'AppImage', arch: ['sparc'] }] } }), false);
+  });
+
+  it('packs asar, AppImage and deb for x64 and arm64', () => {
+    assert.equal(config.asar, true);
+    const targets = Object.fromEntries(config.linux.target.map((t: { target: string; arch: string[] }) => [t.target, t.arch]));
+    assert.deepEqual(targets, { AppImage: ['x64', 'arm64'], deb: ['x64', 'arm64'] });
+  });
+
+  it('points at the bundles the build produces and keeps sources and tests out', () => {
+    const main = config.extraMetadata.main as string;
+    assert.ok(existsSync(new URL(main, root)), `${main} is built`);
+    assert.ok(existsSync(new URL('dist/preload/lucid-docker-preload.cjs', root)));
+    const files = config.files as string[];
+    for (const glob of ['dist/electron/**/*', 'dist/preload/**/*', 'config/services.yml']) assert.ok(files.includes(glob), glob);
+    for (const glob of ['!src/**/*', '!test/**/*', '!**/*.map']) assert.ok(files.includes(glob), glob);
+  });
+});
+
+/**
+ * Loads the main bundle as Electron would, with a `require` that supplies the stand-in
+ * `electron` and Node's built-ins only: anything else the bundle needed would be missing from
+ * the packaged app, whose `files` hold no node_modules.
+ */
+function loadMainBundle(electron: unknown): { attachLucidDockerManager: Function } {
+  const file = fileURLToPath(new URL('dist/electron/lucid-docker-main.cjs', root));
+  const source = readFileSync(file, 'utf8');
+  const module = { exports: {} as Record<string, unknown> };
+  const asked: string[] = [];
+  const sandboxRequire = (id: string) => {
+    asked.push(id);
+    if (id === 'electron') return electron;
+    if (isBuiltin(id)) return require(id);
+    // ssh2's optional native helpers: it catches this and falls back to JavaScript.
+    if (id.endsWith('.node')) throw new Error(`Cannot find module '${id}'`);
+    throw new Error(`the main bundle requires "${id}", which the packaged app does not contain`);
+  };
+  new Function('require', 'module', 'exports', '__filename', '__dirname', source)(
+    sandboxRequire,
+    module,
+    module.exports,
+    file,
+    fileURLToPath(new URL('dist/electron/', root)),
+  );
+  return module.exports as { attachLucidDockerManager: Function };
+}
+
+describe('the Electron main bundle', () => {
+  const ipcMain = new FakeIpcMain();
+  let userData: string | undefined;
+  let attached: { dispose(): void; bindIdentity(w: FakeWebContents, id: { sub: string; role: string }): void } | undefined;
+
+  before(async () => {
+    await requireEngine();
+  });
+
+  after(async () => {
+    attached?.dispose();
+    await removeRunContainers();
+    if (userData) await rm(userData, { recursive: true, force: true });
+  });
+
+  it('attaches the manager to IPC with nothing but electron and built-ins, and serves the preload', async () => {
+    userData = await mkdtemp(join(tmpdir(), 'lucid-electron-userdata-'));
+    const { attachLucidDockerManager } = loadMainBundle({ ipcMain, app: { getPath: () => userData } });
+    attached = await attachLucidDockerManager({
+      allowedOrigins: ['file://'],
+      env: { JWT_SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'error' },
+    });
+    for (const name of operationNames) assert.ok(ipcMain.handlers.has(ipcChannel(name)), `${name} has its channel`);
+
+    const container = await sleeper();
+    const webContents = new FakeWebContents();
+    attached!.bindIdentity(webContents, { sub: 'bundle-test', role: 'admin' });
+    const api = loadPreload(new FakeIpcRenderer(ipcMain, webContents, APP_URL))['lucidDocker'];
+    const { containers } = await api.containers.list({ all: true });
+    assert.ok(containers.some((c: { id: string }) => c.id === container.id), 'the bundled manager sees the engine');
+  });
+});

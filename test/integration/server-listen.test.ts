@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { loadConfig } from '../../src/main/config/env.js';
+import { createLogger } from '../../src/main/logging.js';
+import { startServer } from '../../src/main/server.js';
+import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
+
+describe('starting the REST server', () => {
+  let first: TestServer | undefined;
+
+  after(async () => {
+    await first?.close();
+  });
+
+  it('fails, instead of claiming to listen, when the port is taken', async () => {
+    first = await startTestServer();
+    const port = new URL(first.url).port;
+    const config = loadConfig({ PORT: port, HOST: '127.0.0.1', JWT_SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'error' });
+    await assert.rejects(startServer(config, createLogger('error')), /EADDRINUSE/);
+    const res = await first.call('GET', '/openapi.json', { role: null });
+    assert.equal(res.status, 200, 'the first server keeps serving');
+  });
+});
