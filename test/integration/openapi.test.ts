@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { startDockerRecorder, type DockerRecorder } from '../support/docker-recorder.js';
 import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
 import { newScenario } from '../support/scenario.js';
+import { composeDown, composeFile, projectName, removeDir, tempDir, writeFile } from '../support/compose.js';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 type Schema = Record<string, any>;
@@ -83,7 +85,11 @@ describe('the OpenAPI document served at /openapi.json', () => {
   let doc: Schema;
   // Group operations act only on this scenario's group and container, never on other tests'.
   const scenario = newScenario((name) => [{ name: 'openapi', phase: 1, members: [{ name: name('web') }] }]);
-  const fixtures = { group: 'openapi' };
+  // Compose operations act on a project of this suite's own, discovered in its own folder.
+  const project = projectName('openapi');
+  const projectsDir = tempDir('lucid-openapi-compose-');
+  const composePath = writeFile(join(projectsDir, project, 'compose.yaml'), composeFile({ app: {} }));
+  const fixtures = { group: 'openapi', project };
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
 
@@ -91,7 +97,7 @@ describe('the OpenAPI document served at /openapi.json', () => {
     await requireEngine();
     recorder = await startDockerRecorder();
     await scenario.container('web');
-    server = await startTestServer({ ...scenario.env, DOCKER_HOST: recorder.dockerHost });
+    server = await startTestServer({ ...scenario.env, DOCKER_HOST: recorder.dockerHost, COMPOSE_PROJECTS_DIR: projectsDir });
     const res = await server.call('GET', '/openapi.json', { role: null });
     assert.equal(res.status, 200, 'served without a token');
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
@@ -99,6 +105,8 @@ describe('the OpenAPI document served at /openapi.json', () => {
   });
 
   after(async () => {
+    await composeDown(project, [composePath]).catch(() => undefined);
+    removeDir(projectsDir);
     await removeRunContainers();
     await server?.close();
     await recorder?.close();

@@ -14,7 +14,10 @@ export interface DockerRecorder {
 /** `/v1.41/containers/abc/json` → `/containers/{id}/json` */
 export function endpointOf(path: string): string {
   const pathname = path.split('?')[0] ?? '';
-  return pathname.replace(/^\/v\d+\.\d+(?=\/)/, '').replace(/^\/containers\/(?!json$)[^/]+/, '/containers/{id}');
+  return pathname
+    .replace(/^\/v\d+\.\d+(?=\/)/, '')
+    .replace(/^\/containers\/(?!json$|create$)[^/]+/, '/containers/{id}')
+    .replace(/^\/images\/(?!json$|create$).+(?=\/json$)/, '/images/{name}');
 }
 
 /**
