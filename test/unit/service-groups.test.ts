@@ -54,6 +54,22 @@ describe('group membership', () => {
     assert.equal(resolver.groupOf(container('stranger', { 'lucid.service.group': 'core' })), 'core');
   });
 
+  it('ignores a group label naming no configured group, warning once per value', () => {
+    const warnings: string[] = [];
+    const warned = new GroupResolver(config.groups, undefined, (message) => warnings.push(message));
+    const typo = { 'lucid.service.group': 'cor' };
+    assert.deepEqual(warned.resolve(container('api', typo)), { group: 'core', service: 'api', configured: true });
+    assert.deepEqual(
+      warned.resolve(container('x-1', { ...typo, 'com.docker.compose.project': 'lucid-foundation', 'com.docker.compose.service': 'auth' })),
+      { group: 'foundation', service: 'auth', configured: true },
+    );
+    assert.equal(warned.resolve(container('stranger', typo)), null);
+    assert.equal(warned.groupOf(container('stranger', { 'lucid.service.group': 'Core' })), null);
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[0] ?? '', /label lucid\.service\.group="cor" names no configured group; ignored/);
+    assert.match(warnings[1] ?? '', /lucid\.service\.group="Core"/);
+  });
+
   it('ignores containers outside the label filter', () => {
     const filtered = new GroupResolver(config.groups, { key: 'deployment', value: 'prod' });
     assert.equal(filtered.groupOf(container('db')), null);
