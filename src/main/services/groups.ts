@@ -3,9 +3,10 @@ import type { GroupOperationResult, GroupStatus } from '../../shared/schemas/ser
 import type { ServicesConfig, GroupConfig } from '../config/services-config.js';
 import type { OperationContext } from '../core/context.js';
 import type { ContainerService } from './containers.js';
-import { executeLevels, SUCCESS } from './group-execution.js';
+import { executeLevels } from './group-execution.js';
 import type { GroupResolver } from './group-membership.js';
-import { dependencyLevels, membersOf, planEntry, statusOf, type Direction } from './group-plan.js';
+import { dependencyLevels, membersOf, planLevels, statusOf, type Direction } from './group-plan.js';
+import { reachedState } from './group-rules.js';
 import { phaseWarnings } from './group-warnings.js';
 
 export interface GroupCommand {
@@ -71,8 +72,8 @@ export class GroupService {
       const levels = dependencyLevels(membersOf(group, containers, this.resolver), direction);
       const warnings = phaseWarnings(direction, group, this.groups, containers, this.resolver);
       if (command.dryRun) {
-        const plan = levels.map((level) => level.map((member) => planEntry(member, direction)));
-        const ok = direction === 'stop' || plan.flat().every((entry) => entry.planned !== 'missing');
+        const plan = planLevels(levels, direction, (id) => this.containers.isSelf(id));
+        const ok = reachedState(plan.flat().map((entry) => entry.expected), direction);
         return { group: group.name, ok, dryRun: true, warnings, results: [], plan };
       }
       const results = await executeLevels(levels, {
@@ -82,7 +83,7 @@ export class GroupService {
         containers: this.containers,
         emit: (event) => ctx.emit(event),
       });
-      const ok = results.every((r) => SUCCESS[direction].has(r.action));
+      const ok = reachedState(results.map((r) => r.action), direction);
       return { group: group.name, ok, dryRun: false, warnings, results };
     } finally {
       if (!command.dryRun) this.busy.delete(group.name);
