@@ -1,4 +1,5 @@
 import { LucidError } from '../../shared/errors.js';
+import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../../shared/schemas/containers.js';
 import type { GroupOperationResult, GroupStatus } from '../../shared/schemas/services.js';
 import type { ServicesConfig, GroupConfig } from '../config/services-config.js';
 import type { OperationContext } from '../core/context.js';
@@ -12,13 +13,17 @@ import { phaseWarnings } from './group-warnings.js';
 export interface GroupCommand {
   group: string;
   dryRun: boolean;
-  /** Stop grace period in seconds. */
+  /** Stop grace period in seconds; the API's default when a library caller leaves it out. */
   timeout?: number;
 }
 
 /** The service groups of the services config: status, and start/stop in dependency order. */
 export class GroupService {
-  /** Groups with a start or stop under way: a second one would race the first member by member. */
+  /**
+   * Groups with a start or stop under way: a second one would race the first member by member.
+   * Held in this manager's memory only: another manager process on the same engine (a GUI next
+   * to a headless server) has its own.
+   */
   private readonly busy = new Set<string>();
   private readonly groups: readonly GroupConfig[];
 
@@ -65,9 +70,9 @@ export class GroupService {
     ctx.target = `group:${group.name}`;
     ctx.requireScope(group.name, 'the services');
     if (!command.dryRun) this.acquire(group.name);
-    // From here on the operation runs: a streaming caller gets progress, then the result.
-    ctx.ready();
     try {
+      // From here on the operation runs: a streaming caller gets progress, then the result.
+      ctx.ready();
       const containers = await this.containers.list({ all: true });
       const levels = dependencyLevels(membersOf(group, containers, this.resolver), direction);
       const warnings = phaseWarnings(direction, group, this.groups, containers, this.resolver);
@@ -79,7 +84,7 @@ export class GroupService {
       const results = await executeLevels(levels, {
         group: group.name,
         direction,
-        stopTimeout: command.timeout ?? 0,
+        stopTimeout: command.timeout ?? DEFAULT_STOP_TIMEOUT_SECONDS,
         containers: this.containers,
         emit: (event) => ctx.emit(event),
       });
