@@ -59,7 +59,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const verifier = await createTokenVerifier(keys);
   const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), config.DOCKER_TIMEOUT_MS);
   const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);
-  const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER);
+  const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message));
   const containers = new ContainerService(gateway, {
     selfContainerId,
     groupOf: (container) => resolver.groupOf(container),

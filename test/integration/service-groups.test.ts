@@ -258,6 +258,19 @@ for (const transport of TRANSPORTS) {
       assert.equal(await stateOf(moved), 'running');
     });
 
+    it('ignores a group label that names no configured group, so group operations still reach the container', async () => {
+      const s = newScenario((n) => [{ name: 'core', phase: 2, members: [{ name: n('typo') }] }]);
+      const typo = await s.container('typo', { labels: { 'lucid.service.group': 'cor' } });
+      const client = await clientFor(s);
+
+      assert.equal(data(await client.call('containers.get', { id: s.name('typo') })).group, 'core');
+      const listed = data(await client.call('containers.list', { group: 'core' }));
+      assert.deepEqual(listed.containers.map((c: any) => c.id), [typo.id]);
+      const started = data(await client.call('services.start', { group: 'core' }));
+      assert.deepEqual(actions(started), { [s.name('typo')]: 'started' });
+      assert.equal(await stateOf(typo), 'running');
+    });
+
     it('takes members from the compose project a group maps to, and filters containers by group', async () => {
       const project = `lt-${transport.name}-${Date.now().toString(36)}`;
       const s = newScenario((n) => [

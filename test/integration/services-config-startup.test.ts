@@ -39,6 +39,18 @@ describe('services config at start-up', () => {
     ['a phase that is not a number', 'groups:\n  - name: core\n    phase: two\n', /groups\.0\.phase/],
     ['an unknown dependency', 'groups:\n  - name: core\n    phase: 2\n    members:\n      - {name: api, depends_on: [db]}\n', /groups\.0\.members\.0\.depends_on\.0: unknown member "db"/],
     ['a typo in a key', 'groups:\n  - name: core\n    phase: 2\n    member: []\n', /member/],
+    ['a group that depends on itself', 'groups:\n  - {name: core, phase: 2, depends_on: [core]}\n', /groups\.0\.depends_on: group dependency cycle: core -> core/],
+    [
+      'a group that depends on a later phase',
+      'groups:\n  - {name: core, phase: 2, depends_on: [app]}\n  - {name: app, phase: 3}\n',
+      /groups\.0\.depends_on\.0: group "app" has a later phase/,
+    ],
+    [
+      'one compose project in two groups',
+      'groups:\n  - {name: a, phase: 1, compose: {project: p, files: [a.yml]}}\n  - {name: b, phase: 2, compose: {project: p, files: [b.yml]}}\n',
+      /groups\.1\.compose\.project: compose project "p" is already mapped to group a/,
+    ],
+    ['an alias to no anchor', 'groups:\n  - {name: *core, phase: 2}\n', /invalid YAML: Unresolved alias/],
   ];
   for (const [what, text, field] of cases) {
     it(`refuses to start with ${what}, naming the file and the field`, async () => {

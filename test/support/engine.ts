@@ -33,6 +33,8 @@ export interface TestContainerSpec {
   /** A named volume bind, `NAME:/path[:ro]`; the volume is removed with the container. */
   volume?: string;
   tmpfs?: string;
+  /** SIGKILL unless a test needs to see the stop grace period at work. */
+  stopSignal?: string;
 }
 
 export async function createTestContainer(spec: TestContainerSpec): Promise<Docker.Container> {
@@ -43,7 +45,7 @@ export async function createTestContainer(spec: TestContainerSpec): Promise<Dock
     Cmd: spec.cmd,
     Tty: spec.tty ?? false,
     Labels: { [TEST_LABEL]: RUN_ID, ...spec.labels },
-    StopSignal: 'SIGKILL',
+    StopSignal: spec.stopSignal ?? 'SIGKILL',
     HostConfig: {
       NetworkMode: 'none',
       ...(spec.logDriver ? { LogConfig: { Type: spec.logDriver, Config: {} } } : {}),

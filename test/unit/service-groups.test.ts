@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
 import { servicesConfigSchema, type ServicesConfig } from '../../src/main/config/services-config.js';
-import { mapBounded } from '../../src/main/services/bounded.js';
 import { GroupResolver } from '../../src/main/services/group-membership.js';
-import { dependencyLevels, membersOf, planEntry, statusOf } from '../../src/main/services/group-plan.js';
+import { dependencyLevels, membersOf, planLevels, statusOf, type GroupMember } from '../../src/main/services/group-plan.js';
+import { reachedState } from '../../src/main/services/group-rules.js';
 import { phaseWarnings } from '../../src/main/services/group-warnings.js';
 import type { ContainerSummary } from '../../src/shared/schemas/containers.js';
 import { listContainersInput } from '../../src/shared/schemas/containers.js';
@@ -54,6 +54,22 @@ describe('group membership', () => {
     assert.equal(resolver.groupOf(container('stranger', { 'lucid.service.group': 'core' })), 'core');
   });
 
+  it('ignores a group label naming no configured group, warning once per value', () => {
+    const warnings: string[] = [];
+    const warned = new GroupResolver(config.groups, undefined, (message) => warnings.push(message));
+    const typo = { 'lucid.service.group': 'cor' };
+    assert.deepEqual(warned.resolve(container('api', typo)), { group: 'core', service: 'api', configured: true });
+    assert.deepEqual(
+      warned.resolve(container('x-1', { ...typo, 'com.docker.compose.project': 'lucid-foundation', 'com.docker.compose.service': 'auth' })),
+      { group: 'foundation', service: 'auth', configured: true },
+    );
+    assert.equal(warned.resolve(container('stranger', typo)), null);
+    assert.equal(warned.groupOf(container('stranger', { 'lucid.service.group': 'Core' })), null);
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[0] ?? '', /label lucid\.service\.group="cor" names no configured group; ignored/);
+    assert.match(warnings[1] ?? '', /lucid\.service\.group="Core"/);
+  });
+
   it('ignores containers outside the label filter', () => {
     const filtered = new GroupResolver(config.groups, { key: 'deployment', value: 'prod' });
     assert.equal(filtered.groupOf(container('db')), null);
@@ -93,10 +109,6 @@ describe('group plan', () => {
     const status = statusOf(core, members);
     assert.deepEqual([status.total, status.running, status.healthy], [4, 1, 1]);
     assert.equal(status.services[2]?.state, 'missing');
-    assert.deepEqual(planEntry(members[0]!, 'start').planned, 'start');
-    assert.deepEqual(planEntry(members[2]!, 'start').planned, 'missing');
-    assert.deepEqual(planEntry(members[3]!, 'stop').planned, 'stop');
-    assert.deepEqual(planEntry(members[0]!, 'stop').planned, 'none');
   });
 
   it('warns about earlier groups not running on start and later groups running on stop', () => {
@@ -112,18 +124,103 @@ describe('group plan', () => {
     assert.deepEqual(phaseWarnings('start', foundation, config.groups, containers, resolver), []);
   });
 
-  it('runs at most the bound at once, keeping the order of results', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const out = await mapBounded([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-      inFlight--;
-      return n * 2;
+});
+
+describe('group plan decisions', () => {
+  const never = () => false;
+  const member = (service: string, dependsOn: string[], container: ContainerSummary | null): GroupMember => ({
+    service,
+    dependsOn,
+    healthTimeoutSeconds: 30,
+    container,
+  });
+  const withHealth = (c: ContainerSummary, health: ContainerSummary['health']) => ({ ...c, health });
+  const plan = (members: GroupMember[], direction: 'start' | 'stop', isProtected: (id: string) => boolean = never) => {
+    const levels = planLevels(dependencyLevels(members, direction), direction, isProtected);
+    const entries = Object.fromEntries(levels.flat().map((e) => [e.service, [e.planned, e.expected, e.reason]]));
+    return { entries, ok: reachedState(levels.flat().map((e) => e.expected), direction) };
+  };
+
+  it('skips on start what depends on a missing, failing or skipped member, with the reason the run gives', () => {
+    const { entries, ok } = plan(
+      [
+        member('ghost', [], null),
+        member('haunted', ['ghost'], container('haunted', {}, 'exited')),
+        member('deeper', ['haunted'], container('deeper', {}, 'exited')),
+        member('frozen', [], container('frozen', {}, 'paused')),
+        member('needs-frozen', ['frozen'], container('needs-frozen', {}, 'exited')),
+        member('fine', [], container('fine', {}, 'exited')),
+      ],
+      'start',
+    );
+    assert.deepEqual(entries, {
+      ghost: ['missing', 'missing', undefined],
+      haunted: ['skip', 'skipped', 'dependency ghost missing'],
+      deeper: ['skip', 'skipped', 'dependency haunted skipped'],
+      frozen: ['fail', 'failed', 'paused: a group start does not unpause it; unpause it first'],
+      'needs-frozen': ['skip', 'skipped', 'dependency frozen failed'],
+      fine: ['start', 'started', undefined],
     });
-    assert.deepEqual(out, [2, 4, 6, 8, 10, 12, 14]);
-    assert.equal(peak, 3);
+    assert.equal(ok, false);
+  });
+
+  it('waits for the health of a running member: one still starting is expected healthy, an unhealthy one to fail', () => {
+    const { entries, ok } = plan(
+      [
+        member('booting', [], withHealth(container('booting'), 'starting')),
+        member('sick', [], withHealth(container('sick'), 'unhealthy')),
+        member('well', [], withHealth(container('well'), 'healthy')),
+        member('plain', [], container('plain')),
+        member('needs-booting', ['booting'], container('needs-booting', {}, 'exited')),
+        member('needs-sick', ['sick'], container('needs-sick', {}, 'exited')),
+      ],
+      'start',
+    );
+    assert.deepEqual(entries, {
+      booting: ['wait-healthy', 'already-running', 'health: starting; waits up to 30 s to become healthy'],
+      sick: ['wait-healthy', 'failed', 'health: unhealthy; fails unless healthy within 30 s'],
+      well: ['none', 'already-running', undefined],
+      plain: ['none', 'already-running', undefined],
+      'needs-booting': ['start', 'started', undefined],
+      'needs-sick': ['skip', 'skipped', 'dependency sick failed'],
+    });
+    assert.equal(ok, false);
+    const healthyOnly = plan([member('booting', [], withHealth(container('booting'), 'starting')), member('plain', [], container('plain'))], 'start');
+    assert.equal(healthyOnly.ok, true);
+  });
+
+  it('fails a start of a restarting, dead or removing member instead of asking Docker', () => {
+    for (const state of ['restarting', 'dead', 'removing'] as const) {
+      const { entries } = plan([member('x', [], container('x', {}, state))], 'start');
+      assert.equal(entries['x']?.[0], 'fail', state);
+      assert.match(String(entries['x']?.[2]), new RegExp(`^${state}: `));
+    }
+  });
+
+  it('stops paused and restarting members, keeps what a protected or failing dependent needs, and is ok with missing ones', () => {
+    const self = container('manager');
+    const { entries, ok } = plan(
+      [
+        member('base', [], container('base')),
+        member('manager', ['base'], self),
+        member('frozen', [], container('frozen', {}, 'paused')),
+        member('looping', [], container('looping', {}, 'restarting')),
+        member('gone', [], null),
+        member('done', [], container('done', {}, 'exited')),
+      ],
+      'stop',
+      (id) => id === self.id,
+    );
+    assert.deepEqual(entries, {
+      manager: ['fail', 'failed', "the manager's own container cannot be stopped through its API"],
+      base: ['skip', 'skipped', 'dependent manager failed'],
+      frozen: ['stop', 'stopped', undefined],
+      looping: ['stop', 'stopped', undefined],
+      gone: ['missing', 'missing', undefined],
+      done: ['none', 'already-stopped', undefined],
+    });
+    assert.equal(ok, false);
+    assert.equal(plan([member('gone', [], null), member('done', [], container('done', {}, 'exited'))], 'stop').ok, true);
   });
 });
 

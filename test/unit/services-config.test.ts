@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadServicesConfig } from '../../src/main/config/services-config.js';
+import { LucidError } from '../../src/shared/errors.js';
 
 function configFile(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'lucid-services-')), 'services.yml');
@@ -50,5 +51,50 @@ describe('services config', () => {
     ];
     for (const [text, pattern] of cases) assert.throws(() => loadServicesConfig(configFile(text)), pattern, text);
     assert.throws(() => loadServicesConfig('/nonexistent/services.yml'), /cannot read services config \(ENOENT\)/);
+  });
+
+  it('refuses group dependency cycles, a dependency on a later phase and one compose project in two groups', () => {
+    const group = (name: string, phase: number, extra = '') => `  - name: ${name}\n    phase: ${phase}\n${extra}`;
+    const cases: [string, string][] = [
+      [`groups:\n${group('a', 1, '    depends_on: [a]\n')}`, 'groups.0.depends_on: group dependency cycle: a -> a'],
+      [
+        `groups:\n${group('a', 1, '    depends_on: [b]\n')}${group('b', 1, '    depends_on: [c]\n')}${group('c', 1, '    depends_on: [a]\n')}`,
+        'groups.0.depends_on: group dependency cycle: a -> b -> c -> a',
+      ],
+      [`groups:\n${group('core', 2, '    depends_on: [app]\n')}${group('app', 3)}`, 'groups.0.depends_on.0: group "app" has a later phase (3) than core (2)'],
+      [
+        `groups:\n${group('a', 1, '    compose: {project: p, files: [a.yml]}\n')}${group('b', 2, '    compose: {project: p, files: [b.yml]}\n')}`,
+        'groups.1.compose.project: compose project "p" is already mapped to group a',
+      ],
+    ];
+    for (const [text, problem] of cases) {
+      const path = configFile(text);
+      assert.throws(() => loadServicesConfig(path), (err: Error) => {
+        assert.ok(err.message.startsWith(`${path}: `), err.message);
+        assert.ok(err.message.includes(problem), `${err.message}\nlacks: ${problem}`);
+        return true;
+      });
+    }
+    const samePhase = `groups:\n${group('a', 2)}${group('b', 2, '    depends_on: [a]\n')}`;
+    assert.deepEqual(loadServicesConfig(configFile(samePhase)).groups.map((g) => g.depends_on), [[], ['a']]);
+  });
+
+  it('names the file for YAML that fails while it is resolved, and keeps only the message and position', () => {
+    const tenOf = (alias: string) => `[${Array(10).fill(`*${alias}`).join(', ')}]`;
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b ${tenOf('a')}\nc: &c ${tenOf('b')}\nd: ${tenOf('c')}\n`;
+    const cases: [string, string][] = [
+      ['groups:\n  - name: *nowhere\n    phase: 1\n', 'invalid YAML: Unresolved alias (the anchor must be set before the alias): nowhere'],
+      [`${bomb}groups: []\n`, 'invalid YAML: Excessive alias count indicates a resource exhaustion attack'],
+      ['groups: [\n', 'invalid YAML at line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+      [`groups:\n  - name: "${'x'.repeat(200)}\n`, 'invalid YAML at line 3, column 1: Missing closing "quote'],
+    ];
+    for (const [text, message] of cases) {
+      const path = configFile(text);
+      assert.throws(() => loadServicesConfig(path), (err: Error) => {
+        assert.ok(err instanceof LucidError, String(err));
+        assert.equal(err.message, `${path}: ${message}`);
+        return true;
+      });
+    }
   });
 });

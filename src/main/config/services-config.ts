@@ -59,6 +59,39 @@ export const servicesConfigSchema = z
         }
       });
     });
+    const cycle = findCycle(config.groups);
+    if (cycle) {
+      const at = names.indexOf(cycle[0] ?? '');
+      ctx.addIssue({ code: 'custom', path: ['groups', at, 'depends_on'], message: `group dependency cycle: ${cycle.join(' -> ')}` });
+    }
+    // Phases are the coarse order and depends_on refines it; the two must not contradict each other.
+    config.groups.forEach((group, i) => {
+      group.depends_on.forEach((dep, j) => {
+        const other = config.groups.find((g) => g.name === dep);
+        if (other !== undefined && other.phase > group.phase) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['groups', i, 'depends_on', j],
+            message: `group "${dep}" has a later phase (${other.phase}) than ${group.name} (${group.phase})`,
+          });
+        }
+      });
+    });
+    // A compose project decides the group of its containers, so it may map to one group only.
+    const projectOwner = new Map<string, string>();
+    config.groups.forEach((group, i) => {
+      if (!group.compose) return;
+      const first = projectOwner.get(group.compose.project);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', i, 'compose', 'project'],
+          message: `compose project "${group.compose.project}" is already mapped to group ${first}`,
+        });
+      } else {
+        projectOwner.set(group.compose.project, group.name);
+      }
+    });
     // A container name decides its group when it carries no label, so a name may sit in one group only.
     const owner = new Map<string, string>();
     config.groups.forEach((group, i) => {
@@ -80,8 +113,9 @@ export type ServicesConfig = z.infer<typeof servicesConfigSchema>;
 export type GroupConfig = ServicesConfig['groups'][number];
 export type MemberConfig = GroupConfig['members'][number];
 
-function findCycle(members: { name: string; depends_on: string[] }[]): string[] | undefined {
-  const deps = new Map(members.map((m) => [m.name, m.depends_on]));
+/** The first dependency cycle among members of a group, or among groups, as a closed path. */
+function findCycle(nodes: readonly { name: string; depends_on: readonly string[] }[]): string[] | undefined {
+  const deps = new Map(nodes.map((m) => [m.name, m.depends_on]));
   const state = new Map<string, 'visiting' | 'done'>();
   const path: string[] = [];
   const visit = (name: string): string[] | undefined => {
@@ -120,13 +154,30 @@ export function loadServicesConfig(path: string = DEFAULT_SERVICES_CONFIG): Serv
     const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new LucidError('VALIDATION_FAILED', `${path}: cannot read services config (${reason})`);
   }
-  const document = parseDocument(text, { uniqueKeys: true });
-  if (document.errors.length > 0) {
-    const first = document.errors[0];
-    throw new LucidError('VALIDATION_FAILED', `${path}: invalid YAML: ${first?.message.split('\n')[0] ?? 'parse error'}`);
-  }
-  const result = servicesConfigSchema.safeParse(document.toJS());
+  const result = servicesConfigSchema.safeParse(parseYaml(path, text));
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
   throw new LucidError('VALIDATION_FAILED', `${path}: ${problems.join('; ')}`, { file: path, problems });
+}
+
+/**
+ * YAML syntax errors carry their position and a code excerpt in the message; the excerpt (cut
+ * with "…" on long lines) is dropped and the position kept. Resolving aliases can fail too (an
+ * unknown anchor, an alias bomb): those are YAML errors of the same file.
+ */
+function parseYaml(path: string, text: string): unknown {
+  const document = parseDocument(text, { uniqueKeys: true });
+  const first = document.errors[0];
+  if (first !== undefined) {
+    const [line, column] = [first.linePos?.[0].line, first.linePos?.[0].col];
+    const message = first.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
+    const where = line === undefined ? '' : ` at line ${line}, column ${column}`;
+    throw new LucidError('VALIDATION_FAILED', `${path}: invalid YAML${where}: ${message}`);
+  }
+  try {
+    return document.toJS();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : 'cannot be resolved';
+    throw new LucidError('VALIDATION_FAILED', `${path}: invalid YAML: ${reason}`);
+  }
 }

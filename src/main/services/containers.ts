@@ -140,7 +140,8 @@ export class ContainerService {
     return { changed, after: await this.get(id) };
   }
 
-  private isSelf(id: string): boolean {
+  /** The manager's own container: never stopped or restarted through the API (a group plan asks too). */
+  isSelf(id: string): boolean {
     const self = this.options.selfContainerId;
     return self !== undefined && self.length >= 12 && id.startsWith(self);
   }

@@ -1,18 +1,13 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import { LucidError } from '../../shared/errors.js';
 import type { GroupProgressEvent, MemberAction, MemberResult } from '../../shared/schemas/services.js';
-import { mapBounded } from './bounded.js';
 import type { ContainerService } from './containers.js';
 import type { Direction, GroupMember } from './group-plan.js';
+import { decide, prerequisites, type Outcome } from './group-rules.js';
 
-/** Members of one level act together, but never more than this many Docker calls at once. */
-const PARALLEL_PER_LEVEL = 4;
+/** Docker calls of one group operation in flight at once; a member waiting for its health holds none. */
+export const DOCKER_CALLS = 4;
 const HEALTH_POLL_MS = 250;
-
-/** The outcomes after which the members waiting on this one may go ahead. */
-export const SUCCESS: Record<Direction, ReadonlySet<MemberAction>> = {
-  start: new Set(['started', 'already-running']),
-  stop: new Set(['stopped', 'already-stopped', 'missing']),
-};
 
 export interface ExecutionOptions {
   group: string;
@@ -23,6 +18,14 @@ export interface ExecutionOptions {
   emit(event: GroupProgressEvent): void;
 }
 
+/** One member's part of a run: its level (for progress events) and the Docker call bound of the run. */
+interface Step {
+  member: GroupMember;
+  level: number;
+  options: ExecutionOptions;
+  docker: LimitFunction;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function messageOf(err: unknown): string {
@@ -30,108 +33,99 @@ function messageOf(err: unknown): string {
 }
 
 /**
- * Runs the levels in order. A member whose prerequisites did not all succeed is skipped: on
- * start its dependencies, on stop its dependents (stopping a service something still uses is
- * what the order is there to avoid). Unrelated members go ahead.
+ * Runs every member as soon as its own prerequisites are done (not the whole level before it),
+ * so a slow member holds up only what waits for it. A
+ * member whose prerequisites did not all succeed is skipped; unrelated members go ahead. Results
+ * come in the levels' order, whatever order the members finished in.
  */
 export async function executeLevels(levels: readonly GroupMember[][], options: ExecutionOptions): Promise<MemberResult[]> {
   const waitsFor = prerequisites(levels.flat(), options.direction);
-  const outcome = new Map<string, MemberAction>();
-  const results: MemberResult[] = [];
+  const docker = pLimit(DOCKER_CALLS);
+  const runs = new Map<string, Promise<MemberResult>>();
+  // A member's prerequisites sit on earlier levels, so their runs exist by the time it is reached.
   for (const [level, members] of levels.entries()) {
-    const settled = await mapBounded(members, PARALLEL_PER_LEVEL, (member) => {
-      const blocker = (waitsFor.get(member.service) ?? []).find((name) => !SUCCESS[options.direction].has(outcome.get(name) ?? 'skipped'));
-      if (blocker !== undefined) {
-        const role = options.direction === 'start' ? 'dependency' : 'dependent';
-        return Promise.resolve(report(member, level, options, performance.now(), 'skipped', `${role} ${blocker} ${outcome.get(blocker)}`));
-      }
-      return options.direction === 'start' ? startMember(member, level, options) : stopMember(member, level, options);
-    });
-    for (const result of settled) {
-      outcome.set(result.service, result.action);
-      results.push(result);
+    for (const member of members) {
+      const before = (waitsFor.get(member.service) ?? []).flatMap((service) => runs.get(service) ?? []);
+      runs.set(
+        member.service,
+        Promise.all(before).then((settled) => runMember({ member, level, options, docker }, settled)),
+      );
     }
   }
-  return results;
+  return Promise.all(runs.values());
 }
 
-function prerequisites(members: readonly GroupMember[], direction: Direction): Map<string, string[]> {
-  const waitsFor = new Map<string, string[]>(members.map((m) => [m.service, direction === 'start' ? [...m.dependsOn] : []]));
-  if (direction === 'stop') {
-    for (const member of members) for (const dep of member.dependsOn) waitsFor.get(dep)?.push(member.service);
-  }
-  return waitsFor;
+async function runMember(step: Step, before: readonly Outcome[]): Promise<MemberResult> {
+  const began = performance.now();
+  const { direction, containers } = step.options;
+  const decision = decide(step.member, direction, before, (id) => containers.isSelf(id));
+  const container = step.member.container;
+  if (decision.step === 'skip') return report(step, began, 'skipped', decision.reason);
+  if (decision.step === 'fail') return report(step, began, 'failed', decision.reason);
+  if (decision.step === 'missing' || container === null) return report(step, began, 'missing');
+  return direction === 'start' ? startMember(step, container.id, began) : stopMember(step, container.id, began);
 }
 
-function emitStep(member: GroupMember, level: number, options: ExecutionOptions, step: GroupProgressEvent['step'], error?: string): void {
-  options.emit({
-    group: options.group,
-    service: member.service,
-    containerId: member.container?.id ?? null,
-    step,
-    level,
+function emitStep(step: Step, what: GroupProgressEvent['step'], error?: string): void {
+  step.options.emit({
+    group: step.options.group,
+    service: step.member.service,
+    containerId: step.member.container?.id ?? null,
+    step: what,
+    level: step.level,
     ...(error !== undefined ? { error } : {}),
   });
 }
 
-function report(
-  member: GroupMember,
-  level: number,
-  options: ExecutionOptions,
-  began: number,
-  action: MemberAction,
-  error?: string,
-): MemberResult {
-  emitStep(member, level, options, action, error);
+function report(step: Step, began: number, action: MemberAction, error?: string): MemberResult {
+  emitStep(step, action, error);
   return {
-    service: member.service,
-    containerId: member.container?.id ?? null,
+    service: step.member.service,
+    containerId: step.member.container?.id ?? null,
     action,
     ...(error !== undefined ? { error } : {}),
     durationMs: Math.round(performance.now() - began),
   };
 }
 
-async function startMember(member: GroupMember, level: number, options: ExecutionOptions): Promise<MemberResult> {
-  const began = performance.now();
-  if (member.container === null) return report(member, level, options, began, 'missing');
-  const id = member.container.id;
-  emitStep(member, level, options, 'starting');
+async function startMember(step: Step, id: string, began: number): Promise<MemberResult> {
+  const { containers } = step.options;
+  emitStep(step, 'starting');
   try {
-    const { changed, after } = await options.containers.transition(id, 'start', 0);
-    if (after.state !== 'running') return report(member, level, options, began, 'failed', `not running after start: ${after.status}`);
+    const { changed, after } = await step.docker(() => containers.transition(id, 'start', 0));
+    if (after.state !== 'running') return report(step, began, 'failed', `not running after start: ${after.status}`);
     if (after.health !== 'none' && after.health !== 'healthy') {
-      emitStep(member, level, options, 'waiting-healthy');
-      const problem = await waitHealthy(options.containers, id, member.healthTimeoutSeconds);
-      if (problem !== undefined) return report(member, level, options, began, 'failed', problem);
+      emitStep(step, 'waiting-healthy');
+      const problem = await waitHealthy(step, id);
+      if (problem !== undefined) return report(step, began, 'failed', problem);
     }
-    return report(member, level, options, began, changed ? 'started' : 'already-running');
+    return report(step, began, changed ? 'started' : 'already-running');
   } catch (err) {
-    return report(member, level, options, began, 'failed', messageOf(err));
+    return report(step, began, 'failed', messageOf(err));
   }
 }
 
-async function stopMember(member: GroupMember, level: number, options: ExecutionOptions): Promise<MemberResult> {
-  const began = performance.now();
-  if (member.container === null) return report(member, level, options, began, 'missing');
-  emitStep(member, level, options, 'stopping');
+async function stopMember(step: Step, id: string, began: number): Promise<MemberResult> {
+  const { containers, stopTimeout } = step.options;
+  emitStep(step, 'stopping');
   try {
-    const { changed } = await options.containers.transition(member.container.id, 'stop', options.stopTimeout);
-    return report(member, level, options, began, changed ? 'stopped' : 'already-stopped');
+    const { changed } = await step.docker(() => containers.transition(id, 'stop', stopTimeout));
+    return report(step, began, changed ? 'stopped' : 'already-stopped');
   } catch (err) {
-    return report(member, level, options, began, 'failed', messageOf(err));
+    return report(step, began, 'failed', messageOf(err));
   }
 }
 
 /**
  * Polls inspect until the healthcheck passes; bounded by the member's timeout. An unhealthy
  * report is not final before the timeout (a service may fail its first checks while it boots),
- * a container that stops is.
+ * a container that stops is. Only the inspect itself counts against the Docker call bound.
  */
-async function waitHealthy(containers: ContainerService, id: string, timeoutSeconds: number): Promise<string | undefined> {
+async function waitHealthy(step: Step, id: string): Promise<string | undefined> {
+  const timeoutSeconds = step.member.healthTimeoutSeconds;
   const deadline = performance.now() + timeoutSeconds * 1000;
   for (;;) {
-    const details = await containers.get(id);
+    const details = await step.docker(() => step.options.containers.get(id));
     if (details.state !== 'running') return `stopped while waiting to become healthy: ${details.status}`;
     if (details.health === 'healthy') return undefined;
     const remaining = deadline - performance.now();

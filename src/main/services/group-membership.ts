@@ -24,17 +24,21 @@ export interface Membership {
 
 /**
  * The one answer to "which group is this container in", used by container summaries, scope checks
- * and group operations alike. In order: the `lucid.service.group` label, a member name in the
- * config, the compose project a group maps to.
+ * and group operations alike. In order: the `lucid.service.group` label when it names a configured
+ * group, a member name in the config, the compose project a group maps to.
  */
 export class GroupResolver {
   private readonly groupOfMember = new Map<string, string>();
   private readonly groupOfProject = new Map<string, string>();
   private readonly membersOf = new Map<string, ReadonlySet<string>>();
 
+  /** Label values already warned about: a container list would repeat the warning on every call. */
+  private readonly unknownLabels = new Set<string>();
+
   constructor(
     groups: readonly GroupConfig[],
     private readonly filter: LabelFilter | undefined = undefined,
+    private readonly warn: (message: string) => void = () => {},
   ) {
     for (const group of groups) {
       this.membersOf.set(group.name, new Set(group.members.map((m) => m.name)));
@@ -45,8 +49,8 @@ export class GroupResolver {
 
   resolve(container: ContainerRef): Membership | null {
     if (!this.passesFilter(container.labels)) return null;
-    const labelled = container.labels[GROUP_LABEL];
-    if (labelled) return this.membership(labelled, container);
+    const labelled = this.labelledGroup(container.labels[GROUP_LABEL]);
+    if (labelled !== undefined) return this.membership(labelled, container);
     const byName = this.groupOfMember.get(container.name);
     if (byName !== undefined) return { group: byName, service: container.name, configured: true };
     const project = container.labels[COMPOSE_LABEL.project];
@@ -57,6 +61,21 @@ export class GroupResolver {
 
   groupOf(container: ContainerRef): string | null {
     return this.resolve(container)?.group ?? null;
+  }
+
+  /**
+   * A label naming no configured group (a typo, a group since removed) is ignored: honouring it
+   * would put the container in a group no operation can reach.
+   */
+  private labelledGroup(value: string | undefined): string | undefined {
+    if (!value) return undefined;
+    if (this.membersOf.has(value)) return value;
+    if (!this.unknownLabels.has(value)) {
+      this.unknownLabels.add(value);
+      // Quoted: a label is anyone's text, it must not forge log lines.
+      this.warn(`label ${GROUP_LABEL}=${JSON.stringify(value)} names no configured group; ignored, the container's name or compose project decides its group`);
+    }
+    return undefined;
   }
 
   private membership(group: string, container: ContainerRef): Membership {

@@ -1,7 +1,8 @@
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
-import type { GroupStatus, PlanEntry } from '../../shared/schemas/services.js';
+import type { GroupStatus, MemberAction, PlanEntry } from '../../shared/schemas/services.js';
 import type { GroupConfig } from '../config/services-config.js';
 import type { GroupResolver } from './group-membership.js';
+import { decide, expectedAction, prerequisites } from './group-rules.js';
 
 /** Members that joined by label or compose project have no config entry, hence no own timeout. */
 const DEFAULT_HEALTH_TIMEOUT_SECONDS = 60;
@@ -79,18 +80,33 @@ export function dependencyLevels(members: readonly GroupMember[], direction: Dir
   return direction === 'start' ? levels : levels.reverse();
 }
 
-export function planEntry(member: GroupMember, direction: Direction): PlanEntry {
-  const state = member.container?.state ?? 'missing';
-  const running = state === 'running';
-  const planned =
-    state === 'missing' ? 'missing' : direction === 'start' ? (running ? 'none' : 'start') : running ? 'stop' : 'none';
-  return {
-    service: member.service,
-    containerId: member.container?.id ?? null,
-    state,
-    dependsOn: [...member.dependsOn],
-    planned,
-  };
+/**
+ * The dry run: each member decided by the rules of the real run, in its order, with the expected
+ * outcomes of its prerequisites standing in for the real ones.
+ */
+export function planLevels(levels: readonly GroupMember[][], direction: Direction, isProtected: (id: string) => boolean): PlanEntry[][] {
+  const waitsFor = prerequisites(levels.flat(), direction);
+  const expected = new Map<string, MemberAction>();
+  return levels.map((level) =>
+    level.map((member) => {
+      const before = (waitsFor.get(member.service) ?? []).flatMap((service) => {
+        const action = expected.get(service);
+        return action === undefined ? [] : [{ service, action }];
+      });
+      const { step, reason } = decide(member, direction, before, isProtected);
+      const action = expectedAction(step, member, direction);
+      expected.set(member.service, action);
+      return {
+        service: member.service,
+        containerId: member.container?.id ?? null,
+        state: member.container?.state ?? 'missing',
+        dependsOn: [...member.dependsOn],
+        planned: step,
+        expected: action,
+        ...(reason !== undefined ? { reason } : {}),
+      };
+    }),
+  );
 }
 
 export function statusOf(group: GroupConfig, members: readonly GroupMember[]): GroupStatus {

@@ -1,23 +1,29 @@
 import { LucidError } from '../../shared/errors.js';
+import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../../shared/schemas/containers.js';
 import type { GroupOperationResult, GroupStatus } from '../../shared/schemas/services.js';
 import type { ServicesConfig, GroupConfig } from '../config/services-config.js';
 import type { OperationContext } from '../core/context.js';
 import type { ContainerService } from './containers.js';
-import { executeLevels, SUCCESS } from './group-execution.js';
+import { executeLevels } from './group-execution.js';
 import type { GroupResolver } from './group-membership.js';
-import { dependencyLevels, membersOf, planEntry, statusOf, type Direction } from './group-plan.js';
+import { dependencyLevels, membersOf, planLevels, statusOf, type Direction } from './group-plan.js';
+import { reachedState } from './group-rules.js';
 import { phaseWarnings } from './group-warnings.js';
 
 export interface GroupCommand {
   group: string;
   dryRun: boolean;
-  /** Stop grace period in seconds. */
+  /** Stop grace period in seconds; the API's default when a library caller leaves it out. */
   timeout?: number;
 }
 
 /** The service groups of the services config: status, and start/stop in dependency order. */
 export class GroupService {
-  /** Groups with a start or stop under way: a second one would race the first member by member. */
+  /**
+   * Groups with a start or stop under way: a second one would race the first member by member.
+   * Held in this manager's memory only: another manager process on the same engine (a GUI next
+   * to a headless server) has its own.
+   */
   private readonly busy = new Set<string>();
   private readonly groups: readonly GroupConfig[];
 
@@ -64,25 +70,25 @@ export class GroupService {
     ctx.target = `group:${group.name}`;
     ctx.requireScope(group.name, 'the services');
     if (!command.dryRun) this.acquire(group.name);
-    // From here on the operation runs: a streaming caller gets progress, then the result.
-    ctx.ready();
     try {
+      // From here on the operation runs: a streaming caller gets progress, then the result.
+      ctx.ready();
       const containers = await this.containers.list({ all: true });
       const levels = dependencyLevels(membersOf(group, containers, this.resolver), direction);
       const warnings = phaseWarnings(direction, group, this.groups, containers, this.resolver);
       if (command.dryRun) {
-        const plan = levels.map((level) => level.map((member) => planEntry(member, direction)));
-        const ok = direction === 'stop' || plan.flat().every((entry) => entry.planned !== 'missing');
+        const plan = planLevels(levels, direction, (id) => this.containers.isSelf(id));
+        const ok = reachedState(plan.flat().map((entry) => entry.expected), direction);
         return { group: group.name, ok, dryRun: true, warnings, results: [], plan };
       }
       const results = await executeLevels(levels, {
         group: group.name,
         direction,
-        stopTimeout: command.timeout ?? 0,
+        stopTimeout: command.timeout ?? DEFAULT_STOP_TIMEOUT_SECONDS,
         containers: this.containers,
         emit: (event) => ctx.emit(event),
       });
-      const ok = results.every((r) => SUCCESS[direction].has(r.action));
+      const ok = reachedState(results.map((r) => r.action), direction);
       return { group: group.name, ok, dryRun: false, warnings, results };
     } finally {
       if (!command.dryRun) this.busy.delete(group.name);

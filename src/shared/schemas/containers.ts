@@ -61,7 +61,9 @@ export const listContainersOutput = z.object({
 
 export const containerRefInput = z.object({ id: containerRefSchema });
 
-export const stopTimeoutSchema = intParam(0, 300).default(10);
+/** Seconds between the stop signal and SIGKILL when the caller does not say. */
+export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
+export const stopTimeoutSchema = intParam(0, 300).default(DEFAULT_STOP_TIMEOUT_SECONDS);
 
 export const stopContainerInput = z.object({ id: containerRefSchema, timeout: stopTimeoutSchema });
 

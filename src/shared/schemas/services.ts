@@ -56,19 +56,30 @@ export const memberResultSchema = z.object({
 });
 export type MemberResult = z.infer<typeof memberResultSchema>;
 
+/** What a group operation does with a member: act, leave it, wait for its health, or skip / fail it without acting. */
+export const PLANNED_STEPS = ['start', 'wait-healthy', 'stop', 'none', 'missing', 'skip', 'fail'] as const;
+export type PlannedStep = (typeof PLANNED_STEPS)[number];
+
 export const planEntrySchema = z.object({
   service: z.string(),
   containerId: z.string().nullable(),
   state: serviceStateSchema,
   dependsOn: z.array(z.string()),
   /** What the operation would do to this member. */
-  planned: z.enum(['start', 'stop', 'none', 'missing']),
+  planned: z.enum(PLANNED_STEPS),
+  /** The action the run would report if no container changes state meanwhile. */
+  expected: z.enum(MEMBER_ACTIONS),
+  /** Why a member is skipped, failed or waited for. */
+  reason: z.string().optional(),
 });
 export type PlanEntry = z.infer<typeof planEntrySchema>;
 
 export const groupOperationOutput = z.object({
   group: z.string(),
-  /** True when the group reached the requested state; false when a member failed, was skipped or (on start) is missing. */
+  /**
+   * True when the group reached the requested state; false when a member failed, was skipped or (on
+   * start) is missing. For a dry run: whether the plan's expected actions reach it.
+   */
   ok: z.boolean(),
   dryRun: z.boolean(),
   warnings: z.array(z.string()),
