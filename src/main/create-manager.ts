@@ -1,7 +1,7 @@
 import { auditLocations } from './audit/location.js';
 import { AuditRecorder } from './audit/recorder.js';
 import { AuditTrail } from './audit/trail.js';
-import { resolveKeys } from './auth/keys.js';
+import { ignoredKeyWarnings, resolveKeys } from './auth/keys.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import { ComposeDriver } from './compose/driver.js';
 import { ComposeRegistry } from './compose/registry.js';
@@ -54,6 +54,7 @@ function ipcCallLog(logger: Logger): CallHooks {
 /** Wires the core once; both transports are thin layers over what this returns. */
 export async function createManager(config: Config, logger: Logger, options: ManagerOptions = {}): Promise<Manager> {
   const keys = resolveKeys(config);
+  for (const warning of ignoredKeyWarnings(config)) logger.warn(warning);
   // Read before anything else starts: a broken services config must stop the manager, naming the field.
   const services = loadServicesConfig(config.SERVICES_CONFIG);
   const verifier = await createTokenVerifier(keys);

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { mintFromCli } from '../../src/main/cli/token.js';
+import { loadConfig } from '../../src/main/config/env.js';
+import { createManager } from '../../src/main/create-manager.js';
 import { requireEngine } from '../support/engine.js';
+import { captureLogger } from '../support/logger.js';
+import { TEST_DEFAULTS, TEST_SECRET } from '../support/server.js';
 import { tempAuditPath } from '../support/temp.js';
 
 const SERVER = new URL('../../dist/main/server.js', import.meta.url).pathname;
@@ -29,6 +33,30 @@ describe('keys at start', () => {
       assert.match(result.stdout + result.stderr, /JWT_SECRET_KEY/);
       assert.doesNotMatch(result.stdout + result.stderr, /listening/);
     }
+  });
+
+  it('names JWT_PUBLIC_KEY when it is not a usable key', () => {
+    const broken = '-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----';
+    const result = spawnSync(process.execPath, [SERVER], { env: cleanEnv({ JWT_PUBLIC_KEY: broken }), encoding: 'utf8', timeout: 30_000 });
+    assert.equal(result.status, 1);
+    assert.match(result.stdout + result.stderr, /JWT_PUBLIC_KEY: not a usable public key/);
+  });
+
+  it('warns that JWT_SECRET_KEY is ignored when a public key or JWKS is set', async () => {
+    const pem = (await import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' });
+    for (const [variable, value] of [['JWT_PUBLIC_KEY', String(pem)], ['JWT_JWKS_URL', 'https://idp.example/jwks.json']]) {
+      const logger = captureLogger();
+      const config = loadConfig({ ...TEST_DEFAULTS(), JWT_SECRET_KEY: TEST_SECRET, [variable as string]: value, LOG_LEVEL: 'error' });
+      const manager = await createManager(config, logger);
+      await manager.close();
+      const warning = logger.lines.find((l) => l.level === 'warn' && l.text.includes('JWT_SECRET_KEY is ignored'));
+      assert.ok(warning, variable);
+      assert.match(warning.text, new RegExp(`${variable} is set`));
+    }
+    const quiet = captureLogger();
+    const manager = await createManager(loadConfig({ ...TEST_DEFAULTS(), JWT_SECRET_KEY: TEST_SECRET }), quiet);
+    await manager.close();
+    assert.equal(quiet.lines.some((l) => l.text.includes('ignored')), false);
   });
 
   it('in development makes a key for the run, prints an admin token and a mint command that works', async () => {

@@ -12,7 +12,7 @@ export interface ResolvedKeys extends KeyConfig {
  * that lives as long as the process, so nothing predictable ever verifies.
  */
 export function resolveKeys(config: Config): ResolvedKeys {
-  const base = { audience: config.JWT_AUDIENCE, issuer: config.JWT_ISSUER };
+  const base = { audience: config.JWT_AUDIENCE, issuer: config.JWT_ISSUER, maxTtlSeconds: config.JWT_MAX_TTL_SECONDS };
   if (config.JWT_SECRET_KEY || config.JWT_PUBLIC_KEY || config.JWT_JWKS_URL) {
     return {
       ...base,
@@ -29,4 +29,17 @@ export function resolveKeys(config: Config): ResolvedKeys {
     );
   }
   return { ...base, secret: generateSecret(), generated: true };
+}
+
+/** Keys that are set but not used: the operator probably expects them to count. */
+export function ignoredKeyWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  const asymmetric = config.JWT_JWKS_URL ? 'JWT_JWKS_URL' : config.JWT_PUBLIC_KEY ? 'JWT_PUBLIC_KEY' : undefined;
+  if (asymmetric && config.JWT_SECRET_KEY) {
+    warnings.push(`JWT_SECRET_KEY is ignored: ${asymmetric} is set, so only RS256/ES256 tokens are accepted (no HS256)`);
+  }
+  if (config.JWT_JWKS_URL && config.JWT_PUBLIC_KEY) {
+    warnings.push('JWT_PUBLIC_KEY is ignored: JWT_JWKS_URL is set and its keys are used instead');
+  }
+  return warnings;
 }

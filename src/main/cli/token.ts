@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ROLES } from '../../shared/permissions.js';
-import { mintToken } from '../auth/tokens.js';
+import { mintToken, subjectSchema } from '../auth/tokens.js';
 import { loadConfig, type Config } from '../config/env.js';
 
 const MAX_TTL_SECONDS = 30 * 24 * 3600;
@@ -12,8 +12,15 @@ export const USAGE = `usage: npm run token -- --role user|developer|admin --sub 
 
 Prints a JWT signed with the configured JWT_SECRET_KEY, for audience JWT_AUDIENCE
 (and issuer JWT_ISSUER when set). --ttl is seconds or a number with s, m, h or d
-(default 1h, at most 30d). The token goes to stdout, a summary to stderr.
+(default 1h, at most JWT_MAX_TTL_SECONDS, 24h unless set). The token goes to stdout,
+a summary to stderr.
 Installed without dev dependencies: node dist/main/cli/token.js --role … --sub …`;
+
+/** 86400 → "1d", 5400 → "90m": the largest unit that divides the seconds. */
+function formatDuration(seconds: number): string {
+  const unit = (['d', 'h', 'm'] as const).find((u) => seconds % UNIT_SECONDS[u] === 0) ?? 's';
+  return `${seconds / UNIT_SECONDS[unit]}${unit}`;
+}
 
 const ttlSchema = z
   .string()
@@ -26,11 +33,7 @@ const ttlSchema = z
 
 const argsSchema = z.object({
   role: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }),
-  sub: z
-    .string({ message: 'is required' })
-    .min(1)
-    .max(256)
-    .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
+  sub: z.string({ message: 'is required' }).pipe(subjectSchema),
   ttl: ttlSchema.default(3600),
 });
 
@@ -92,6 +95,10 @@ export async function mintFromCli(argv: string[], env: Record<string, string | u
     throw new CliError(err instanceof Error ? err.message : String(err), 1);
   }
   const { role, sub, ttl } = parsed.data;
+  if (ttl > config.JWT_MAX_TTL_SECONDS) {
+    const max = formatDuration(config.JWT_MAX_TTL_SECONDS);
+    throw new CliError(`--ttl must be at most ${max} (JWT_MAX_TTL_SECONDS=${config.JWT_MAX_TTL_SECONDS})\n\n${USAGE}`, 2);
+  }
   const token = await mintToken({
     secret: secretOf(config),
     sub,
