@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createTokenVerifier } from '../../src/main/auth/tokens.js';
 import { CliError, mintFromCli } from '../../src/main/cli/token.js';
+import { tempDir } from '../support/temp.js';
 
 const KEY = 'cli-test-secret-that-is-long-enough-for-hs256';
 const DAY = 86400;
@@ -84,6 +87,24 @@ describe('npm run token', () => {
     assert.equal(raised.status, 0, JSON.stringify(raised));
     const tight = await mint(['--role', 'user', '--sub', 'bob', '--ttl', '2h'], { JWT_SECRET_KEY: KEY, JWT_MAX_TTL_SECONDS: '5400' });
     assert.match(tight.message ?? '', /at most 90m/);
+  });
+
+  it('mints with the key in a private --key-file, and refuses a file others can read', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'key');
+    writeFileSync(file, `${KEY}\n`, { mode: 0o600 });
+    const result = await mint(['--role', 'admin', '--sub', 'ops', '--key-file', file]);
+    assert.ok('token' in result, JSON.stringify(result));
+    const verifier = await createTokenVerifier({ secret: KEY, audience: 'gui-docker-manager', maxTtlSeconds: DAY });
+    assert.equal((await verifier.verify(result.token)).sub, 'ops');
+    chmodSync(file, 0o644);
+    const open = await mint(['--role', 'admin', '--sub', 'ops', '--key-file', file]);
+    assert.equal(open.status, 1);
+    assert.match(open.message ?? '', /--key-file: .*readable or writable by others/);
+    const short = join(dir, 'short');
+    writeFileSync(short, 'short-key', { mode: 0o600 });
+    assert.match((await mint(['--role', 'admin', '--sub', 'ops', '--key-file', short])).message ?? '', /shorter than 32 bytes/);
+    assert.match((await mint(['--role', 'admin', '--sub', 'ops', '--key-file', join(dir, 'missing')])).message ?? '', /--key-file: /);
   });
 
   it('refuses, naming the variable, when the key is missing, too short or not a shared secret', async () => {
