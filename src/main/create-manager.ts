@@ -1,7 +1,7 @@
 import { auditLocations } from './audit/location.js';
 import { AuditRecorder } from './audit/recorder.js';
-import { AuditTrail } from './audit/trail.js';
-import { resolveKeys } from './auth/keys.js';
+import { AuditTrail, unauthenticatedPath } from './audit/trail.js';
+import { ignoredKeyWarnings, resolveKeys } from './auth/keys.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import { ComposeDriver } from './compose/driver.js';
 import { ComposeRegistry } from './compose/registry.js';
@@ -54,6 +54,7 @@ function ipcCallLog(logger: Logger): CallHooks {
 /** Wires the core once; both transports are thin layers over what this returns. */
 export async function createManager(config: Config, logger: Logger, options: ManagerOptions = {}): Promise<Manager> {
   const keys = resolveKeys(config);
+  for (const warning of ignoredKeyWarnings(config)) logger.warn(warning);
   // Read before anything else starts: a broken services config must stop the manager, naming the field.
   const services = loadServicesConfig(config.SERVICES_CONFIG);
   const verifier = await createTokenVerifier(keys);
@@ -72,14 +73,15 @@ export async function createManager(config: Config, logger: Logger, options: Man
     maxFiles: config.AUDIT_LOG_MAX_FILES,
     logger,
   });
-  logger.info(`audit trail: ${audit.path ?? 'in memory only'}`);
+  logger.info(`audit trail: ${audit.path ? `${audit.path} (refusals without a subject: ${unauthenticatedPath(audit.path)})` : 'in memory only'}`);
+  const recorder = new AuditRecorder(audit);
   const limiter = new RateLimiter({
     readPerMinute: config.RATE_LIMIT_PER_MINUTE,
     controlPerMinute: config.RATE_LIMIT_CONTROL_PER_MINUTE,
   });
   const runner = new OperationRunner(
     createHandlers({ containers, groups, audit, compose }),
-    [limiter, new AuditRecorder(audit), ...(options.hooks ?? []), ipcCallLog(logger)],
+    [limiter, recorder, ...(options.hooks ?? []), ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
   );
   runner.onFailure = (error, name, requestId) =>
@@ -95,6 +97,8 @@ export async function createManager(config: Config, logger: Logger, options: Man
     generatedSecret: keys.generated ? keys.secret : undefined,
     close: async () => {
       limiter.close();
+      // The summaries of rate-limit windows still open are written before the trail closes.
+      recorder.close();
       audit.close();
     },
   };

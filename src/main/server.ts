@@ -1,5 +1,7 @@
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { writeDevKeyFile } from './auth/dev-key-file.js';
 import { mintToken } from './auth/tokens.js';
 import { loadConfig, type Config } from './config/env.js';
 import { createManager, type Manager } from './create-manager.js';
@@ -50,21 +52,38 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 }
 
+const DEV_TOKEN_TTL_SECONDS = 12 * 3600;
+
+/**
+ * Jupyter-style: one admin token in the log, and a command to mint more that reads the key from
+ * a private 0600 file — the key itself never appears in the log. The file goes when the process does.
+ */
 async function announceDevelopmentToken(running: RunningServer, logger: Logger): Promise<void> {
   const secret = running.manager.generatedSecret;
   if (!secret) return;
+  const { config } = running.manager;
+  const ttlSeconds = Math.min(DEV_TOKEN_TTL_SECONDS, config.JWT_MAX_TTL_SECONDS);
   const token = await mintToken({
     secret,
     sub: 'dev-admin',
     role: 'admin',
-    ttlSeconds: 12 * 3600,
-    audience: running.manager.config.JWT_AUDIENCE,
-    issuer: running.manager.config.JWT_ISSUER,
+    ttlSeconds,
+    audience: config.JWT_AUDIENCE,
+    issuer: config.JWT_ISSUER,
   });
-  // The key is shown because minting more needs it; it was made for this development run and dies with it.
   logger.warn('No JWT key configured: generated a random key for this development run.');
-  logger.warn(`Admin token (12 h): ${token}`);
-  logger.warn(`Mint more with: JWT_SECRET_KEY=${secret} npm run --silent token -- --role developer --sub alice --ttl 1h`);
+  logger.warn(`Admin token (${formatHours(ttlSeconds)}): ${token}`);
+  const keyFile = writeDevKeyFile(config, secret);
+  if (keyFile === undefined) {
+    logger.warn('No private directory to keep the generated key in: set JWT_SECRET_KEY to mint more tokens.');
+    return;
+  }
+  process.once('exit', () => rmSync(keyFile, { force: true }));
+  logger.warn(`Mint more with: npm run --silent token -- --key-file ${keyFile} --role developer --sub alice --ttl 1h`);
+}
+
+function formatHours(seconds: number): string {
+  return seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.round(seconds / 60)} min`;
 }
 
 async function main(): Promise<void> {

@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
+import { unauthenticatedPath } from '../../src/main/audit/trail.js';
 import { TRANSPORTS, type OperationClient } from '../support/clients.js';
 import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
 import { startTestServer } from '../support/server.js';
 import { tempAuditPath } from '../support/temp.js';
 
-/** What must be true of the file whatever was recorded: JSON lines, and never a token. */
+/**
+ * What must be true of the trail's files whatever was recorded: JSON lines, and never a token.
+ * The lines of both files (known subjects, then refusals without one).
+ */
 function assertCleanFile(path: string, secrets: string[] = []): unknown[] {
-  const text = readFileSync(path, 'utf8');
+  const text = [path, unauthenticatedPath(path)].filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8')).join('');
   assert.equal(text.includes('eyJ'), false, 'no JWT (every JWT starts with eyJ) in the audit file');
   for (const secret of secrets) assert.equal(text.includes(secret), false, 'no token text in the audit file');
   return text.trimEnd().split('\n').map((line) => JSON.parse(line));

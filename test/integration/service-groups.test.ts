@@ -170,6 +170,12 @@ for (const transport of TRANSPORTS) {
       assert.equal(await stateOf(self), 'running');
       assert.equal(await stateOf(base), 'running');
       assert.equal(await stateOf(other), 'exited');
+      const audit = data(await client.call('audit.list', { limit: 1 }));
+      assert.deepEqual(
+        audit.entries.map((e: any) => [e.operation, e.target, e.result, e.code, e.failures]),
+        [['services.stop', 'group:support', 'partial', null, 2]],
+        'the manager failed and base was skipped: a partial result, not ok',
+      );
     });
 
     it('answers a dry run with the ordered plan and touches nothing', async () => {

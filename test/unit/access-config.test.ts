@@ -29,6 +29,24 @@ describe('access settings', () => {
     }
   });
 
+  it('takes a JWKS URL over https only, plain http only on loopback', () => {
+    for (const good of ['https://idp.example/.well-known/jwks.json', 'http://127.0.0.1:8080/jwks', 'http://localhost/jwks', 'http://[::1]:9000/jwks']) {
+      assert.equal(loadConfig({ JWT_JWKS_URL: good }).JWT_JWKS_URL, good);
+    }
+    for (const bad of ['http://idp.example/jwks', 'http://10.0.0.7/jwks', 'http://127.0.0.1.evil.example/jwks', 'ftp://idp.example/jwks']) {
+      assert.throws(() => loadConfig({ JWT_JWKS_URL: bad }), /JWT_JWKS_URL/, bad);
+    }
+    assert.throws(() => loadConfig({ JWT_JWKS_URL: 'http://idp.example/jwks' }), /https/);
+  });
+
+  it('bounds token lifetimes: one day by default, 60 s to 30 days', () => {
+    assert.equal(loadConfig({}).JWT_MAX_TTL_SECONDS, 86400);
+    assert.equal(loadConfig({ JWT_MAX_TTL_SECONDS: '3600' }).JWT_MAX_TTL_SECONDS, 3600);
+    for (const bad of ['0', '59', '2592001', '1h', '-5']) {
+      assert.throws(() => loadConfig({ JWT_MAX_TTL_SECONDS: bad }), /JWT_MAX_TTL_SECONDS/, bad);
+    }
+  });
+
   it('bounds the audit file settings', () => {
     assert.equal(loadConfig({}).AUDIT_LOG_MAX_BYTES, 10 * 1024 * 1024);
     assert.equal(loadConfig({}).AUDIT_LOG_MAX_FILES, 5);

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
 import { auditLocations } from '../../src/main/audit/location.js';
-import { AuditTrail } from '../../src/main/audit/trail.js';
+import { AuditTrail, unauthenticatedPath } from '../../src/main/audit/trail.js';
 import type { AuditEntry } from '../../src/shared/schemas/audit.js';
 import { captureLogger } from '../support/logger.js';
 import { tempDir } from '../support/temp.js';
 
-function entry(n: number, sub = 'alice'): AuditEntry {
+function entry(n: number, sub: string | null = 'alice'): AuditEntry {
   return {
     time: new Date(Date.UTC(2030, 0, 1, 0, 0, 0, n)).toISOString(),
     sub,
-    role: 'admin',
+    role: sub === null ? null : 'admin',
     transport: 'rest',
     operation: 'containers.stop',
     target: `container-${n}`,
@@ -118,6 +118,102 @@ describe('audit trail', () => {
     trail.record(entry(1));
     trail.record(entry(2));
     assert.deepEqual((await trail.list({ limit: 5 })).entries.map((e) => e.requestId), ['req-2', 'req-1']);
+    trail.close();
+  });
+});
+
+describe('audit trail: refusals without a subject', () => {
+  it('go to a file of their own, so that a flood of them cannot rotate a control entry away', async () => {
+    const path = join(tempDir(), 'audit.log');
+    const trail = open(path, 4096, 1);
+    trail.record(entry(1));
+    const stamp = (n: number) => ({ ...entry(n, null), operation: 'containers.list', result: 'denied' as const, code: 'UNAUTHENTICATED' as const });
+    for (let n = 2; n <= 200; n++) trail.record(stamp(n));
+    trail.record(entry(201, 'bob'));
+    assert.equal(unauthenticatedPath(path), join(dirname(path), 'audit.unauthenticated.log'));
+    assert.ok(existsSync(`${unauthenticatedPath(path)}.1`), 'the anonymous file rotated');
+    assert.deepEqual(
+      readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).requestId),
+      ['req-1', 'req-201'],
+      'the main file holds the entries of known subjects only',
+    );
+    const listed = (await trail.list({ limit: 1000 })).entries;
+    assert.equal(listed[0]?.requestId, 'req-201');
+    assert.equal(listed.at(-1)?.requestId, 'req-1', 'the control entry survived');
+    const times = listed.map((e) => Date.parse(e.time));
+    assert.deepEqual(times, [...times].sort((a, b) => b - a), 'both files merged newest first');
+    assert.deepEqual((await trail.list({ limit: 10, sub: 'alice' })).entries.map((e) => e.requestId), ['req-1']);
+    assert.equal((await trail.list({ limit: 1000, since: entry(195).time })).entries.length, 7);
+    trail.close();
+  });
+
+  it('have an unauthenticated name beside any trail file', () => {
+    assert.equal(unauthenticatedPath('/var/lib/x/audit.jsonl'), '/var/lib/x/audit.unauthenticated.jsonl');
+    assert.equal(unauthenticatedPath('/var/lib/x/trail'), '/var/lib/x/trail.unauthenticated');
+  });
+});
+
+describe('audit trail: ownership and modes', () => {
+  const asRoot = process.getuid?.() === 0 ? false : 'chown needs root';
+  const NOBODY = 65534;
+
+  function openAt(path: string) {
+    const logger = captureLogger();
+    const trail = AuditTrail.open({ locations: [{ path, shared: false }], maxBytes: 4096, maxFiles: 2, logger });
+    return { trail, logger };
+  }
+
+  it('refuses an operator-chosen directory that group or others can write, ending in memory with an error', async () => {
+    for (const mode of [0o777, 0o770, 0o1777]) {
+      const dir = join(tempDir(), 'logs');
+      mkdirSync(dir);
+      chmodSync(dir, mode);
+      const { trail, logger } = openAt(join(dir, 'audit.log'));
+      assert.equal(trail.path, null, mode.toString(8));
+      assert.equal(existsSync(join(dir, 'audit.log')), false, 'nothing written there');
+      assert.ok(logger.lines.some((l) => l.level === 'warn' && l.text.includes('writable by group or others')), mode.toString(8));
+      assert.ok(logger.lines.some((l) => l.level === 'error' && l.text.includes('memory')));
+      trail.close();
+    }
+  });
+
+  it('refuses an existing trail file that group or others can write', () => {
+    const path = join(tempDir(), 'audit.log');
+    writeFileSync(path, '');
+    chmodSync(path, 0o666);
+    const { trail, logger } = openAt(path);
+    assert.equal(trail.path, null);
+    assert.ok(logger.lines.some((l) => l.text.includes(`${path} is writable by group or others`)));
+    trail.close();
+  });
+
+  it('refuses a directory or a trail file that belongs to another user', { skip: asRoot }, () => {
+    const dir = join(tempDir(), 'theirs');
+    mkdirSync(dir, { mode: 0o755 });
+    chownSync(dir, NOBODY, NOBODY);
+    const inTheirs = openAt(join(dir, 'audit.log'));
+    assert.equal(inTheirs.trail.path, null);
+    assert.ok(inTheirs.logger.lines.some((l) => l.text.includes(`belongs to uid ${NOBODY}`)));
+    inTheirs.trail.close();
+
+    const path = join(tempDir(), 'audit.log');
+    writeFileSync(path, `${JSON.stringify(entry(1, 'planted'))}\n`, { mode: 0o600 });
+    chownSync(path, NOBODY, NOBODY);
+    const planted = openAt(path);
+    assert.equal(planted.trail.path, null);
+    assert.ok(planted.logger.lines.some((l) => l.text.includes(`${path} belongs to uid ${NOBODY}`)));
+    planted.trail.close();
+  });
+
+  it('skips a rotated file that belongs to another user when reading', { skip: asRoot }, async () => {
+    const path = join(tempDir(), 'audit.log');
+    const { trail, logger } = openAt(path);
+    trail.record(entry(5));
+    writeFileSync(`${path}.1`, `${JSON.stringify(entry(1, 'forged'))}\n`, { mode: 0o600 });
+    chownSync(`${path}.1`, NOBODY, NOBODY);
+    writeFileSync(`${path}.2`, `${JSON.stringify(entry(0, 'ours'))}\n`, { mode: 0o600 });
+    assert.deepEqual((await trail.list({ limit: 10 })).entries.map((e) => e.sub), ['alice', 'ours']);
+    assert.ok(logger.lines.some((l) => l.level === 'warn' && l.text.includes(`skipping ${path}.1`)));
     trail.close();
   });
 });

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createTokenVerifier } from '../../src/main/auth/tokens.js';
 import { CliError, mintFromCli } from '../../src/main/cli/token.js';
+import { tempDir } from '../support/temp.js';
 
 const KEY = 'cli-test-secret-that-is-long-enough-for-hs256';
+const DAY = 86400;
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 /** The environment of a clean shell plus `env`: no JWT variable leaks in from the test runner. */
@@ -35,7 +39,7 @@ describe('npm run token', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'only the token on stdout');
     assert.match(result.stderr, /developer token for alice/);
-    const verifier = await createTokenVerifier({ secret: KEY, audience: 'gui-docker-manager', issuer: 'lucid-ops' });
+    const verifier = await createTokenVerifier({ secret: KEY, audience: 'gui-docker-manager', issuer: 'lucid-ops', maxTtlSeconds: DAY });
     const identity = await verifier.verify(result.stdout);
     assert.equal(identity.sub, 'alice');
     assert.equal(identity.role, 'developer');
@@ -43,10 +47,11 @@ describe('npm run token', () => {
     assert.ok(ttl > 3500 && ttl <= 3600, `expires in ${ttl} s`);
   });
 
-  it('defaults to one hour and accepts seconds, minutes and days', async () => {
-    const verifier = await createTokenVerifier({ secret: KEY, audience: 'gui-docker-manager' });
+  it('defaults to one hour and accepts seconds, minutes and days (up to JWT_MAX_TTL_SECONDS)', async () => {
+    const verifier = await createTokenVerifier({ secret: KEY, audience: 'gui-docker-manager', maxTtlSeconds: 30 * DAY });
+    const env = { JWT_SECRET_KEY: KEY, JWT_MAX_TTL_SECONDS: String(30 * DAY) };
     for (const [ttl, seconds] of [[undefined, 3600], ['90', 90], ['15m', 900], ['7d', 604800]] as const) {
-      const result = await mint(['--role', 'user', '--sub', 'bob', ...(ttl ? ['--ttl', ttl] : [])], { JWT_SECRET_KEY: KEY });
+      const result = await mint(['--role', 'user', '--sub', 'bob', ...(ttl ? ['--ttl', ttl] : [])], env);
       assert.ok('token' in result, JSON.stringify(result));
       const left = ((await verifier.verify(result.token)).expiresAt ?? 0) - Date.now() / 1000;
       assert.ok(left > seconds - 60 && left <= seconds, `${ttl}: ${left}`);
@@ -71,6 +76,35 @@ describe('npm run token', () => {
       assert.match(result.message ?? '', message, args.join(' '));
       assert.match(result.message ?? '', /usage: npm run token/);
     }
+  });
+
+  it('keeps to JWT_MAX_TTL_SECONDS (one day unless set), as the manager would refuse a longer token', async () => {
+    const refused = await mint(['--role', 'user', '--sub', 'bob', '--ttl', '2d'], { JWT_SECRET_KEY: KEY });
+    assert.equal(refused.status, 2);
+    assert.match(refused.message ?? '', /--ttl must be at most 1d \(JWT_MAX_TTL_SECONDS=86400\)/);
+    assert.equal((await mint(['--role', 'user', '--sub', 'bob', '--ttl', '1d'], { JWT_SECRET_KEY: KEY })).status, 0);
+    const raised = await mint(['--role', 'user', '--sub', 'bob', '--ttl', '2d'], { JWT_SECRET_KEY: KEY, JWT_MAX_TTL_SECONDS: String(2 * DAY) });
+    assert.equal(raised.status, 0, JSON.stringify(raised));
+    const tight = await mint(['--role', 'user', '--sub', 'bob', '--ttl', '2h'], { JWT_SECRET_KEY: KEY, JWT_MAX_TTL_SECONDS: '5400' });
+    assert.match(tight.message ?? '', /at most 90m/);
+  });
+
+  it('mints with the key in a private --key-file, and refuses a file others can read', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'key');
+    writeFileSync(file, `${KEY}\n`, { mode: 0o600 });
+    const result = await mint(['--role', 'admin', '--sub', 'ops', '--key-file', file]);
+    assert.ok('token' in result, JSON.stringify(result));
+    const verifier = await createTokenVerifier({ secret: KEY, audience: 'gui-docker-manager', maxTtlSeconds: DAY });
+    assert.equal((await verifier.verify(result.token)).sub, 'ops');
+    chmodSync(file, 0o644);
+    const open = await mint(['--role', 'admin', '--sub', 'ops', '--key-file', file]);
+    assert.equal(open.status, 1);
+    assert.match(open.message ?? '', /--key-file: .*readable or writable by others/);
+    const short = join(dir, 'short');
+    writeFileSync(short, 'short-key', { mode: 0o600 });
+    assert.match((await mint(['--role', 'admin', '--sub', 'ops', '--key-file', short])).message ?? '', /shorter than 32 bytes/);
+    assert.match((await mint(['--role', 'admin', '--sub', 'ops', '--key-file', join(dir, 'missing')])).message ?? '', /--key-file: /);
   });
 
   it('refuses, naming the variable, when the key is missing, too short or not a shared secret', async () => {

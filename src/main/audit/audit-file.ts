@@ -9,12 +9,15 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  statSync,
   writeSync,
+  type Stats,
 } from 'node:fs';
 import { dirname } from 'node:path';
 
 const SYNC_INTERVAL_MS = 1000;
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 export interface AuditFileOptions {
   maxBytes: number;
@@ -22,6 +25,44 @@ export interface AuditFileOptions {
   maxFiles: number;
   /** Failures of the background flush, which has no caller to throw to. */
   onError(err: unknown): void;
+  /** A file skipped when reading (a rotated file someone else owns). */
+  warn(message: string): void;
+}
+
+const mode = (stats: Stats) => (stats.mode & 0o7777).toString(8).padStart(4, '0');
+
+/**
+ * Whoever can write the directory can swap the trail's files (rename, unlink, plant a rotated
+ * one): only this user — or root, who can anyway — may, and neither group nor others.
+ */
+export function checkDirectory(dir: string): void {
+  const stats = statSync(dir);
+  const uid = process.getuid?.();
+  if (!stats.isDirectory()) throw new Error(`${dir} is not a directory`);
+  if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
+    throw new Error(`${dir} belongs to uid ${stats.uid}, not to this process (uid ${uid})`);
+  }
+  if ((stats.mode & 0o022) !== 0) throw new Error(`${dir} is writable by group or others (mode ${mode(stats)})`);
+}
+
+/** A trail file must be a regular file of this user that nobody else may write into. */
+function checkOwnFile(stats: Stats, path: string): void {
+  const uid = process.getuid?.();
+  if (!stats.isFile()) throw new Error(`${path} is not a regular file`);
+  if (uid !== undefined && stats.uid !== uid) throw new Error(`${path} belongs to uid ${stats.uid}, not to this process (uid ${uid})`);
+  if ((stats.mode & 0o022) !== 0) throw new Error(`${path} is writable by group or others (mode ${mode(stats)})`);
+}
+
+/** Opens for appending and checks the file actually opened, so a file planted before the check cannot slip in. */
+function openOwnFile(path: string): number {
+  const fd = openSync(path, OPEN_FLAGS, 0o600);
+  try {
+    checkOwnFile(fstatSync(fd), path);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
 }
 
 /**
@@ -41,7 +82,7 @@ export class AuditFile {
     readonly path: string,
     private readonly options: AuditFileOptions,
   ) {
-    this.fd = openSync(path, OPEN_FLAGS, 0o600);
+    this.fd = openOwnFile(path);
     this.size = fstatSync(this.fd).size;
     this.endLastLine();
     this.syncTimer = setInterval(() => {
@@ -54,9 +95,13 @@ export class AuditFile {
     this.syncTimer.unref();
   }
 
-  /** Throws when the directory cannot be made or the file cannot be opened for appending. */
+  /**
+   * Throws when the directory cannot be made, others could write it, or the file cannot be opened
+   * for appending or belongs to someone else.
+   */
   static open(path: string, options: AuditFileOptions): AuditFile {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    checkDirectory(dirname(path));
     return new AuditFile(path, options);
   }
 
@@ -76,6 +121,7 @@ export class AuditFile {
   }
 
   append(line: string): void {
+    if (this.fd < 0) this.reopen();
     const bytes = Buffer.byteLength(line);
     if (this.size > 0 && this.size + bytes > this.options.maxBytes) this.rotate();
     writeSync(this.fd, line);
@@ -86,12 +132,8 @@ export class AuditFile {
   /** Raw lines, newest first, across the live file and its rotated predecessors. */
   *linesNewestFirst(): Generator<string> {
     for (const path of this.files()) {
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch {
-        continue; // rotated away between listing and reading
-      }
+      const text = this.readOwn(path);
+      if (text === undefined) continue;
       const lines = text.split('\n');
       for (let i = lines.length - 1; i >= 0; i--) {
         const line = lines[i];
@@ -100,8 +142,30 @@ export class AuditFile {
     }
   }
 
+  /** A file of someone else's is not part of this trail, whatever its name says. */
+  private readOwn(path: string): string | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path, READ_FLAGS);
+    } catch {
+      return undefined; // rotated away between listing and reading
+    }
+    try {
+      const stats = fstatSync(fd);
+      const uid = process.getuid?.();
+      if (!stats.isFile() || (uid !== undefined && stats.uid !== uid)) {
+        this.options.warn(`audit trail: skipping ${path}: not a file of this process's user (uid ${stats.uid})`);
+        return undefined;
+      }
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   close(): void {
     clearInterval(this.syncTimer);
+    if (this.fd < 0) return;
     this.sync();
     closeSync(this.fd);
   }
@@ -121,13 +185,19 @@ export class AuditFile {
       }
       renameSync(this.path, `${this.path}.1`);
     } finally {
-      this.fd = openSync(this.path, OPEN_FLAGS, 0o600);
-      this.size = fstatSync(this.fd).size;
+      // Never keep the closed descriptor: its number may already belong to another file.
+      this.fd = -1;
+      this.reopen();
     }
   }
 
+  private reopen(): void {
+    this.fd = openOwnFile(this.path);
+    this.size = fstatSync(this.fd).size;
+  }
+
   private sync(): void {
-    if (!this.dirty) return;
+    if (!this.dirty || this.fd < 0) return;
     this.dirty = false;
     fdatasyncSync(this.fd);
   }

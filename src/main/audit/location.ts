@@ -1,7 +1,7 @@
-import { lstatSync, mkdirSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/env.js';
+import { prepareOwnDirectory } from '../system/private-dir.js';
 
 export interface AuditLocation {
   path: string;
@@ -28,15 +28,7 @@ export function auditLocations(config: Config, dataDir?: string): AuditLocation[
   ];
 }
 
-/**
- * Makes the directory of a shared location, then checks that it is really ours: in a
- * world-writable parent, another user could have planted it (or a symlink) first.
- */
-export function prepareOwnDirectory(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const dir = lstatSync(dirname(path));
-  const uid = process.getuid?.();
-  if (!dir.isDirectory() || (uid !== undefined && dir.uid !== uid) || (dir.mode & 0o022) !== 0) {
-    throw new Error(`${dirname(path)} is not a private directory of this user`);
-  }
+/** The directory of a shared location must be private to this user (see prepareOwnDirectory). */
+export function prepareSharedLocation(path: string): void {
+  prepareOwnDirectory(dirname(path));
 }

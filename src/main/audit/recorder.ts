@@ -1,31 +1,122 @@
-import { getOperation } from '../../shared/contract/index.js';
 import type { ErrorCode } from '../../shared/errors.js';
+import type { AuditEntry } from '../../shared/schemas/audit.js';
+import { rateLimitDetailsSchema } from '../../shared/schemas/rate-limit.js';
 import type { CallHooks, SettledCall } from '../core/manager.js';
+import { rateLimitKey } from '../limits/rate-limiter.js';
 import type { AuditTrail } from './trail.js';
 
 /** Refusals aimed at the caller, as opposed to failures of the operation itself. */
 const DENIALS: ReadonlySet<ErrorCode> = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'SELF_PROTECTED']);
 
-/** Decides what the trail keeps: every control operation, whatever its outcome, and every refusal. */
+/** How often windows that ended are looked for, to write their summaries. */
+const SWEEP_MS = 5_000;
+
+/** The RATE_LIMITED refusals of one caller in one limiter window after the first, which was written. */
+interface Suppression {
+  windowEndsMs: number;
+  first: AuditEntry;
+  last: AuditEntry;
+  operations: Set<string>;
+  count: number;
+}
+
+/**
+ * Decides what the trail keeps: every control operation, whatever its outcome, and every
+ * refusal — except that a caller over its rate limit gets one RATE_LIMITED line per window and,
+ * when the window ends, one `suppressed` line counting the refusals in between. A flood then
+ * costs two lines a minute per caller instead of one per request.
+ */
 export class AuditRecorder implements CallHooks {
-  constructor(private readonly trail: AuditTrail) {}
+  private readonly limited = new Map<string, Suppression>();
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(
+    private readonly trail: Pick<AuditTrail, 'record'>,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.sweep = setInterval(() => this.flush(), SWEEP_MS);
+    this.sweep.unref();
+  }
 
   settled(call: SettledCall): void {
     const code = call.error?.code ?? null;
     const denied = code !== null && DENIALS.has(code);
-    if (getOperation(call.name).kind !== 'control' && !denied) return;
-    this.trail.record({
-      time: new Date().toISOString(),
+    if (call.op.kind !== 'control' && !denied) return;
+    const entry = this.entryOf(call, code, denied);
+    if (code === 'RATE_LIMITED' && this.suppress(call, entry)) return;
+    this.trail.record(entry);
+  }
+
+  /** Writes the summary of every window that has ended (of all of them when `all`). */
+  flush(all = false): void {
+    const now = this.now();
+    for (const [key, open] of this.limited) {
+      if (all || now >= open.windowEndsMs) this.summarise(key, open);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.sweep);
+    this.flush(true);
+  }
+
+  private entryOf(call: SettledCall, code: ErrorCode | null, denied: boolean): AuditEntry {
+    const result = code === null ? (call.failures > 0 ? 'partial' : 'ok') : denied ? 'denied' : 'failed';
+    return {
+      time: new Date(this.now()).toISOString(),
       sub: call.identity?.sub ?? null,
       role: call.identity?.role ?? null,
       transport: call.meta.transport,
       operation: call.name,
       target: call.target ?? null,
-      result: code === null ? 'ok' : denied ? 'denied' : 'failed',
+      result,
       code,
       durationMs: Math.round(call.durationMs * 10) / 10,
       client: call.meta.client,
       requestId: call.meta.requestId,
+      ...(call.meta.clientRequestId !== undefined ? { clientRequestId: call.meta.clientRequestId } : {}),
+      ...(call.meta.origin !== undefined ? { origin: call.meta.origin } : {}),
+      ...(result === 'partial' ? { failures: call.failures } : {}),
+    };
+  }
+
+  /** True when the refusal is only counted: its caller already has its RATE_LIMITED line in this window. */
+  private suppress(call: SettledCall, entry: AuditEntry): boolean {
+    const details = rateLimitDetailsSchema.safeParse(call.error?.details);
+    if (!details.success) return false;
+    const key = `${details.data.policy}|${call.meta.transport}|${rateLimitKey(call.identity, call.meta)}`;
+    const now = this.now();
+    const open = this.limited.get(key);
+    if (open !== undefined && now < open.windowEndsMs) {
+      open.count++;
+      open.last = entry;
+      open.operations.add(entry.operation);
+      return true;
+    }
+    if (open !== undefined) this.summarise(key, open);
+    const windowEndsMs = now + details.data.retryAfterSeconds * 1000;
+    this.limited.set(key, { windowEndsMs, first: entry, last: entry, operations: new Set(), count: 0 });
+    return false;
+  }
+
+  private summarise(key: string, open: Suppression): void {
+    this.limited.delete(key);
+    if (open.count === 0) return;
+    const { last } = open;
+    this.trail.record({
+      time: new Date(this.now()).toISOString(),
+      sub: last.sub,
+      role: last.role,
+      transport: last.transport,
+      operation: open.operations.size === 1 ? last.operation : '*',
+      target: null,
+      result: 'suppressed',
+      code: 'RATE_LIMITED',
+      durationMs: 0,
+      client: last.client,
+      // Links the summary to the RATE_LIMITED line that opened the window.
+      requestId: open.first.requestId,
+      suppressed: open.count,
     });
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   createRemoteJWKSet,
+  errors,
   importSPKI,
   jwtVerify,
   SignJWT,
@@ -11,10 +12,17 @@ import {
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
 import { ROLES } from '../../shared/permissions.js';
-import { CLOCK_TOLERANCE_SECONDS, type Identity } from '../core/context.js';
+import { CLOCK_TOLERANCE_SECONDS, ExpiredIdentityError, type Identity } from '../core/context.js';
+
+/** A subject goes into logs and audit lines: no control characters (newlines, escapes). */
+export const subjectSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
 
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(256),
+  sub: subjectSchema,
   role: z.enum(ROLES),
   exp: z.number(),
 });
@@ -26,15 +34,25 @@ export interface TokenSettings {
   issuer?: string | undefined;
 }
 
-/** Verifies bearer tokens for both transports; every failure is the same UNAUTHENTICATED. */
+export interface VerifySettings extends TokenSettings {
+  /** A token whose `exp` lies further ahead than this is refused: no token lives for years. */
+  maxTtlSeconds: number;
+}
+
+/**
+ * Verifies bearer tokens for both transports; every failure is the same UNAUTHENTICATED. An
+ * expired token that is otherwise good throws ExpiredIdentityError, which keeps its subject for
+ * the audit trail and the rate limit.
+ */
 export class TokenVerifier {
   constructor(
     private readonly key: VerificationKey,
     private readonly algorithms: string[],
-    private readonly settings: TokenSettings,
+    private readonly settings: VerifySettings,
   ) {}
 
   async verify(token: string): Promise<Identity> {
+    let identity: Identity;
     try {
       const options = {
         algorithms: this.algorithms,
@@ -47,15 +65,27 @@ export class TokenVerifier {
         typeof this.key === 'function'
           ? await jwtVerify(token, this.key, options)
           : await jwtVerify(token, this.key, options);
-      const claims = claimsSchema.parse(payload);
-      return { sub: claims.sub, role: claims.role, expiresAt: claims.exp };
-    } catch {
+      identity = identityOf(payload);
+    } catch (err) {
+      // jose checks `exp` after the signature, audience and issuer: an expired token is authentic.
+      const expired = err instanceof errors.JWTExpired && err.claim === 'exp' ? claimsSchema.safeParse(err.payload) : undefined;
+      if (expired?.success) throw new ExpiredIdentityError(identityOf(expired.data));
       throw new LucidError('UNAUTHENTICATED', 'invalid or expired token');
     }
+    const ahead = (identity.expiresAt ?? 0) - Date.now() / 1000;
+    if (ahead > this.settings.maxTtlSeconds + CLOCK_TOLERANCE_SECONDS) {
+      throw new LucidError('UNAUTHENTICATED', `token lifetime exceeds ${this.settings.maxTtlSeconds} s (JWT_MAX_TTL_SECONDS)`);
+    }
+    return identity;
   }
 }
 
-export interface KeyConfig extends TokenSettings {
+function identityOf(payload: unknown): Identity {
+  const claims = claimsSchema.parse(payload);
+  return { sub: claims.sub, role: claims.role, expiresAt: claims.exp };
+}
+
+export interface KeyConfig extends VerifySettings {
   secret?: string | undefined;
   publicKeyPem?: string | undefined;
   jwksUrl?: string | undefined;
@@ -68,7 +98,16 @@ export async function createTokenVerifier(config: KeyConfig): Promise<TokenVerif
   }
   if (config.publicKeyPem) {
     const algorithm = /BEGIN PUBLIC KEY/.test(config.publicKeyPem) ? await detectAlgorithm(config.publicKeyPem) : 'RS256';
-    return new TokenVerifier(await importSPKI(config.publicKeyPem, algorithm), [algorithm], config);
+    let key: CryptoKey;
+    try {
+      key = await importSPKI(config.publicKeyPem, algorithm);
+    } catch {
+      throw new LucidError(
+        'VALIDATION_FAILED',
+        'JWT_PUBLIC_KEY: not a usable public key (expected a PEM "BEGIN PUBLIC KEY" block of an RSA or P-256 key)',
+      );
+    }
+    return new TokenVerifier(key, [algorithm], config);
   }
   if (config.secret) {
     return new TokenVerifier(new TextEncoder().encode(config.secret), ['HS256'], config);

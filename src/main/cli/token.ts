@@ -2,18 +2,27 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ROLES } from '../../shared/permissions.js';
-import { mintToken } from '../auth/tokens.js';
+import { readKeyFile } from '../auth/dev-key-file.js';
+import { mintToken, subjectSchema } from '../auth/tokens.js';
 import { loadConfig, type Config } from '../config/env.js';
 
 const MAX_TTL_SECONDS = 30 * 24 * 3600;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 
-export const USAGE = `usage: npm run token -- --role user|developer|admin --sub NAME [--ttl 1h]
+export const USAGE = `usage: npm run token -- --role user|developer|admin --sub NAME [--ttl 1h] [--key-file PATH]
 
-Prints a JWT signed with the configured JWT_SECRET_KEY, for audience JWT_AUDIENCE
+Prints a JWT signed with the configured JWT_SECRET_KEY (or the key in --key-file, a
+private file such as the one a development server writes), for audience JWT_AUDIENCE
 (and issuer JWT_ISSUER when set). --ttl is seconds or a number with s, m, h or d
-(default 1h, at most 30d). The token goes to stdout, a summary to stderr.
+(default 1h, at most JWT_MAX_TTL_SECONDS, 24h unless set). The token goes to stdout,
+a summary to stderr.
 Installed without dev dependencies: node dist/main/cli/token.js --role … --sub …`;
+
+/** 86400 → "1d", 5400 → "90m": the largest unit that divides the seconds. */
+function formatDuration(seconds: number): string {
+  const unit = (['d', 'h', 'm'] as const).find((u) => seconds % UNIT_SECONDS[u] === 0) ?? 's';
+  return `${seconds / UNIT_SECONDS[unit]}${unit}`;
+}
 
 const ttlSchema = z
   .string()
@@ -26,12 +35,9 @@ const ttlSchema = z
 
 const argsSchema = z.object({
   role: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }),
-  sub: z
-    .string({ message: 'is required' })
-    .min(1)
-    .max(256)
-    .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
+  sub: z.string({ message: 'is required' }).pipe(subjectSchema),
   ttl: ttlSchema.default(3600),
+  'key-file': z.string().min(1).optional(),
 });
 
 export class CliError extends Error {
@@ -44,7 +50,7 @@ export class CliError extends Error {
 }
 
 /** Only an HS256 secret can be minted with here: an asymmetric key's private half lives elsewhere. */
-function secretOf(config: Config): string {
+function secretOf(config: Config, keyFile: string | undefined): string {
   if (config.JWT_PUBLIC_KEY || config.JWT_JWKS_URL) {
     throw new CliError(
       'the manager is configured to verify RS256/ES256 tokens (JWT_PUBLIC_KEY or JWT_JWKS_URL): ' +
@@ -52,6 +58,7 @@ function secretOf(config: Config): string {
       1,
     );
   }
+  if (keyFile !== undefined) return secretFromFile(keyFile);
   if (!config.JWT_SECRET_KEY) {
     throw new CliError(
       'JWT_SECRET_KEY is not set: export the key the manager runs with (at least 32 bytes). ' +
@@ -60,6 +67,17 @@ function secretOf(config: Config): string {
     );
   }
   return config.JWT_SECRET_KEY;
+}
+
+function secretFromFile(path: string): string {
+  let secret: string;
+  try {
+    secret = readKeyFile(path);
+  } catch (err) {
+    throw new CliError(`--key-file: ${err instanceof Error ? err.message : String(err)}`, 1);
+  }
+  if (Buffer.byteLength(secret, 'utf8') < 32) throw new CliError(`--key-file: the key in ${path} is shorter than 32 bytes`, 1);
+  return secret;
 }
 
 export async function mintFromCli(argv: string[], env: Record<string, string | undefined>) {
@@ -71,6 +89,7 @@ export async function mintFromCli(argv: string[], env: Record<string, string | u
         role: { type: 'string' },
         sub: { type: 'string' },
         ttl: { type: 'string' },
+        'key-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -92,8 +111,12 @@ export async function mintFromCli(argv: string[], env: Record<string, string | u
     throw new CliError(err instanceof Error ? err.message : String(err), 1);
   }
   const { role, sub, ttl } = parsed.data;
+  if (ttl > config.JWT_MAX_TTL_SECONDS) {
+    const max = formatDuration(config.JWT_MAX_TTL_SECONDS);
+    throw new CliError(`--ttl must be at most ${max} (JWT_MAX_TTL_SECONDS=${config.JWT_MAX_TTL_SECONDS})\n\n${USAGE}`, 2);
+  }
   const token = await mintToken({
-    secret: secretOf(config),
+    secret: secretOf(config, parsed.data['key-file']),
     sub,
     role,
     ttlSeconds: ttl,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
 import { parseDockerHost } from '../docker/client.js';
+import { isLoopbackHost } from './loopback.js';
 
 function detectPlatform(): 'arm64' | 'amd64' {
   return process.arch === 'arm64' ? 'arm64' : 'amd64';
@@ -44,6 +45,12 @@ const originSchema = z.string().refine((value) => {
   }
 }, 'each entry must be an origin such as https://gui.example:8443 (no path, no trailing slash, no "*")');
 
+/** Keys fetched in the clear could be swapped on the way: https, except on this machine. */
+const jwksUrlSchema = z.url({ protocol: /^https?$/ }).refine((value) => {
+  const url = new URL(value);
+  return url.protocol === 'https:' || isLoopbackHost(url.hostname);
+}, 'must be an https URL (plain http only for a loopback host such as 127.0.0.1)');
+
 const originListSchema = z
   .string()
   .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
@@ -66,9 +73,11 @@ export const envSchema = z.object({
     .refine((key) => Buffer.byteLength(key, 'utf8') >= 32, 'must be at least 32 bytes (RFC 7518 for HS256)')
     .optional(),
   JWT_PUBLIC_KEY: z.string().includes('-----BEGIN', { message: 'must be a PEM public key' }).optional(),
-  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_JWKS_URL: jwksUrlSchema.optional(),
   JWT_AUDIENCE: z.string().min(1).default('gui-docker-manager'),
   JWT_ISSUER: z.string().min(1).optional(),
+  /** Longest token lifetime accepted (`exp` at most this far ahead); `npm run token` keeps to it. */
+  JWT_MAX_TTL_SECONDS: nonNegativeInt(24 * 3600, 30 * 24 * 3600).pipe(z.number().min(60)),
   SERVICES_CONFIG: z.string().min(1).optional(),
   SERVICES_LABEL_FILTER: labelFilterSchema.optional(),
   COMPOSE_PROJECTS_DIR: z.string().min(1).default('/opt/lucid/compose'),
@@ -85,6 +94,8 @@ export const envSchema = z.object({
   AUDIT_LOG_MAX_FILES: nonNegativeInt(5, 100).pipe(z.number().min(1)),
   /** Only to place the default audit trail, as the XDG base directory spec says. */
   XDG_STATE_HOME: z.string().startsWith('/', 'must be an absolute path').optional(),
+  /** Only to keep a development run's generated signing key in a private, per-session place. */
+  XDG_RUNTIME_DIR: z.string().startsWith('/', 'must be an absolute path').optional(),
   CORS_ORIGINS: originListSchema.default([]),
 });
 

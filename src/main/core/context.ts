@@ -13,6 +13,11 @@ export interface Identity {
   role: Role;
   /** Seconds since the epoch; checked on every call, so an IPC identity expires like a token. */
   expiresAt?: number;
+  /**
+   * Set only by the host app's `bindIdentity` when it asks for it: the host vouches for the
+   * window, so the rate limit does not apply. A token never carries it.
+   */
+  rateLimitExempt?: boolean;
 }
 
 /** How far clocks may disagree: jose verifies tokens with it, and the runner re-checks expiry with it. */
@@ -20,7 +25,23 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 
 /** The same rule as jose's `exp` check, so a token is not valid on REST yet expired on IPC. */
 export function isExpired(identity: Identity, nowMs: number = Date.now()): boolean {
-  return identity.expiresAt !== undefined && (identity.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000 <= nowMs;
+  const end = expiryMs(identity);
+  return end !== undefined && end <= nowMs;
+}
+
+/** The moment (ms since the epoch) from which the identity no longer counts, tolerance included. */
+export function expiryMs(identity: Identity): number | undefined {
+  return identity.expiresAt === undefined ? undefined : (identity.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000;
+}
+
+/**
+ * A token whose signature and claims are good but whose time is up. The call is refused like any
+ * failed authentication, but the subject is known, so audit and rate limit keep it.
+ */
+export class ExpiredIdentityError extends LucidError {
+  constructor(readonly identity: Identity) {
+    super('UNAUTHENTICATED', 'token expired');
+  }
 }
 
 /**
@@ -29,6 +50,8 @@ export function isExpired(identity: Identity, nowMs: number = Date.now()): boole
  */
 export class OperationContext {
   target: string | undefined;
+  /** Parts that failed although the operation answered (see `reportFailures`). */
+  failures = 0;
 
   /** Aborted when the caller goes away (HTTP client disconnects, window destroyed, unsubscribe). */
   readonly signal: AbortSignal;
@@ -60,6 +83,19 @@ export class OperationContext {
   /** Sends one progress / live event to the caller; a no-op when the caller did not ask for events. */
   emit(event: unknown): void {
     this.stream.onEvent?.(event);
+  }
+
+  /**
+   * Marks a partial failure: the operation answers normally (a group result with `ok: false`),
+   * but `count` of its parts did not reach the requested state. The audit trail records it.
+   */
+  reportFailures(count: number): void {
+    this.failures += count;
+  }
+
+  /** When the caller's identity stops counting (ms since the epoch); undefined when it never does. */
+  get expiresAtMs(): number | undefined {
+    return this.identity === null ? undefined : expiryMs(this.identity);
   }
 
   /** Controlling something needs the thing's group inside the caller's role scope. */

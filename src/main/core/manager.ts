@@ -1,10 +1,37 @@
 import type { z } from 'zod';
-import { getOperation, type OperationDef, type OperationName } from '../../shared/contract/index.js';
+import { getOperation, type OperationDef, type OperationKind, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
-import { PUBLIC, roleHas, type Permission } from '../../shared/permissions.js';
-import { isExpired, OperationContext, type Identity, type Transport } from './context.js';
+import { PUBLIC, roleHas, type OperationAccess, type Permission } from '../../shared/permissions.js';
+import { ExpiredIdentityError, isExpired, OperationContext, type Identity, type Transport } from './context.js';
+import { watchExpiry } from './expiry.js';
 import type { Handlers } from './handlers.js';
 import { parseInput } from './validation.js';
+
+/** What the hooks need to know about a call: who may make it, and which budget and audit rule apply. */
+export interface CallDescriptor {
+  /** A permission, `public` (never limited), or `transport`: no permission of its own, but limited and audited. */
+  access: OperationAccess | 'transport';
+  kind: OperationKind;
+  /** Counted by the limiter only without a valid identity: a sign-in with a good token costs nothing. */
+  limitRefusalsOnly?: boolean;
+}
+
+/**
+ * Calls that exist on one transport only, yet pass the same hooks as the operations: the IPC
+ * sign-in (a failed attempt is audited and counted on the read budget; a good one is neither),
+ * and the stream cancel, which reaches the hooks only when its sender is refused.
+ */
+export const TRANSPORT_CALLS = {
+  'auth.setToken': { access: 'transport', kind: 'read', limitRefusalsOnly: true },
+  'stream.cancel': { access: 'transport', kind: 'read' },
+} as const satisfies Record<string, CallDescriptor>;
+
+export type TransportCallName = keyof typeof TRANSPORT_CALLS;
+export type CallName = OperationName | TransportCallName;
+
+export function describeCall(name: CallName): CallDescriptor {
+  return name in TRANSPORT_CALLS ? TRANSPORT_CALLS[name as TransportCallName] : getOperation(name as OperationName);
+}
 
 export interface CallMeta {
   /**
@@ -15,7 +42,12 @@ export interface CallMeta {
   /** The caller's address (REST) or window (IPC): the rate-limit key and audit clue when no identity is known. */
   client: string;
   transport: Transport;
+  /** Made by the server, never by the client: audit lines and logs can trust it. */
   requestId: string;
+  /** The id the client sent (REST `X-Request-Id`), when it sent a sane one; kept apart from ours. */
+  clientRequestId?: string | undefined;
+  /** The calling frame's origin (IPC), recorded when a sender is refused for it. */
+  origin?: string | null | undefined;
   signal?: AbortSignal;
   /** Receives the operation's events (see `events` in the contract) when the caller streams. */
   onEvent?: (event: unknown) => void;
@@ -24,9 +56,13 @@ export interface CallMeta {
 }
 
 export interface AdmittedCall {
-  name: OperationName;
+  name: CallName;
+  op: CallDescriptor;
   meta: CallMeta;
-  /** Null for public operations, anonymous callers and failed authentications. */
+  /**
+   * Null for public operations, anonymous callers and failed authentications. An expired
+   * identity is kept (the call is refused all the same), so audit and limits know the subject.
+   */
   identity: Identity | null;
 }
 
@@ -34,6 +70,8 @@ export interface SettledCall extends AdmittedCall {
   /** What the call acted on: set by the handler, else the path parameter the caller named. */
   target: string | undefined;
   error: LucidError | undefined;
+  /** Parts that failed in an operation that still answered (`ctx.reportFailures`). */
+  failures: number;
   durationMs: number;
 }
 
@@ -46,6 +84,13 @@ export interface CallHooks {
   admit?(call: AdmittedCall): void | Promise<void>;
   settled?(call: SettledCall): void;
 }
+
+interface Outcome {
+  target: string | undefined;
+  failures: number;
+}
+
+const NO_OUTCOME: Outcome = { target: undefined, failures: 0 };
 
 /**
  * Runs one contract operation for one caller, whatever transport brought it: identity, hooks,
@@ -64,42 +109,88 @@ export class OperationRunner {
   ) {}
 
   async run(name: OperationName, rawInput: unknown, meta: CallMeta): Promise<unknown> {
-    const started = performance.now();
     const op = getOperation(name);
-    let identity: Identity | null = null;
     let ctx: OperationContext | undefined;
+    const body = async (identity: Identity | null) => {
+      if (op.access !== PUBLIC) authorize(identity, op.access);
+      // A subscription runs until the caller leaves: it must also end when the caller's token does.
+      const expiry = op.subscription ? watchExpiry(identity, meta.signal) : undefined;
+      ctx = new OperationContext(identity, meta.transport, meta.requestId, {
+        signal: expiry?.signal ?? meta.signal,
+        onEvent: meta.onEvent,
+        onReady: meta.onReady,
+      });
+      try {
+        const input = parseInput(op.input, rawInput ?? {});
+        const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
+        const output = await handler(input, ctx);
+        if (expiry?.expired) throw new LucidError('UNAUTHENTICATED', 'token expired while streaming');
+        if (this.validateOutputs) checkOutput(op.output, output);
+        return output;
+      } finally {
+        expiry?.stop();
+      }
+    };
+    return this.guard(name, op, meta, body, () => ({
+      target: ctx?.target ?? requestedTarget(op, rawInput),
+      failures: ctx?.failures ?? 0,
+    }));
+  }
+
+  /** A call that is not a contract operation (the IPC sign-in): identified, limited and audited like one. */
+  runTransportCall<T>(name: TransportCallName, meta: CallMeta, body: (identity: Identity) => Promise<T>): Promise<T> {
+    const run = (identity: Identity | null) => {
+      if (identity === null) throw new LucidError('UNAUTHENTICATED', 'authentication required');
+      return body(identity);
+    };
+    return this.guard(name, TRANSPORT_CALLS[name], meta, run, () => NO_OUTCOME);
+  }
+
+  /**
+   * A call its transport refused before it reached the runner (an IPC sender from a foreign
+   * origin): counted by the limiter — even for a public operation, it is a refusal — and audited
+   * without an identity, since the sender is not trusted to have one. Rejects with `error`, or
+   * with RATE_LIMITED once the sender is over its budget.
+   */
+  refuse(name: CallName, meta: Omit<CallMeta, 'credentials'>, error: LucidError): Promise<never> {
+    const op: CallDescriptor = { access: 'transport', kind: describeCall(name).kind };
+    const fail = async (): Promise<never> => {
+      throw error;
+    };
+    return this.guard(name, op, { ...meta, credentials: async () => null }, fail, () => NO_OUTCOME);
+  }
+
+  private async guard<T>(
+    name: CallName,
+    op: CallDescriptor,
+    meta: CallMeta,
+    body: (identity: Identity | null) => Promise<T>,
+    outcome: () => Outcome,
+  ): Promise<T> {
+    const started = performance.now();
+    let identity: Identity | null = null;
     let failure: LucidError | undefined;
     try {
       let refusal: unknown;
       if (op.access !== PUBLIC) {
         ({ identity, refusal } = await identify(meta));
       }
-      for (const hook of this.hooks) await hook.admit?.({ name, meta, identity });
+      for (const hook of this.hooks) await hook.admit?.({ name, op, meta, identity });
       if (refusal !== undefined) throw refusal;
-      if (op.access !== PUBLIC) authorize(identity, op.access);
-      ctx = new OperationContext(identity, meta.transport, meta.requestId, {
-        signal: meta.signal,
-        onEvent: meta.onEvent,
-        onReady: meta.onReady,
-      });
-      const input = parseInput(op.input, rawInput ?? {});
-      const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
-      const output = await handler(input, ctx);
-      if (this.validateOutputs) checkOutput(op.output, output);
-      return output;
+      return await body(identity);
     } catch (err) {
       failure = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error', undefined, { cause: err });
       if (failure.cause !== undefined) this.onFailure(failure, name, meta.requestId);
       throw failure;
     } finally {
-      const target = ctx?.target ?? requestedTarget(op, rawInput);
-      const settled = { name, meta, identity, target, error: failure, durationMs: performance.now() - started };
+      const { target, failures } = outcome();
+      const settled = { name, op, meta, identity, target, failures, error: failure, durationMs: performance.now() - started };
       for (const hook of this.hooks) hook.settled?.(settled);
     }
   }
 
   /** Set by the host to log what went wrong inside (the cause); the caller sees only the code and message. */
-  onFailure: (error: LucidError, name: OperationName, requestId: string) => void = () => {};
+  onFailure: (error: LucidError, name: CallName, requestId: string) => void = () => {};
 }
 
 function checkOutput(schema: z.ZodType, output: unknown): void {
@@ -109,15 +200,16 @@ function checkOutput(schema: z.ZodType, output: unknown): void {
   }
 }
 
+/** An expired identity is refused but kept: the subject is genuine (its signature checked out). */
 async function identify(meta: CallMeta): Promise<{ identity: Identity | null; refusal: unknown }> {
   try {
     const identity = await meta.credentials();
     if (identity !== null && isExpired(identity)) {
-      return { identity: null, refusal: new LucidError('UNAUTHENTICATED', 'token expired') };
+      return { identity, refusal: new ExpiredIdentityError(identity) };
     }
     return { identity, refusal: undefined };
   } catch (err) {
-    return { identity: null, refusal: err };
+    return { identity: err instanceof ExpiredIdentityError ? err.identity : null, refusal: err };
   }
 }
 

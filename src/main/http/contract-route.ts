@@ -54,7 +54,7 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
   return async (req: Request, res: Response): Promise<void> => {
     const name = pick(base, variants, req);
     const op = getOperation(name);
-    const { requestId } = locals(res);
+    const { requestId, serverRequestId, clientRequestId } = locals(res);
     locals(res).route = op.path;
     const streaming = op.events !== undefined && (op.subscription === true || wantsEventStream(req));
     const aborted = new AbortController();
@@ -67,7 +67,8 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
         credentials: () => identityOf(req, deps.authenticate),
         client: clientAddress(req),
         transport: 'rest',
-        requestId,
+        requestId: serverRequestId,
+        clientRequestId,
         signal: aborted.signal,
         ...(streaming
           ? { onReady: open, onEvent: (event: unknown) => open().send(names.event, event) }

@@ -3,6 +3,8 @@ import { LucidError } from '../../shared/errors.js';
 import type { Identity } from '../core/context.js';
 
 const TOKEN_QUERY_KEYS = ['token', 'access_token', 'jwt', 'bearer'];
+/** RFC 6750 §2.1: `"Bearer" 1*SP b64token`; the scheme is case-insensitive (RFC 9110). */
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 
 export type Authenticate = (token: string) => Promise<Identity>;
 
@@ -17,7 +19,7 @@ export async function identityOf(req: Request, authenticate: Authenticate): Prom
   }
   const header = req.get('authorization');
   if (header === undefined) return null;
-  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+  const match = BEARER.exec(header.trim());
   if (!match?.[1]) throw new LucidError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
   return authenticate(match[1]);
 }

@@ -7,7 +7,7 @@ import {
   type IpcEnvelope,
 } from '../../shared/ipc.js';
 import type { Identity } from '../core/context.js';
-import type { OperationRunner } from '../core/manager.js';
+import type { CallName, CallMeta, OperationRunner } from '../core/manager.js';
 import { WindowIdentities } from './identities.js';
 import { checkSender, originOf } from './sender.js';
 import { IpcStreams } from './streams.js';
@@ -20,9 +20,17 @@ export interface RegisterIpcOptions {
   authenticate: (token: string) => Promise<Identity>;
 }
 
+export interface BindOptions {
+  /**
+   * The host vouches for the window, so its calls are not rate-limited (they are still audited).
+   * Off by default: a compromised page in a trusted window could otherwise call without bound.
+   */
+  exemptFromRateLimit?: boolean;
+}
+
 export interface IpcRegistration {
   /** Binds a fixed identity to a window the host app created and trusts (the admin GUI, say). */
-  bindIdentity(webContents: WebContentsLike, identity: Identity): void;
+  bindIdentity(webContents: WebContentsLike, identity: Omit<Identity, 'rateLimitExempt'>, options?: BindOptions): void;
   /** Removes every handler this registration installed. */
   dispose(): void;
   /** Event streams currently open (for tests and diagnostics). */
@@ -43,10 +51,29 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
   const streams = new IpcStreams();
   const channels: string[] = [];
 
-  const handle = (channel: string, run: (event: IpcInvokeEventLike, arg: unknown, extra: unknown) => Promise<unknown>) => {
+  const metaOf = (event: IpcInvokeEventLike): Omit<CallMeta, 'credentials'> => ({
+    client: `window-${event.sender.id}`,
+    transport: 'ipc',
+    requestId: `ipc-${event.sender.id}-${++nextRequest}`,
+  });
+
+  /**
+   * A sender from a foreign origin is refused before anything else, but through the runner, so
+   * that the refusal is rate-limited and audited (with the window and the origin) like any other.
+   */
+  const handle = (
+    channel: string,
+    name: CallName,
+    run: (event: IpcInvokeEventLike, arg: unknown, extra: unknown) => Promise<unknown>,
+  ) => {
     ipcMain.handle(channel, async (event, arg, extra): Promise<IpcEnvelope<unknown>> => {
       try {
-        checkSender(event, allowed);
+        try {
+          checkSender(event, allowed);
+        } catch (err) {
+          const origin = event.senderFrame ? originOf(event.senderFrame.url) : null;
+          return await options.runner.refuse(name, { ...metaOf(event), origin }, err as LucidError);
+        }
         return { ok: true, data: await run(event, arg, extra) };
       } catch (err) {
         return envelopeOf(err);
@@ -57,15 +84,13 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
 
   for (const name of operationNames) {
     const op = getOperation(name);
-    handle(ipcChannel(name), async (event, input, extra) => {
+    handle(ipcChannel(name), name, async (event, input, extra) => {
       const request = op.events ? IpcStreams.requested(extra) : null;
       const stream = request ? streams.begin(event.sender, request.streamId) : null;
       try {
         return await options.runner.run(name, input, {
+          ...metaOf(event),
           credentials: async () => identities.get(event.sender),
-          client: `window-${event.sender.id}`,
-          transport: 'ipc',
-          requestId: `ipc-${event.sender.id}-${++nextRequest}`,
           ...(stream ? { signal: stream.signal, onEvent: stream.emit } : {}),
         });
       } finally {
@@ -74,27 +99,28 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
     });
   }
 
-  handle(AUTH_SET_TOKEN_CHANNEL, async (event, token) => {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
-      identities.drop(event.sender);
-      throw new LucidError('VALIDATION_FAILED', 'token must be a non-empty string');
-    }
-    try {
-      const identity = await options.authenticate(token);
+  // Sign-in attempts pass the runner too: limited per window (per subject once known) and audited.
+  handle(AUTH_SET_TOKEN_CHANNEL, 'auth.setToken', async (event, token) => {
+    identities.drop(event.sender);
+    const credentials = async () => {
+      if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+        throw new LucidError('VALIDATION_FAILED', 'token must be a non-empty string');
+      }
+      return options.authenticate(token);
+    };
+    return options.runner.runTransportCall('auth.setToken', { ...metaOf(event), credentials }, async (identity) => {
       identities.set(event.sender, identity);
       return { sub: identity.sub, role: identity.role, expiresAt: identity.expiresAt ?? null };
-    } catch (err) {
-      identities.drop(event.sender);
-      throw err;
-    }
+    });
   });
 
-  handle(STREAM_CANCEL_CHANNEL, async (event, streamId) => ({
+  handle(STREAM_CANCEL_CHANNEL, 'stream.cancel', async (event, streamId) => ({
     cancelled: typeof streamId === 'string' && streams.cancel(event.sender, streamId),
   }));
 
   return {
-    bindIdentity: (webContents, identity) => identities.set(webContents, identity),
+    bindIdentity: (webContents, identity, bind = {}) =>
+      identities.set(webContents, { ...identity, rateLimitExempt: bind.exemptFromRateLimit === true }),
     dispose: () => {
       for (const channel of channels) ipcMain.removeHandler(channel);
     },

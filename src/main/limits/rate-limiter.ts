@@ -1,10 +1,11 @@
 import { isIP } from 'node:net';
 import { ipKeyGenerator, MemoryStore, type Options } from 'express-rate-limit';
-import { getOperation, type OperationDef, type OperationKind, type OperationName } from '../../shared/contract/index.js';
+import type { OperationKind } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC } from '../../shared/permissions.js';
 import type { RateLimitDetails } from '../../shared/schemas/rate-limit.js';
-import type { AdmittedCall, CallHooks } from '../core/manager.js';
+import { isExpired, type Identity } from '../core/context.js';
+import type { AdmittedCall, CallHooks, CallMeta } from '../core/manager.js';
 
 const WINDOW_MS = 60_000;
 
@@ -20,19 +21,24 @@ interface Budget {
 }
 
 /**
+ * Whom a call is counted against: the identity's `sub` (an expired one too), else the client
+ * address (REST) or window (IPC). The audit recorder groups rate-limited refusals by the same key.
+ */
+export function rateLimitKey(identity: Identity | null, meta: Pick<CallMeta, 'transport' | 'client'>): string {
+  return identity !== null ? `sub:${identity.sub}` : `client:${meta.transport}:${clientKey(meta.client)}`;
+}
+
+/**
  * One limiter for both transports, in the core: per identity (`sub`), or per client address /
  * window when the caller has no valid identity, so anonymous and failed attempts are counted
  * too. Reads and control operations have separate budgets. Public operations (probes, metrics)
- * are never limited. The counting is express-rate-limit's MemoryStore (fixed one-minute windows).
+ * are never limited, nor identities the host app bound with `rateLimitExempt`. The counting is
+ * express-rate-limit's MemoryStore (fixed one-minute windows).
  */
 export class RateLimiter implements CallHooks {
   private readonly budgets: Partial<Record<OperationKind, Budget>> = {};
 
-  constructor(
-    settings: RateLimitSettings,
-    /** How to look an operation up: the contract table, or a stand-in in unit tests. */
-    private readonly describe: (name: OperationName) => Pick<OperationDef, 'access' | 'kind'> = getOperation,
-  ) {
+  constructor(settings: RateLimitSettings) {
     this.addBudget('read', settings.readPerMinute);
     this.addBudget('control', settings.controlPerMinute);
   }
@@ -45,13 +51,12 @@ export class RateLimiter implements CallHooks {
     this.budgets[kind] = { limit, store };
   }
 
-  async admit({ name, meta, identity }: AdmittedCall): Promise<void> {
-    const op = this.describe(name);
-    if (op.access === PUBLIC) return;
+  async admit({ op, meta, identity }: AdmittedCall): Promise<void> {
+    if (op.access === PUBLIC || identity?.rateLimitExempt === true) return;
+    if (op.limitRefusalsOnly === true && identity !== null && !isExpired(identity)) return;
     const budget = this.budgets[op.kind];
     if (budget === undefined) return;
-    const key = identity !== null ? `sub:${identity.sub}` : `client:${meta.transport}:${clientKey(meta.client)}`;
-    const { totalHits, resetTime } = await budget.store.increment(key);
+    const { totalHits, resetTime } = await budget.store.increment(rateLimitKey(identity, meta));
     if (totalHits <= budget.limit) return;
     const retryAfterSeconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));
     const details: RateLimitDetails = {

@@ -88,8 +88,9 @@ export class GroupService {
         containers: this.containers,
         emit: (event) => ctx.emit(event),
       });
-      const ok = reachedState(results.map((r) => r.action), direction);
-      return { group: group.name, ok, dryRun: false, warnings, results };
+      const failures = results.filter((r) => !reachedState([r.action], direction)).length;
+      if (failures > 0) ctx.reportFailures(failures);
+      return { group: group.name, ok: failures === 0, dryRun: false, warnings, results };
     } finally {
       if (!command.dryRun) this.busy.delete(group.name);
     }

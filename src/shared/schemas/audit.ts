@@ -3,8 +3,13 @@ import { ERROR_CODES } from '../errors.js';
 import { ROLES } from '../permissions.js';
 import { intParam, timePointSchema } from './common.js';
 
-/** ok: done; denied: refused for who asked (401/403/429/409 self-protection); failed: any other error. */
-export const AUDIT_RESULTS = ['ok', 'denied', 'failed'] as const;
+/**
+ * ok: done; partial: answered, but `failures` of its parts did not succeed (a group member that
+ * could not stop); denied: refused for who asked (401/403/429/409 self-protection); failed: any
+ * other error; suppressed: the summary of the RATE_LIMITED refusals of one caller in one window,
+ * which are not written one by one (`suppressed` counts them).
+ */
+export const AUDIT_RESULTS = ['ok', 'partial', 'denied', 'failed', 'suppressed'] as const;
 
 /** One line of the audit trail. Never a token: only the verified subject and role. */
 export const auditEntrySchema = z.object({
@@ -19,7 +24,16 @@ export const auditEntrySchema = z.object({
   durationMs: z.number().nonnegative(),
   /** The peer address (REST) or window (IPC): who tried, when there is no identity. */
   client: z.string(),
+  /** Made by the server; a client cannot choose it. */
   requestId: z.string(),
+  /** The `X-Request-Id` the client sent, if any: its own correlation, not trusted. */
+  clientRequestId: z.string().optional(),
+  /** The calling frame's origin, for an IPC sender refused because of it (null: no frame). */
+  origin: z.string().nullable().optional(),
+  /** Result `partial`: how many parts failed. */
+  failures: z.number().int().positive().optional(),
+  /** Result `suppressed`: how many RATE_LIMITED refusals this line stands for. */
+  suppressed: z.number().int().positive().optional(),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 

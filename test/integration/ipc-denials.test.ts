@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mintToken } from '../../src/main/auth/tokens.js';
+import { ipcChannel } from '../../src/shared/ipc.js';
+import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
+import { FakeIpcRenderer, FakeWebContents } from '../support/fake-electron.js';
+import { APP_URL, rejection, startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { TEST_SECRET } from '../support/server.js';
+import { tempAuditPath } from '../support/temp.js';
+
+const LIMITS = { RATE_LIMIT_PER_MINUTE: '3', RATE_LIMIT_CONTROL_PER_MINUTE: '2' };
+
+describe('IPC refusals outside the operations: sign-in and sender', () => {
+  let harness: IpcHarness;
+
+  before(async () => {
+    await requireEngine();
+    harness = await startIpcHarness({ ...LIMITS, AUDIT_LOG_PATH: tempAuditPath() });
+  });
+
+  after(async () => {
+    await removeRunContainers();
+    harness?.registration.dispose();
+    await harness?.manager.close();
+  });
+
+  const audit = async (filter: (entry: any) => boolean) =>
+    (await harness.manager.audit.list({ limit: 1000 })).entries.filter(filter).reverse();
+
+  it('audits and limits failed sign-ins per window, on the read budget; good ones cost nothing', async () => {
+    const { api, webContents } = await harness.openWindow(null);
+    assert.match(await rejection(api.auth.setToken('garbage.token.here')), /^\[UNAUTHENTICATED\]/);
+    assert.match(await rejection(api.auth.setToken(42)), /^\[VALIDATION_FAILED\]/);
+    assert.match(await rejection(api.auth.setToken('third.bad.token')), /^\[UNAUTHENTICATED\]/);
+    assert.match(await rejection(api.auth.setToken('fourth.bad.token')), /^\[RATE_LIMITED\]/);
+    assert.match(await rejection(api.containers.list()), /^\[RATE_LIMITED\]/, 'the window has used its budget');
+    const window = `window-${webContents.id}`;
+    assert.deepEqual(
+      (await audit((e) => e.client === window)).map((e) => [e.operation, e.result, e.code, e.sub]),
+      [
+        ['auth.setToken', 'denied', 'UNAUTHENTICATED', null],
+        ['auth.setToken', 'denied', 'UNAUTHENTICATED', null],
+        ['auth.setToken', 'denied', 'RATE_LIMITED', null],
+      ],
+      'refusals are recorded; the malformed argument and the second RATE_LIMITED (counted) are not',
+    );
+    const good = await api.auth.setToken(await harness.tokenFor('user', 'ipc-after-failures'));
+    assert.equal(good.sub, 'ipc-after-failures', 'a good token is counted against its subject, not the window');
+
+    const expiredToken = await mintToken({
+      secret: TEST_SECRET,
+      sub: 'ipc-expired',
+      role: 'admin',
+      ttlSeconds: -120,
+      audience: harness.manager.config.JWT_AUDIENCE,
+    });
+    const retrying = await harness.openWindow(null);
+    const expiredCodes = [];
+    for (let i = 0; i < 5; i++) expiredCodes.push(/^\[(\w+)\]/.exec(await rejection(retrying.api.auth.setToken(expiredToken)))?.[1]);
+    assert.deepEqual(expiredCodes, [...Array(3).fill('UNAUTHENTICATED'), 'RATE_LIMITED', 'RATE_LIMITED'], 'an expired token is counted');
+    assert.deepEqual(
+      (await audit((e) => e.sub === 'ipc-expired')).map((e) => [e.operation, e.code, e.role]),
+      [...Array(3).fill(['auth.setToken', 'UNAUTHENTICATED', 'admin']), ['auth.setToken', 'RATE_LIMITED', 'admin']],
+      'under the expired token’s subject',
+    );
+
+    const other = await harness.openWindow(null);
+    const signedIn = await other.api.auth.setToken(await harness.tokenFor('developer', 'ipc-signin'));
+    assert.equal(signedIn.sub, 'ipc-signin');
+    assert.deepEqual(await audit((e) => e.client === `window-${other.webContents.id}`), [], 'a good sign-in is not an entry');
+  });
+
+  it('audits and limits calls from a refused sender, naming the window and the origin', async () => {
+    const c = await sleeper({ 'lucid.service.group': 'core' });
+    const { api, webContents } = await harness.openWindow('admin', 'https://evil.example/page.html');
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push(/^\[(\w+)\]/.exec(await rejection(api.containers.stop({ id: c.id, timeout: 0 })))?.[1]);
+    assert.deepEqual(codes, ['FORBIDDEN', 'FORBIDDEN', 'RATE_LIMITED', 'RATE_LIMITED']);
+    assert.equal(await stateOf(c), 'running');
+    const window = `window-${webContents.id}`;
+    assert.deepEqual(
+      (await audit((e) => e.client === window && e.operation !== 'auth.setToken')).map((e) => [
+        e.operation,
+        e.code,
+        e.sub,
+        e.origin,
+        e.transport,
+      ]),
+      [
+        ['containers.stop', 'FORBIDDEN', null, 'https://evil.example', 'ipc'],
+        ['containers.stop', 'FORBIDDEN', null, 'https://evil.example', 'ipc'],
+        ['containers.stop', 'RATE_LIMITED', null, 'https://evil.example', 'ipc'],
+      ],
+      'the second RATE_LIMITED is counted, not written',
+    );
+
+    const detached = new FakeWebContents();
+    const renderer = new FakeIpcRenderer(harness.ipcMain, detached, null);
+    const answer = (await renderer.invoke(ipcChannel('auth.setToken'), 'x.y.z')) as any;
+    assert.equal(answer.error.code, 'FORBIDDEN');
+    const [nullFrame] = await audit((e) => e.client === `window-${detached.id}`);
+    assert.deepEqual([nullFrame?.operation, nullFrame?.origin], ['auth.setToken', null]);
+  });
+
+  it('lets the host exempt a window it binds from the rate limit, and only that window', async () => {
+    const bind = (sub: string, exemptFromRateLimit?: boolean) => {
+      const webContents = new FakeWebContents();
+      harness.registration.bindIdentity(webContents, { sub, role: 'user' }, exemptFromRateLimit ? { exemptFromRateLimit } : undefined);
+      return new FakeIpcRenderer(harness.ipcMain, webContents, APP_URL);
+    };
+    const list = async (renderer: FakeIpcRenderer) => {
+      const answer = (await renderer.invoke(ipcChannel('containers.list'), {})) as any;
+      return answer.ok ? 'ok' : answer.error.code;
+    };
+    const exempt = bind('host-gui', true);
+    const plain = bind('host-gui-plain');
+    const exemptResults = [];
+    const plainResults = [];
+    for (let i = 0; i < 5; i++) {
+      exemptResults.push(await list(exempt));
+      plainResults.push(await list(plain));
+    }
+    assert.deepEqual(exemptResults, Array(5).fill('ok'));
+    assert.deepEqual(plainResults, ['ok', 'ok', 'ok', 'RATE_LIMITED', 'RATE_LIMITED']);
+    const { api } = await harness.openWindow(null);
+    await api.auth.setToken(await harness.tokenFor('user', 'host-gui'));
+    for (let i = 0; i < 3; i++) await api.containers.list();
+    assert.match(await rejection(api.containers.list()), /^\[RATE_LIMITED\]/, 'a token with the same subject is limited');
+  });
+});
