@@ -1,9 +1,10 @@
 import type { Request, Response } from 'express';
 import { getOperation, type OperationDef, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
+import { PUBLIC } from '../../shared/permissions.js';
 import type { OperationRunner } from '../core/manager.js';
 import { sendError } from './errors.js';
-import { clientAddress, identityOf, type Authenticate } from './identity.js';
+import { bearerOf, clientAddress, identityOf, type Authenticate } from './identity.js';
 import { locals } from './request-context.js';
 import { SseStream } from './sse.js';
 
@@ -66,6 +67,7 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
       const data = await deps.runner.run(name, inputOf(req), {
         credentials: () => identityOf(req, deps.authenticate),
         client: clientAddress(req),
+        bearer: op.access === PUBLIC ? bearerOf(req) : undefined,
         transport: 'rest',
         requestId: serverRequestId,
         clientRequestId,
@@ -75,7 +77,8 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
           : {}),
       });
       if (streaming) open().end(names.final, data);
-      else res.status(200).json(data);
+      else if (op.produces !== undefined) res.status(op.httpStatus?.(data) ?? 200).type(op.produces).send(String(data));
+      else res.status(op.httpStatus?.(data) ?? 200).json(data);
     } catch (err) {
       if (!stream) {
         sendError(res, err, requestId);

@@ -40,6 +40,16 @@ export interface OperationDef<
    * `GET …/logs?follow=true` streams while `GET …/logs` answers once.
    */
   readonly variantOf?: { readonly operation: string; readonly query: Readonly<Record<string, string>> };
+  /**
+   * The HTTP status of a successful answer when it is not always 200: a probe reports "not ready"
+   * as a normal answer (IPC returns it as data) that REST sends as a 503. Pure; absent means 200.
+   */
+  httpStatus?(output: z.output<O>): number;
+  /**
+   * Media type of an answer that is text rather than JSON (the output schema is then a string,
+   * sent verbatim). IPC returns the string.
+   */
+  readonly produces?: string;
 }
 
 /** Keeps the literal types (`subscription: true`, the schemas) so the preload API can be typed from them. */
