@@ -58,7 +58,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
   // Read before anything else starts: a broken services config must stop the manager, naming the field.
   const services = loadServicesConfig(config.SERVICES_CONFIG);
   const verifier = await createTokenVerifier(keys);
-  const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), config.DOCKER_TIMEOUT_MS);
+  const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), { timeoutMs: config.DOCKER_TIMEOUT_MS });
   const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);
   const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message));
   const containers = new ContainerService(gateway, {
