@@ -1,0 +1,80 @@
+import { GROUP_NAMES, type GroupName } from '../../shared/permissions.js';
+import type { ContainerState, ContainerSummary } from '../../shared/schemas/containers.js';
+
+export interface ContainerCounts {
+  byState: Partial<Record<ContainerState, number>>;
+  /** Running containers per known group that are healthy or have no healthcheck. */
+  healthyByGroup: Partial<Record<GroupName, number>>;
+}
+
+const KNOWN_GROUPS: ReadonlySet<string> = new Set(GROUP_NAMES);
+
+/** A group label outside the known names is ignored: label values stay a fixed, small set. */
+export function countContainers(list: readonly Pick<ContainerSummary, 'state' | 'health' | 'group'>[]): ContainerCounts {
+  const counts: ContainerCounts = { byState: {}, healthyByGroup: {} };
+  for (const c of list) {
+    counts.byState[c.state] = (counts.byState[c.state] ?? 0) + 1;
+    const healthy = c.state === 'running' && (c.health === 'healthy' || c.health === 'none');
+    if (healthy && c.group !== null && KNOWN_GROUPS.has(c.group)) {
+      const group = c.group as GroupName;
+      counts.healthyByGroup[group] = (counts.healthyByGroup[group] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
+export interface CensusTiming {
+  /** Counts younger than this are served without asking Docker. */
+  maxAgeMs: number;
+  /** How long a scrape waits for fresh counts before it answers with the previous ones. */
+  waitMs: number;
+  /** The same for the very first scrape, which has nothing older to fall back on. */
+  firstWaitMs: number;
+}
+
+const DEFAULT_TIMING: CensusTiming = { maxAgeMs: 1000, waitMs: 50, firstWaitMs: 2000 };
+
+/**
+ * Container counts for the metrics. A scrape asks Docker at most once (concurrent scrapes share
+ * one list call) and never waits long for it: listing 500 containers takes the daemon alone
+ * 40–140 ms here, so when the answer is slow the scrape serves the previous counts and the
+ * fresh ones are kept for the next scrape.
+ */
+export class ContainerCensus {
+  private latest: { counts: ContainerCounts; at: number } | undefined;
+  private inFlight: Promise<ContainerCounts> | undefined;
+
+  constructor(
+    private readonly list: () => Promise<readonly ContainerSummary[]>,
+    private readonly timing: CensusTiming = DEFAULT_TIMING,
+  ) {}
+
+  /** The best counts available within the wait budget; undefined when Docker never answered. */
+  async counts(): Promise<ContainerCounts | undefined> {
+    const previous = this.latest;
+    if (previous && Date.now() - previous.at < this.timing.maxAgeMs) return previous.counts;
+    const fresh = this.refresh().catch(() => this.latest?.counts);
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<ContainerCounts | undefined>((resolve) => {
+      timer = setTimeout(() => resolve(this.latest?.counts), previous ? this.timing.waitMs : this.timing.firstWaitMs);
+    });
+    try {
+      return await Promise.race([fresh, budget]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private refresh(): Promise<ContainerCounts> {
+    this.inFlight ??= this.list()
+      .then((list) => {
+        const counts = countContainers(list);
+        this.latest = { counts, at: Date.now() };
+        return counts;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
+}
