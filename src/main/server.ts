@@ -6,6 +6,7 @@ import { mintToken } from './auth/tokens.js';
 import { loadConfig, type Config } from './config/env.js';
 import { createManager, type Manager } from './create-manager.js';
 import { createHttpApp } from './http/app.js';
+import { locals } from './http/request-context.js';
 import { createLogger, type Logger } from './logging.js';
 
 export interface RunningServer {
@@ -23,6 +24,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     authenticate: manager.authenticate,
     logger,
     corsOrigins: config.CORS_ORIGINS,
+    onRequestFinished: (req, res, seconds) =>
+      manager.metrics.observeHttp(req.method, locals(res).route, res.statusCode, seconds),
   });
   const server = createServer(app);
   try {

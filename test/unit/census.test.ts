@@ -8,6 +8,8 @@ type Item = Pick<ContainerSummary, 'state' | 'health' | 'group'>;
 const item = (state: Item['state'], health: Item['health'] = 'none', group: string | null = null): ContainerSummary =>
   ({ state, health, group }) as ContainerSummary;
 
+const GROUPS = new Set(['foundation', 'core', 'application', 'support']);
+
 describe('container counts for the metrics', () => {
   it('counts by state and counts running, healthy-or-unchecked containers per known group', () => {
     const counts = countContainers([
@@ -20,7 +22,7 @@ describe('container counts for the metrics', () => {
       item('running', 'healthy', 'made-up-group'),
       item('running', 'healthy', null),
       item('created'),
-    ]);
+    ], GROUPS);
     assert.deepEqual(counts.byState, { running: 7, exited: 1, created: 1 });
     assert.deepEqual(counts.healthyByGroup, { core: 2, support: 1 });
   });
@@ -35,7 +37,7 @@ describe('ContainerCensus', () => {
       calls++;
       await new Promise((r) => setTimeout(r, 20));
       return [item('running')];
-    });
+    }, []);
     const results = await Promise.all([census.counts(), census.counts(), census.counts()]);
     assert.equal(calls, 1);
     for (const r of results) assert.deepEqual(r?.byState, { running: 1 });
@@ -52,6 +54,7 @@ describe('ContainerCensus', () => {
         if (calls === 1) return Promise.resolve([item('running')]);
         return new Promise((resolve) => (answer = resolve));
       },
+      [],
       { maxAgeMs: 0, waitMs: 10, firstWaitMs: 1000 },
     );
     assert.deepEqual((await census.counts())?.byState, { running: 1 });
@@ -62,8 +65,8 @@ describe('ContainerCensus', () => {
   });
 
   it('gives up on the first scrape after its budget, and survives a failing list', async () => {
-    assert.equal(await new ContainerCensus(never, { maxAgeMs: 0, waitMs: 1, firstWaitMs: 10 }).counts(), undefined);
-    const failing = new ContainerCensus(() => Promise.reject(new Error('down')));
+    assert.equal(await new ContainerCensus(never, [], { maxAgeMs: 0, waitMs: 1, firstWaitMs: 10 }).counts(), undefined);
+    const failing = new ContainerCensus(() => Promise.reject(new Error('down')), []);
     assert.equal(await failing.counts(), undefined);
   });
 });

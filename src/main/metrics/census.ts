@@ -1,23 +1,22 @@
-import { GROUP_NAMES, type GroupName } from '../../shared/permissions.js';
 import type { ContainerState, ContainerSummary } from '../../shared/schemas/containers.js';
 
 export interface ContainerCounts {
   byState: Partial<Record<ContainerState, number>>;
-  /** Running containers per known group that are healthy or have no healthcheck. */
-  healthyByGroup: Partial<Record<GroupName, number>>;
+  /** Running containers per configured group that are healthy or have no healthcheck. */
+  healthyByGroup: Record<string, number>;
 }
 
-const KNOWN_GROUPS: ReadonlySet<string> = new Set(GROUP_NAMES);
-
-/** A group label outside the known names is ignored: label values stay a fixed, small set. */
-export function countContainers(list: readonly Pick<ContainerSummary, 'state' | 'health' | 'group'>[]): ContainerCounts {
+/** A group outside the configured ones is ignored: label values stay a fixed, small set. */
+export function countContainers(
+  list: readonly Pick<ContainerSummary, 'state' | 'health' | 'group'>[],
+  knownGroups: ReadonlySet<string>,
+): ContainerCounts {
   const counts: ContainerCounts = { byState: {}, healthyByGroup: {} };
   for (const c of list) {
     counts.byState[c.state] = (counts.byState[c.state] ?? 0) + 1;
     const healthy = c.state === 'running' && (c.health === 'healthy' || c.health === 'none');
-    if (healthy && c.group !== null && KNOWN_GROUPS.has(c.group)) {
-      const group = c.group as GroupName;
-      counts.healthyByGroup[group] = (counts.healthyByGroup[group] ?? 0) + 1;
+    if (healthy && c.group !== null && knownGroups.has(c.group)) {
+      counts.healthyByGroup[c.group] = (counts.healthyByGroup[c.group] ?? 0) + 1;
     }
   }
   return counts;
@@ -43,11 +42,15 @@ const DEFAULT_TIMING: CensusTiming = { maxAgeMs: 1000, waitMs: 50, firstWaitMs: 
 export class ContainerCensus {
   private latest: { counts: ContainerCounts; at: number } | undefined;
   private inFlight: Promise<ContainerCounts> | undefined;
+  private readonly knownGroups: ReadonlySet<string>;
 
   constructor(
     private readonly list: () => Promise<readonly ContainerSummary[]>,
+    knownGroups: readonly string[],
     private readonly timing: CensusTiming = DEFAULT_TIMING,
-  ) {}
+  ) {
+    this.knownGroups = new Set(knownGroups);
+  }
 
   /** The best counts available within the wait budget; undefined when Docker never answered. */
   async counts(): Promise<ContainerCounts | undefined> {
@@ -68,7 +71,7 @@ export class ContainerCensus {
   private refresh(): Promise<ContainerCounts> {
     this.inFlight ??= this.list()
       .then((list) => {
-        const counts = countContainers(list);
+        const counts = countContainers(list, this.knownGroups);
         this.latest = { counts, at: Date.now() };
         return counts;
       })

@@ -1,5 +1,4 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { GROUP_NAMES } from '../../shared/permissions.js';
 import { CONTAINER_STATES } from '../../shared/schemas/containers.js';
 import type { CallObserver, CallResult } from '../docker/gateway.js';
 import type { ContainerCounts } from './census.js';
@@ -40,7 +39,7 @@ export class ManagerMetrics implements CallObserver {
 
   private readonly servicesHealthy = new Gauge({
     name: 'lucid_services_healthy',
-    help: 'Running containers of each service group that are healthy or have no healthcheck.',
+    help: 'Running containers of each configured service group that are healthy or have no healthcheck.',
     labelNames: ['group'],
     registers: [this.registry],
   });
@@ -87,7 +86,8 @@ export class ManagerMetrics implements CallObserver {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** `groups`: the configured service group names, the only values the `group` label takes. */
+  constructor(private readonly groups: readonly string[]) {
     processMetrics();
     this.setContainerCounts({ byState: {}, healthyByGroup: {} });
     this.dockerUp.set(0);
@@ -108,7 +108,7 @@ export class ManagerMetrics implements CallObserver {
 
   setContainerCounts(counts: ContainerCounts): void {
     for (const state of CONTAINER_STATES) this.containers.set({ state }, counts.byState[state] ?? 0);
-    for (const group of GROUP_NAMES) this.servicesHealthy.set({ group }, counts.healthyByGroup[group] ?? 0);
+    for (const group of this.groups) this.servicesHealthy.set({ group }, counts.healthyByGroup[group] ?? 0);
   }
 
   setDockerUp(up: boolean): void {
