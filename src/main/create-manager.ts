@@ -17,7 +17,7 @@ import { DockerHealth } from './docker/health.js';
 import { findSelfContainer, readSelfEvidence } from './docker/self-container.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logging.js';
-import { ContainerCensus } from './metrics/census.js';
+import { ContainerCensus, censusSource } from './metrics/census.js';
 import { ManagerMetrics } from './metrics/registry.js';
 import { ComposeService } from './services/compose.js';
 import { ContainerService } from './services/containers.js';
@@ -112,7 +112,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     version: packageVersion(),
     startedAt: Date.now(),
   });
-  const census = new ContainerCensus(() => containers.list({ all: true }), groupNames);
+  const census = new ContainerCensus(censusSource(gateway, (container) => resolver.groupOf(container)), groupNames);
   const metricsService = new MetricsService({
     metrics,
     census,

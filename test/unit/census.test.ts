@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ContainerCensus, countContainers } from '../../src/main/metrics/census.js';
-import type { ContainerSummary } from '../../src/shared/schemas/containers.js';
+import { ContainerCensus, countContainers, type CensusItem } from '../../src/main/metrics/census.js';
 
-type Item = Pick<ContainerSummary, 'state' | 'health' | 'group'>;
-
-const item = (state: Item['state'], health: Item['health'] = 'none', group: string | null = null): ContainerSummary =>
-  ({ state, health, group }) as ContainerSummary;
+const item = (state: CensusItem['state'], health: CensusItem['health'] = 'none', group: string | null = null): CensusItem => ({
+  state,
+  health,
+  group,
+});
 
 const GROUPS = new Set(['foundation', 'core', 'application', 'support']);
 
@@ -29,7 +29,7 @@ describe('container counts for the metrics', () => {
 });
 
 describe('ContainerCensus', () => {
-  const never = () => new Promise<ContainerSummary[]>(() => undefined);
+  const never = () => new Promise<CensusItem[]>(() => undefined);
 
   it('asks once for concurrent scrapes and reuses a fresh answer', async () => {
     let calls = 0;
@@ -46,7 +46,7 @@ describe('ContainerCensus', () => {
   });
 
   it('answers with the previous counts when Docker is slow, and keeps the fresh ones for later', async () => {
-    let answer: (list: ContainerSummary[]) => void = () => undefined;
+    let answer: (list: CensusItem[]) => void = () => undefined;
     let calls = 0;
     const census = new ContainerCensus(
       () => {
