@@ -14,7 +14,10 @@ export interface RunningServer {
   manager: Manager;
   server: Server;
   url: string;
-  /** Stops accepting, lets requests in flight finish (at most `shutdownGraceMs`), then stops the manager. */
+  /**
+   * Stops accepting, ends subscriptions, lets requests in flight finish (at most
+   * `shutdownGraceMs`), then stops the manager.
+   */
   close(): Promise<void>;
 }
 
@@ -28,11 +31,13 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Starts the headless REST server; resolves once it listens. */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const manager = await createManager(config, logger);
+  const shutdown = new AbortController();
   const app = createHttpApp({
     runner: manager.runner,
     authenticate: manager.authenticate,
     logger,
     corsOrigins: config.CORS_ORIGINS,
+    shutdown: shutdown.signal,
     onRequestFinished: (req, res, seconds) =>
       manager.metrics.observeHttp(req.method, locals(res).route, res.statusCode, seconds),
   });
@@ -60,7 +65,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     server,
     url,
     close: () => {
-      closing ??= closeHttp().then(() => manager.close());
+      if (!closing) {
+        // Subscriptions never finish on their own: they end now, with their usual `end` event.
+        shutdown.abort();
+        closing = closeHttp().then(() => manager.close());
+      }
       return closing;
     },
   };

@@ -69,15 +69,32 @@ describe('graceful shutdown of the headless server', () => {
     await removeRunContainers();
   });
 
-  it('lets a request in flight at SIGTERM finish, refuses new connections, and exits 0', async () => {
+  it('lets a request in flight at SIGTERM finish, ends subscriptions, refuses new connections, exits 0', async () => {
     // A stop that takes its whole grace period: the container ignores the SIGTERM it is sent.
     const stubborn = await createTestContainer({
       cmd: ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'],
       stopSignal: 'SIGTERM',
     });
+    const talker = await createTestContainer({ cmd: ['sh', '-c', 'while :; do echo tick; sleep 1; done'] });
     const server = await spawnServer();
     spawned.push(server.child);
     const token = await mintToken({ secret: TEST_SECRET, sub: 'shutdown-test', role: 'admin', ttlSeconds: 600, audience: 'gui-docker-manager' });
+
+    // A followed log: a subscription that would never end by itself.
+    const follow = await fetch(`${server.url}/api/v1/containers/${talker.id}/logs?follow=true&tail=0`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    });
+    assert.equal(follow.status, 200);
+    assert.ok(follow.body);
+    const reader = follow.body.getReader();
+    const followed = (async () => {
+      const decoder = new TextDecoder();
+      let text = '';
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        text += decoder.decode(chunk.value, { stream: true });
+      }
+      return text;
+    })();
 
     // The daemon reports the stop's SIGTERM as a "kill" event: then the request is surely in flight.
     const events = await docker.getEvents({ filters: { container: [stubborn.id], event: ['kill'] } });
@@ -103,6 +120,9 @@ describe('graceful shutdown of the headless server', () => {
     const body = (await res.json()) as { state: string; changed: boolean };
     assert.deepEqual([body.state, body.changed], ['exited', true]);
     assert.equal(await stateOf(stubborn), 'exited');
+
+    const sse = await followed;
+    assert.match(sse, /event: end\ndata: \{[^\n]*"reason":"cancelled"/, 'the subscription ended with its end event');
 
     assert.deepEqual(await server.exited, { code: 0, signal: null });
     assert.match(server.output(), /shut down cleanly/);

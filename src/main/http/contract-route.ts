@@ -11,6 +11,8 @@ import { SseStream } from './sse.js';
 export interface RouteDeps {
   runner: OperationRunner;
   authenticate: Authenticate;
+  /** Aborted when the server shuts down: subscriptions end then (they would never finish). */
+  shutdown?: AbortSignal | undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -71,7 +73,7 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
         transport: 'rest',
         requestId: serverRequestId,
         clientRequestId,
-        signal: aborted.signal,
+        signal: op.subscription && deps.shutdown ? AbortSignal.any([aborted.signal, deps.shutdown]) : aborted.signal,
         ...(streaming
           ? { onReady: open, onEvent: (event: unknown) => open().send(names.event, event) }
           : {}),
