@@ -78,9 +78,13 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
           ? { onReady: open, onEvent: (event: unknown) => open().send(names.event, event) }
           : {}),
       });
-      if (streaming) open().end(names.final, data);
-      else if (op.produces !== undefined) res.status(op.httpStatus?.(data) ?? 200).type(op.produces).send(String(data));
-      else res.status(op.httpStatus?.(data) ?? 200).json(data);
+      if (streaming) {
+        open().end(names.final, data);
+        return;
+      }
+      res.status(op.statusWhen?.when(data) ? op.statusWhen.status : 200);
+      if (op.produces !== undefined) res.type(op.produces).send(String(data));
+      else res.json(data);
     } catch (err) {
       if (!stream) {
         sendError(res, err, requestId);

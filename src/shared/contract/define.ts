@@ -41,10 +41,11 @@ export interface OperationDef<
    */
   readonly variantOf?: { readonly operation: string; readonly query: Readonly<Record<string, string>> };
   /**
-   * The HTTP status of a successful answer when it is not always 200: a probe reports "not ready"
-   * as a normal answer (IPC returns it as data) that REST sends as a 503. Pure; absent means 200.
+   * A second HTTP status for an answer that is data, not an error: a probe's "not ready" is a
+   * normal answer (IPC hands it over as is) that REST sends with `status` when `when` holds.
+   * Declared rather than computed so that the OpenAPI document can describe it; `when` is pure.
    */
-  httpStatus?(output: z.output<O>): number;
+  readonly statusWhen?: { readonly status: number; when(output: z.output<O>): boolean };
   /**
    * Media type of an answer that is text rather than JSON (the output schema is then a string,
    * sent verbatim). IPC returns the string.

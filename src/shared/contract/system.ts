@@ -39,7 +39,7 @@ export const systemOperations = {
     output: readySchema,
     access: 'public',
     kind: 'read',
-    httpStatus: (out: Ready) => (out.ready ? 200 : 503),
+    statusWhen: { status: 503, when: (out: Ready) => !out.ready },
   }),
   'health.details': defineOperation({
     summary: 'Health of the manager, Docker and Compose (503 when unhealthy)',
@@ -49,7 +49,7 @@ export const systemOperations = {
     output: healthDetailsSchema,
     access: 'system:read',
     kind: 'read',
-    httpStatus: (out: HealthDetails) => (out.status === 'unhealthy' ? 503 : 200),
+    statusWhen: { status: 503, when: (out: HealthDetails) => out.status === 'unhealthy' },
   }),
   'metrics.scrape': defineOperation({
     summary: 'Prometheus metrics (bearer METRICS_TOKEN when configured)',
