@@ -28,8 +28,6 @@ export interface TestContainerSpec {
   start?: boolean;
   healthCmd?: string;
   healthIntervalMs?: number;
-  /** Defaults to SIGKILL so that stops are instant; a test of a slow stop picks SIGTERM. */
-  stopSignal?: string;
   /** `local` keeps raw bytes; json-file replaces a character cut at its 16 KiB split with U+FFFD. */
   logDriver?: 'json-file' | 'local';
   /** A named volume bind, `NAME:/path[:ro]`; the volume is removed with the container. */
