@@ -3,6 +3,7 @@ import { AuditRecorder } from './audit/recorder.js';
 import { AuditTrail, unauthenticatedPath } from './audit/trail.js';
 import { ignoredKeyWarnings, resolveKeys } from './auth/keys.js';
 import { createTokenVerifier } from './auth/tokens.js';
+import { ComposeAvailability } from './compose/availability.js';
 import { ComposeDriver } from './compose/driver.js';
 import { ComposeRegistry } from './compose/registry.js';
 import type { Config } from './config/env.js';
@@ -12,13 +13,19 @@ import { createHandlers } from './core/handlers.js';
 import { OperationRunner, type CallHooks } from './core/manager.js';
 import { createDockerClient } from './docker/client.js';
 import { DockerGateway } from './docker/gateway.js';
+import { DockerHealth } from './docker/health.js';
 import { findSelfContainer, readSelfEvidence } from './docker/self-container.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logging.js';
+import { ContainerCensus, censusSource } from './metrics/census.js';
+import { ManagerMetrics } from './metrics/registry.js';
 import { ComposeService } from './services/compose.js';
 import { ContainerService } from './services/containers.js';
 import { GroupResolver } from './services/group-membership.js';
 import { GroupService } from './services/groups.js';
+import { HealthService } from './services/health.js';
+import { MetricsService } from './services/metrics.js';
+import { packageVersion } from './system/package-version.js';
 
 export interface ManagerOptions {
   /** More observers of every call (metrics, say), after the built-in rate limiter and audit recorder. */
@@ -35,6 +42,9 @@ export interface Manager {
   /** The container never stopped or restarted through the API, if known. */
   selfContainerId: string | undefined;
   compose: ComposeService;
+  /** The Docker daemon's state, probed in the background; also the gateway's circuit breaker. */
+  dockerHealth: DockerHealth;
+  metrics: ManagerMetrics;
   authenticate(token: string): Promise<Identity>;
   /** The HS256 secret in use when one was generated for this development run. */
   generatedSecret: string | undefined;
@@ -58,7 +68,16 @@ export async function createManager(config: Config, logger: Logger, options: Man
   // Read before anything else starts: a broken services config must stop the manager, naming the field.
   const services = loadServicesConfig(config.SERVICES_CONFIG);
   const verifier = await createTokenVerifier(keys);
-  const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), config.DOCKER_TIMEOUT_MS);
+  const groupNames = services.groups.map((group) => group.name);
+  const metrics = new ManagerMetrics(groupNames);
+  // The breaker is the health monitor, which probes through the gateway: wired in two steps.
+  let dockerHealth: DockerHealth | undefined;
+  const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), {
+    timeoutMs: config.DOCKER_TIMEOUT_MS,
+    observer: metrics,
+    breaker: { isOpen: () => dockerHealth?.isOpen() ?? false, suspect: () => dockerHealth?.suspect() },
+  });
+  dockerHealth = new DockerHealth(gateway, logger);
   const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);
   const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message));
   const containers = new ContainerService(gateway, {
@@ -67,6 +86,12 @@ export async function createManager(config: Config, logger: Logger, options: Man
   });
   const groups = new GroupService(services, containers, resolver);
   const compose = createComposeService(config, services, gateway);
+  const composeAvailability = new ComposeAvailability(async () => {
+    const info = await compose.driverInfo();
+    return info.available
+      ? { available: true, variant: info.variant, version: info.version }
+      : { available: false, variant: null, version: null };
+  });
   const audit = AuditTrail.open({
     locations: auditLocations(config, options.dataDir),
     maxBytes: config.AUDIT_LOG_MAX_BYTES,
@@ -79,13 +104,31 @@ export async function createManager(config: Config, logger: Logger, options: Man
     readPerMinute: config.RATE_LIMIT_PER_MINUTE,
     controlPerMinute: config.RATE_LIMIT_CONTROL_PER_MINUTE,
   });
+  const health = new HealthService({
+    docker: dockerHealth,
+    compose: composeAvailability,
+    platform: config.LUCID_PLATFORM,
+    environment: config.LUCID_ENV,
+    version: packageVersion(),
+    startedAt: Date.now(),
+  });
+  const census = new ContainerCensus(censusSource(gateway, (container) => resolver.groupOf(container)), groupNames);
+  const metricsService = new MetricsService({
+    metrics,
+    census,
+    docker: dockerHealth,
+    compose: composeAvailability,
+    token: config.METRICS_TOKEN,
+  });
   const runner = new OperationRunner(
-    createHandlers({ containers, groups, audit, compose }),
+    createHandlers({ containers, groups, audit, compose, health, metrics: metricsService }),
     [limiter, recorder, ...(options.hooks ?? []), ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
   );
   runner.onFailure = (error, name, requestId) =>
     logger.error(`${requestId} ${name} failed with ${error.code}: ${error.message}`, error.cause);
+  dockerHealth.start();
+  composeAvailability.peek();
   return {
     config,
     runner,
@@ -93,9 +136,12 @@ export async function createManager(config: Config, logger: Logger, options: Man
     audit,
     selfContainerId,
     compose,
+    dockerHealth,
+    metrics,
     authenticate: (token) => verifier.verify(token),
     generatedSecret: keys.generated ? keys.secret : undefined,
     close: async () => {
+      dockerHealth.stop();
       limiter.close();
       // The summaries of rate-limit windows still open are written before the trail closes.
       recorder.close();

@@ -6,23 +6,40 @@ import { mintToken } from './auth/tokens.js';
 import { loadConfig, type Config } from './config/env.js';
 import { createManager, type Manager } from './create-manager.js';
 import { createHttpApp } from './http/app.js';
+import { gracefulCloser } from './http/graceful.js';
+import { locals } from './http/request-context.js';
 import { createLogger, type Logger } from './logging.js';
 
 export interface RunningServer {
   manager: Manager;
   server: Server;
   url: string;
+  /**
+   * Stops accepting, ends subscriptions, lets requests in flight finish (at most
+   * `shutdownGraceMs`), then stops the manager.
+   */
   close(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /** How long requests in flight may take to finish on shutdown before their connections are cut. */
+  shutdownGraceMs?: number;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
 /** Starts the headless REST server; resolves once it listens. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const manager = await createManager(config, logger);
+  const shutdown = new AbortController();
   const app = createHttpApp({
     runner: manager.runner,
     authenticate: manager.authenticate,
     logger,
     corsOrigins: config.CORS_ORIGINS,
+    shutdown: shutdown.signal,
+    onRequestFinished: (req, res, seconds) =>
+      manager.metrics.observeHttp(req.method, locals(res).route, res.statusCode, seconds),
   });
   const server = createServer(app);
   try {
@@ -34,20 +51,26 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       });
     });
   } catch (err) {
-    // The audit file and the limiter's timers belong to a server that never served.
+    // The audit file, the limiter's timers and the Docker probes belong to a server that never served.
     await manager.close();
     throw err;
   }
+  const closeHttp = gracefulCloser(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  let closing: Promise<void> | undefined;
   return {
     manager,
     server,
     url,
-    close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await manager.close();
+    close: () => {
+      if (!closing) {
+        // Subscriptions never finish on their own: they end now, with their usual `end` event.
+        shutdown.abort();
+        closing = closeHttp().then(() => manager.close());
+      }
+      return closing;
     },
   };
 }
@@ -104,15 +127,27 @@ async function main(): Promise<void> {
   }
   logger.info(`Lucid Docker manager listening on ${running.url} (${config.LUCID_ENV})`);
   await announceDevelopmentToken(running, logger);
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info(`${signal} received, shutting down`);
+    if (stopping) {
+      logger.warn(`${signal} received again; still letting requests in flight finish`);
+      return;
+    }
+    stopping = true;
+    logger.info(`${signal} received: no new connections, letting requests in flight finish`);
     running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        logger.info('shut down cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -31,7 +31,7 @@ class CountingContainers extends ContainerService {
 /** The GroupService as a library caller builds it: no transport, no input schema filling in defaults. */
 function groupsFor(s: Scenario): { groups: GroupService; containers: CountingContainers } {
   const config = loadConfig(s.env);
-  const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), config.DOCKER_TIMEOUT_MS);
+  const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), { timeoutMs: config.DOCKER_TIMEOUT_MS });
   const resolver = new GroupResolver(loadServicesConfig(config.SERVICES_CONFIG).groups, config.SERVICES_LABEL_FILTER);
   const containers = new CountingContainers(gateway, { groupOf: (c) => resolver.groupOf(c) });
   return { groups: new GroupService(loadServicesConfig(config.SERVICES_CONFIG), containers, resolver), containers };

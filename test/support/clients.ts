@@ -3,7 +3,7 @@ import type { Role } from '../../src/shared/permissions.js';
 import { startIpcHarness, type IpcHarness, type IpcWindow } from './ipc.js';
 import { startTestServer, type TestServer } from './server.js';
 
-export type Outcome = { ok: true; data: any } | { ok: false; code: string; status?: number; message: string };
+export type Outcome = { ok: true; data: any; status?: number } | { ok: false; code: string; status?: number; message: string };
 
 /** Drives a contract operation over one transport, so one scenario runs on REST and on IPC. */
 export interface OperationClient {
@@ -34,7 +34,10 @@ export async function restClient(env: Record<string, string> = {}): Promise<Oper
         ? `?${new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))}`
         : '';
       const res = await server.call(method, path + query, { role, ...(method === 'POST' ? { body: rest } : {}) });
-      if (res.status === 200) return { ok: true, data: res.body };
+      // Some answers are data with a non-200 status (a probe's 503 "not ready"): no error envelope.
+      if (res.status === 200 || (res.status >= 200 && res.body?.error?.code === undefined)) {
+        return { ok: true, data: res.body, status: res.status };
+      }
       return { ok: false, code: res.body?.error?.code, status: res.status, message: res.body?.error?.message };
     },
     close: () => server.close(),

@@ -266,6 +266,23 @@ function auditRows(): MatrixRow[] {
   ];
 }
 
+/** The detailed health is a read like any other; the public probes are not in the matrix. */
+function systemRows(): MatrixRow[] {
+  return [
+    {
+      title: 'health.details',
+      operation: 'health.details',
+      policy: 'read',
+      arrange: async () => ({
+        input: {},
+        verify: async (outcome) => {
+          if (outcome.ok) assert.equal(outcome.data.docker.reachable, true);
+        },
+      }),
+    },
+  ];
+}
+
 export interface Matrix {
   /** Environment for the manager under test: a services config and label filter of its own. */
   env: Record<string, string>;
@@ -294,6 +311,7 @@ export function createMatrix(): Matrix {
       ...groupRows(cached, services),
       ...compose.rows(),
       ...auditRows(),
+      ...systemRows(),
     ],
   };
 }

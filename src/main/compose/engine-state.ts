@@ -14,6 +14,7 @@ export type ServiceContainers = ComposeStatus['services'];
 export async function composeContainers(gateway: DockerGateway, project?: string): Promise<RawContainerListItem[]> {
   const label = project === undefined ? COMPOSE_LABEL.project : `${COMPOSE_LABEL.project}=${project}`;
   const raw = await gateway.call(
+    'compose.containers',
     (abortSignal) => gateway.docker.listContainers({ all: true, filters: { label: [label] }, abortSignal }),
     { idempotent: true },
   );

@@ -83,6 +83,10 @@ export const envSchema = z.object({
   COMPOSE_PROJECTS_DIR: z.string().min(1).default('/opt/lucid/compose'),
   COMPOSE_BIN: z.string().min(1).optional(),
   COMPOSE_TIMEOUT: z.coerce.number().int().min(1).max(86_400).default(300),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{16,512}$/, 'must be 16 to 512 characters usable in a Bearer header')
+    .optional(),
   SELF_CONTAINER_ID: z
     .string()
     .regex(/^[0-9a-f]{12,64}$/, 'must be a container id (12 to 64 hex digits)')

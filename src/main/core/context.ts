@@ -1,11 +1,19 @@
 import { LucidError } from '../../shared/errors.js';
-import { roleCovers, type Role } from '../../shared/permissions.js';
+import { roleCovers, roleHas, type Permission, type Role } from '../../shared/permissions.js';
 
 export type Transport = 'rest' | 'ipc';
 
 export interface StreamHooks {
   onEvent?: ((event: unknown) => void) | undefined;
   onReady?: (() => void) | undefined;
+}
+
+/** What a public operation may still learn about its caller, on demand. */
+export interface PublicCaller {
+  /** The bearer token as presented, unverified (a shared secret such as the metrics token). Never logged. */
+  bearer?: string | undefined;
+  /** Who calls, when a valid token came along; never fails. */
+  lookup?: (() => Promise<Identity | null>) | undefined;
 }
 
 export interface Identity {
@@ -62,9 +70,24 @@ export class OperationContext {
     readonly transport: Transport,
     readonly requestId: string,
     stream: StreamHooks & { signal?: AbortSignal | undefined } = {},
+    private readonly publicCaller: PublicCaller = {},
   ) {
     this.signal = stream.signal ?? new AbortController().signal;
     this.stream = stream;
+  }
+
+  /** See PublicCaller.bearer; undefined for protected operations. */
+  get bearer(): string | undefined {
+    return this.publicCaller.bearer;
+  }
+
+  /**
+   * Whether a signed-in, unexpired caller holds `permission`. A public operation has no identity
+   * up front; it is looked up only when asked, so probes never pay for token verification.
+   */
+  async callerMay(permission: Permission): Promise<boolean> {
+    const identity = this.identity ?? (await this.publicCaller.lookup?.()) ?? null;
+    return identity !== null && !isExpired(identity) && roleHas(identity.role, permission);
   }
 
   /** True when the transport forwards events, so a handler can skip building them otherwise. */

@@ -3,6 +3,8 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { ComposeService } from '../services/compose.js';
 import type { ContainerService } from '../services/containers.js';
 import type { GroupService } from '../services/groups.js';
+import type { HealthService } from '../services/health.js';
+import type { MetricsService } from '../services/metrics.js';
 import type { OperationContext } from './context.js';
 
 export type Handler<N extends OperationName> = (
@@ -18,10 +20,12 @@ export interface Services {
   groups: GroupService;
   audit: AuditTrail;
   compose: ComposeService;
+  health: HealthService;
+  metrics: MetricsService;
 }
 
 export function createHandlers(services: Services): Handlers {
-  const { containers, groups, audit, compose } = services;
+  const { containers, groups, audit, compose, health, metrics } = services;
   return {
     'containers.list': async (input) => {
       const list = await containers.list(input);
@@ -43,5 +47,10 @@ export function createHandlers(services: Services): Handlers {
     'compose.status': (input) => compose.status(input.project),
     'compose.up': (input, ctx) => compose.up(input, ctx),
     'compose.down': (input, ctx) => compose.down(input, ctx),
+    'health.summary': async () => health.summary(),
+    'health.live': async () => health.live(),
+    'health.ready': () => health.ready(),
+    'health.details': () => health.details(),
+    'metrics.scrape': (_input, ctx) => metrics.scrape(ctx),
   };
 }

@@ -53,6 +53,8 @@ export interface CallMeta {
   onEvent?: (event: unknown) => void;
   /** Called when the handler declares its stream open (`ctx.ready()`), before any event. */
   onReady?: () => void;
+  /** The raw bearer token of a public call, unverified (see OperationContext.bearer). */
+  bearer?: string | undefined;
 }
 
 export interface AdmittedCall {
@@ -115,11 +117,13 @@ export class OperationRunner {
       if (op.access !== PUBLIC) authorize(identity, op.access);
       // A subscription runs until the caller leaves: it must also end when the caller's token does.
       const expiry = op.subscription ? watchExpiry(identity, meta.signal) : undefined;
-      ctx = new OperationContext(identity, meta.transport, meta.requestId, {
-        signal: expiry?.signal ?? meta.signal,
-        onEvent: meta.onEvent,
-        onReady: meta.onReady,
-      });
+      ctx = new OperationContext(
+        identity,
+        meta.transport,
+        meta.requestId,
+        { signal: expiry?.signal ?? meta.signal, onEvent: meta.onEvent, onReady: meta.onReady },
+        op.access === PUBLIC ? { bearer: meta.bearer, lookup: () => meta.credentials().catch(() => null) } : {},
+      );
       try {
         const input = parseInput(op.input, rawInput ?? {});
         const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;

@@ -19,6 +19,8 @@ export interface HttpAppOptions {
   /** Routes outside the contract (probes, metrics) mounted before the fallback. */
   mountExtra?: (app: express.Express) => void;
   onRequestFinished?: (req: Request, res: Response, seconds: number) => void;
+  /** Aborted when the server shuts down: subscriptions end then (they would never finish). */
+  shutdown?: AbortSignal;
 }
 
 /** `/api/v1/containers/{id}` → `/api/v1/containers/:id` */

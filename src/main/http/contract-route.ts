@@ -1,15 +1,18 @@
 import type { Request, Response } from 'express';
 import { getOperation, type OperationDef, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
+import { PUBLIC } from '../../shared/permissions.js';
 import type { OperationRunner } from '../core/manager.js';
 import { sendError } from './errors.js';
-import { clientAddress, identityOf, type Authenticate } from './identity.js';
+import { bearerOf, clientAddress, identityOf, type Authenticate } from './identity.js';
 import { locals } from './request-context.js';
 import { SseStream } from './sse.js';
 
 export interface RouteDeps {
   runner: OperationRunner;
   authenticate: Authenticate;
+  /** Aborted when the server shuts down: subscriptions end then (they would never finish). */
+  shutdown?: AbortSignal | undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -66,16 +69,22 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
       const data = await deps.runner.run(name, inputOf(req), {
         credentials: () => identityOf(req, deps.authenticate),
         client: clientAddress(req),
+        bearer: op.access === PUBLIC ? bearerOf(req) : undefined,
         transport: 'rest',
         requestId: serverRequestId,
         clientRequestId,
-        signal: aborted.signal,
+        signal: op.subscription && deps.shutdown ? AbortSignal.any([aborted.signal, deps.shutdown]) : aborted.signal,
         ...(streaming
           ? { onReady: open, onEvent: (event: unknown) => open().send(names.event, event) }
           : {}),
       });
-      if (streaming) open().end(names.final, data);
-      else res.status(200).json(data);
+      if (streaming) {
+        open().end(names.final, data);
+        return;
+      }
+      res.status(op.statusWhen?.when(data) ? op.statusWhen.status : 200);
+      if (op.produces !== undefined) res.type(op.produces).send(String(data));
+      else res.json(data);
     } catch (err) {
       if (!stream) {
         sendError(res, err, requestId);

@@ -28,3 +28,8 @@ export async function identityOf(req: Request, authenticate: Authenticate): Prom
 export function clientAddress(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
+
+/** The bearer credential as sent, unverified: for a public operation with a secret of its own. */
+export function bearerOf(req: Request): string | undefined {
+  return BEARER.exec(req.get('authorization')?.trim() ?? '')?.[1];
+}

@@ -125,7 +125,8 @@ function parametersAndBody(op: OperationDef): { parameters: Parameter[]; request
 function buildOperation(name: string, op: OperationDef, variants: [string, OperationDef][]): JsonSchema {
   const { parameters, requestBody } = parametersAndBody(op);
   const content: JsonSchema = {};
-  if (!op.subscription) content['application/json'] = { schema: jsonSchema(op.output, 'output') };
+  const mediaType = op.produces ?? 'application/json';
+  if (!op.subscription) content[mediaType] = { schema: jsonSchema(op.output, 'output') };
   if (op.events) content['text/event-stream'] = eventStream(op);
   const lines = [describeAccess(op)];
   for (const [variantName, variant] of variants) {
@@ -141,6 +142,13 @@ function buildOperation(name: string, op: OperationDef, variants: [string, Opera
 
   const responses: JsonSchema = { '200': { description: op.summary, content } };
   for (const [status] of errorStatuses(op)) responses[String(status)] = { $ref: `#/components/responses/Error${status}` };
+  if (op.statusWhen) {
+    // The same status may also carry an error envelope (a 503 DOCKER_UNAVAILABLE, say).
+    responses[String(op.statusWhen.status)] = {
+      description: `${op.summary}: the answer itself, when it reports a problem; or an error envelope`,
+      content: { [mediaType]: { schema: { anyOf: [jsonSchema(op.output, 'output'), { $ref: ERROR_REF }] } } },
+    };
+  }
 
   return {
     operationId: name,

@@ -70,6 +70,7 @@ export class ContainerService {
   async list(options: ListOptions): Promise<ContainerSummary[]> {
     const filters = options.state ? { status: [options.state] } : undefined;
     const raw = await this.gateway.call(
+      'containers.list',
       (abortSignal) => this.docker.listContainers({ all: options.all, ...(filters ? { filters } : {}), abortSignal }),
       { idempotent: true },
     );
@@ -79,6 +80,7 @@ export class ContainerService {
 
   async get(ref: string): Promise<ContainerDetails> {
     const raw = await this.gateway.call(
+      'containers.inspect',
       (abortSignal) => this.docker.getContainer(ref).inspect({ abortSignal }),
       { idempotent: true, ...NOT_FOUND },
     );
@@ -127,6 +129,7 @@ export class ContainerService {
       }
     };
     const changed = await this.gateway.call(
+      `containers.${action}`,
       (abortSignal) =>
         act(abortSignal).then(
           () => true,
@@ -148,6 +151,7 @@ export class ContainerService {
 
   async logs(input: LogsInput): Promise<LogsOutput> {
     const raw = await this.gateway.call(
+      'containers.inspect',
       (abortSignal) => this.docker.getContainer(input.id).inspect({ abortSignal }),
       { idempotent: true, ...NOT_FOUND },
     );
@@ -155,6 +159,7 @@ export class ContainerService {
     const since = toUnixSeconds(input.since);
     const until = toUnixSeconds(input.until);
     const data = await this.gateway.call(
+      'containers.logs',
       (abortSignal) =>
         this.docker.getContainer(inspect.Id).logs({
           follow: false,
@@ -180,13 +185,14 @@ export class ContainerService {
   async followLogs(input: FollowLogsInput, ctx: OperationContext): Promise<{ id: string; lines: number; reason: 'ended' | 'cancelled' }> {
     const inspect = parseAnswer(
       rawContainerInspectSchema,
-      await this.gateway.call((abortSignal) => this.docker.getContainer(input.id).inspect({ abortSignal }), {
+      await this.gateway.call('containers.inspect', (abortSignal) => this.docker.getContainer(input.id).inspect({ abortSignal }), {
         idempotent: true,
         ...NOT_FOUND,
       }),
     );
     const since = toUnixSeconds(input.since);
     const stream = await this.gateway.openStream(
+      'containers.logs.follow',
       (abortSignal) =>
         this.docker.getContainer(inspect.Id).logs({
           follow: true,
@@ -255,7 +261,7 @@ export class ContainerService {
   }
 
   private async sample(id: string) {
-    const raw = await this.gateway.call((abortSignal) => {
+    const raw = await this.gateway.call('containers.stats', (abortSignal) => {
       // A variable, not a literal: the typings do not list abortSignal, which dockerode passes on.
       const options = { stream: false as const, 'one-shot': true, abortSignal };
       return this.docker.getContainer(id).stats(options);

@@ -40,6 +40,17 @@ export interface OperationDef<
    * `GET …/logs?follow=true` streams while `GET …/logs` answers once.
    */
   readonly variantOf?: { readonly operation: string; readonly query: Readonly<Record<string, string>> };
+  /**
+   * A second HTTP status for an answer that is data, not an error: a probe's "not ready" is a
+   * normal answer (IPC hands it over as is) that REST sends with `status` when `when` holds.
+   * Declared rather than computed so that the OpenAPI document can describe it; `when` is pure.
+   */
+  readonly statusWhen?: { readonly status: number; when(output: z.output<O>): boolean };
+  /**
+   * Media type of an answer that is text rather than JSON (the output schema is then a string,
+   * sent verbatim). IPC returns the string.
+   */
+  readonly produces?: string;
 }
 
 /** Keeps the literal types (`subscription: true`, the schemas) so the preload API can be typed from them. */

@@ -4,6 +4,7 @@ import { composeOperations } from './compose.js';
 import { containerOperations } from './containers.js';
 import type { OperationDef } from './define.js';
 import { serviceOperations } from './services.js';
+import { systemOperations } from './system.js';
 
 export type { HttpMethod, OperationDef, OperationKind } from './define.js';
 
@@ -13,6 +14,7 @@ export const operations = {
   ...serviceOperations,
   ...auditOperations,
   ...composeOperations,
+  ...systemOperations,
 };
 
 export type Operations = typeof operations;

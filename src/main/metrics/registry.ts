@@ -1,0 +1,127 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CONTAINER_STATES } from '../../shared/schemas/containers.js';
+import type { CallObserver, CallResult } from '../docker/gateway.js';
+import type { ContainerCounts } from './census.js';
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Methods outside this list are counted as OTHER, so a client cannot mint label values. */
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+let processRegistry: Registry | undefined;
+
+/**
+ * Process and Node.js metrics describe the process, not a manager, and prom-client cannot stop
+ * their collectors: they are registered once per process and shared by every manager in it.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/**
+ * The manager's own metrics, in a registry it owns (several managers in one process, as in the
+ * tests, do not clash). No label ever carries a container id or name: cardinality stays bounded.
+ */
+export class ManagerMetrics implements CallObserver {
+  readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
+
+  private readonly containers = new Gauge({
+    name: 'lucid_containers_total',
+    help: 'Containers known to the Docker daemon, by state (every state present, 0 included).',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+
+  private readonly servicesHealthy = new Gauge({
+    name: 'lucid_services_healthy',
+    help: 'Running containers of each configured service group that are healthy or have no healthcheck.',
+    labelNames: ['group'],
+    registers: [this.registry],
+  });
+
+  private readonly dockerOperations = new Counter({
+    name: 'docker_operations_total',
+    help: 'Calls to the Docker daemon, by operation and result.',
+    labelNames: ['operation', 'result'],
+    registers: [this.registry],
+  });
+
+  private readonly dockerDuration = new Histogram({
+    name: 'docker_operation_duration_seconds',
+    help: 'Duration of calls to the Docker daemon, retries included.',
+    labelNames: ['operation'],
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly dockerUp = new Gauge({
+    name: 'lucid_docker_up',
+    help: '1 when the latest ping of the Docker daemon succeeded, else 0.',
+    registers: [this.registry],
+  });
+
+  private readonly composeAvailable = new Gauge({
+    name: 'lucid_compose_available',
+    help: '1 when a Docker Compose CLI (plugin or standalone) was found, else 0.',
+    registers: [this.registry],
+  });
+
+  private readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests served, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration, by method and route pattern.',
+    labelNames: ['method', 'route'],
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  /** `groups`: the configured service group names, the only values the `group` label takes. */
+  constructor(private readonly groups: readonly string[]) {
+    processMetrics();
+    this.setContainerCounts({ byState: {}, healthyByGroup: {} });
+    this.dockerUp.set(0);
+    this.composeAvailable.set(0);
+  }
+
+  observe(operation: string, result: CallResult, seconds: number): void {
+    this.dockerOperations.inc({ operation, result });
+    this.dockerDuration.observe({ operation }, seconds);
+  }
+
+  /** `route` is the matched pattern (e.g. `/api/v1/containers/{id}`), never the raw path. */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    const m = HTTP_METHODS.has(method) ? method : 'OTHER';
+    this.httpRequests.inc({ method: m, route, status: String(status) });
+    this.httpDuration.observe({ method: m, route }, seconds);
+  }
+
+  setContainerCounts(counts: ContainerCounts): void {
+    for (const state of CONTAINER_STATES) this.containers.set({ state }, counts.byState[state] ?? 0);
+    for (const group of this.groups) this.servicesHealthy.set({ group }, counts.healthyByGroup[group] ?? 0);
+  }
+
+  setDockerUp(up: boolean): void {
+    this.dockerUp.set(up ? 1 : 0);
+  }
+
+  setComposeAvailable(available: boolean): void {
+    this.composeAvailable.set(available ? 1 : 0);
+  }
+
+  /** Prometheus text format: the manager's metrics, then the process's. */
+  async exposition(): Promise<string> {
+    const [own, process] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
+    return own.endsWith('\n') ? own + process : `${own}\n${process}`;
+  }
+}

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { requireEngine } from '../support/engine.js';
+import { startIpcHarness, type IpcHarness, type IpcWindow } from '../support/ipc.js';
+import { sampleSum, sampleValue, waitFor } from '../support/metrics.js';
+import { PrivateEngine } from '../support/private-engine.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+/**
+ * A private dockerd (own socket, data root, exec root) is killed, paused and restarted under a
+ * running manager: the probes tell the truth within the issue's bounds, calls fail fast instead
+ * of hanging, and the manager recovers by itself.
+ */
+describe('Docker daemon faults, on a private dockerd', () => {
+  let engine: PrivateEngine;
+  let server: TestServer;
+  let ipc: IpcHarness;
+  let window: IpcWindow;
+  let serverStartedAt = 0;
+  const crashes: unknown[] = [];
+  const onCrash = (err: unknown) => crashes.push(err);
+
+  before(async () => {
+    await requireEngine();
+    process.on('unhandledRejection', onCrash);
+    process.on('uncaughtException', onCrash);
+    engine = await PrivateEngine.start();
+    serverStartedAt = Date.now();
+    server = await startTestServer({ DOCKER_HOST: engine.dockerHost });
+    ipc = await startIpcHarness({ DOCKER_HOST: engine.dockerHost });
+    window = await ipc.openWindow('user');
+  });
+
+  after(async () => {
+    await server?.close();
+    ipc?.registration.dispose();
+    await ipc?.manager.close();
+    await engine?.destroy();
+    process.removeListener('unhandledRejection', onCrash);
+    process.removeListener('uncaughtException', onCrash);
+  });
+
+  const ready = () => server.call('GET', '/api/v1/ready', { role: null });
+  const metrics = async () => (await server.call('GET', '/metrics', { role: null })).body as string;
+
+  it('is ready within 5 s of start and reports the daemon', async () => {
+    await waitFor('ready after start', 5000 - (Date.now() - serverStartedAt), async () => (await ready()).status === 200);
+    const details = await server.call('GET', '/api/v1/health', { role: 'user' });
+    assert.equal(details.status, 200);
+    assert.equal(details.body.status === 'healthy' || details.body.status === 'degraded', true);
+    assert.equal(details.body.docker.reachable, true);
+    assert.equal(details.body.docker.apiVersion, (await engine.docker.version()).ApiVersion);
+    assert.equal(details.body.docker.compatible, true);
+    assert.equal(sampleValue(await metrics(), 'lucid_docker_up'), 1);
+    const listed = await server.call('GET', '/api/v1/containers');
+    assert.equal(listed.status, 200);
+  });
+
+  it('turns not ready within about 2 s of the daemon dying, and fails calls fast with 503', async () => {
+    await engine.kill();
+    await waitFor('ready turns 503', 3000, async () => (await ready()).status === 503);
+    const notReady = await ready();
+    assert.equal(notReady.body.ready, false);
+    assert.equal(notReady.body.docker, 'down');
+    assert.match(notReady.body.reason, /not reachable/);
+
+    // A burst of calls while the daemon is away: every one answers 503 at once, none hangs.
+    const started = Date.now();
+    const burst = await Promise.all(Array.from({ length: 20 }, () => server.call('GET', '/api/v1/containers')));
+    const burstMs = Date.now() - started;
+    for (const res of burst) {
+      assert.equal(res.status, 503);
+      assert.equal(res.body.error.code, 'DOCKER_UNAVAILABLE');
+    }
+    assert.ok(burstMs < 2000, `20 calls answered in ${burstMs} ms`);
+
+    const summary = await server.call('GET', '/health', { role: null });
+    assert.deepEqual([summary.status, summary.body], [200, { status: 'degraded', docker: 'down' }]);
+    assert.equal((await server.call('GET', '/api/v1/live', { role: null })).status, 200);
+    const details = await server.call('GET', '/api/v1/health', { role: 'user' });
+    assert.equal(details.status, 503);
+    assert.equal(details.body.status, 'unhealthy');
+    assert.equal(details.body.docker.reachable, false);
+    assert.equal(typeof details.body.docker.lastError, 'string');
+    assert.equal(JSON.stringify(details.body).includes(engine.dir), false, 'no host path in the answer');
+
+    const text = await metrics();
+    assert.equal(sampleValue(text, 'lucid_docker_up'), 0);
+    assert.ok(sampleSum(text, 'docker_operations_total', { result: 'circuit_open' }) >= 1);
+  });
+
+  it('tells the same over IPC while the daemon is down', async () => {
+    await waitFor('IPC sees Docker down', 3000, async () => !(await window.api.health.ready()).ready);
+    assert.deepEqual(await window.api.health.summary(), { status: 'degraded', docker: 'down' });
+    const details = await window.api.health.details();
+    assert.equal(details.status, 'unhealthy');
+    await assert.rejects(window.api.containers.list(), /^Error: \[DOCKER_UNAVAILABLE\]/);
+  });
+
+  it('recovers by itself within 5 s of the daemon coming back', async () => {
+    await engine.startDaemon();
+    await waitFor('ready again', 5000, async () => (await ready()).status === 200);
+    assert.equal((await server.call('GET', '/api/v1/containers')).status, 200);
+    assert.equal(sampleValue(await metrics(), 'lucid_docker_up'), 1);
+    await waitFor('IPC ready again', 5000, async () => (await window.api.health.ready()).ready === true);
+    assert.equal(typeof (await window.api.containers.list()).total, 'number');
+  });
+
+  it('stops waiting on a daemon that accepts connections but never answers', async () => {
+    engine.pause();
+    try {
+      // Each probe waits 2 s for its answer: two missed answers at most before it is known down.
+      await waitFor('ready turns 503 on a hung daemon', 6000, async () => (await ready()).status === 503);
+      const started = Date.now();
+      const res = await server.call('GET', '/api/v1/containers');
+      assert.equal(res.status, 503);
+      assert.ok(Date.now() - started < 2000, 'answered at once, not at the Docker deadline');
+      assert.match((await ready()).body.reason, /did not answer in time/);
+    } finally {
+      engine.resume();
+    }
+    await waitFor('ready after resume', 5000, async () => (await ready()).status === 200);
+  });
+
+  it('never crashed: no unhandled rejection, no uncaught exception', async () => {
+    assert.equal((await server.call('GET', '/api/v1/live', { role: null })).status, 200);
+    assert.deepEqual(crashes, []);
+  });
+});

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { mintToken } from '../../src/main/auth/tokens.js';
+import { createTestContainer, docker, removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
+import { TEST_SECRET } from '../support/server.js';
+
+const SERVER = fileURLToPath(new URL('../../dist/main/server.js', import.meta.url));
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once a line of the log matches. */
+  logged(pattern: RegExp): Promise<void>;
+}
+
+/** The real headless entry point, as `npm start` runs it. */
+async function spawnServer(): Promise<ServerProcess> {
+  assert.ok(existsSync(SERVER), 'dist/main/server.js is missing: run "npm run build" first');
+  const child = spawn(process.execPath, [SERVER], {
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JWT_SECRET_KEY: TEST_SECRET,
+      LOG_LEVEL: 'info',
+      DOCKER_HOST: 'unix:///var/run/docker.sock',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const w of [...waiters]) {
+      if (w.pattern.test(output)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const logged = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      if (pattern.test(output)) return resolve();
+      waiters.push({ pattern, resolve });
+      void exited.then(() => reject(new Error(`server exited before logging ${pattern}:\n${output}`)));
+    });
+  await logged(/listening on http:\/\/127\.0\.0\.1:\d+/);
+  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? '';
+  return { child, url, output: () => output, exited, logged };
+}
+
+describe('graceful shutdown of the headless server', () => {
+  const spawned: ChildProcess[] = [];
+
+  before(requireEngine);
+
+  after(async () => {
+    for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await removeRunContainers();
+  });
+
+  it('lets a request in flight at SIGTERM finish, ends subscriptions, refuses new connections, exits 0', async () => {
+    // A stop that takes its whole grace period: the container ignores the SIGTERM it is sent.
+    const stubborn = await createTestContainer({
+      cmd: ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'],
+      stopSignal: 'SIGTERM',
+    });
+    const talker = await createTestContainer({ cmd: ['sh', '-c', 'while :; do echo tick; sleep 1; done'] });
+    const server = await spawnServer();
+    spawned.push(server.child);
+    const token = await mintToken({ secret: TEST_SECRET, sub: 'shutdown-test', role: 'admin', ttlSeconds: 600, audience: 'gui-docker-manager' });
+
+    // A followed log: a subscription that would never end by itself.
+    const follow = await fetch(`${server.url}/api/v1/containers/${talker.id}/logs?follow=true&tail=0`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    });
+    assert.equal(follow.status, 200);
+    assert.ok(follow.body);
+    const reader = follow.body.getReader();
+    const followed = (async () => {
+      const decoder = new TextDecoder();
+      let text = '';
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        text += decoder.decode(chunk.value, { stream: true });
+      }
+      return text;
+    })();
+
+    // The daemon reports the stop's SIGTERM as a "kill" event: then the request is surely in flight.
+    const events = await docker.getEvents({ filters: { container: [stubborn.id], event: ['kill'] } });
+    const stopBegan = new Promise<void>((resolve) => events.once('data', () => resolve()));
+    const inFlight = fetch(`${server.url}/api/v1/containers/${stubborn.id}/stop`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ timeout: 3 }),
+    });
+    await stopBegan;
+    (events as unknown as { destroy(): void }).destroy();
+    server.child.kill('SIGTERM');
+    await server.logged(/SIGTERM received/);
+    // An impatient second signal (Ctrl-C twice) must not cut the request short either.
+    server.child.kill('SIGINT');
+    await server.logged(/SIGINT received again/);
+
+    await assert.rejects(fetch(`${server.url}/api/v1/live`), 'no new connection is accepted once shutting down');
+
+    const res = await inFlight;
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('connection'), 'close', 'the client is told the connection ends');
+    const body = (await res.json()) as { state: string; changed: boolean };
+    assert.deepEqual([body.state, body.changed], ['exited', true]);
+    assert.equal(await stateOf(stubborn), 'exited');
+
+    const sse = await followed;
+    assert.match(sse, /event: end\ndata: \{[^\n]*"reason":"cancelled"/, 'the subscription ended with its end event');
+
+    assert.deepEqual(await server.exited, { code: 0, signal: null });
+    assert.match(server.output(), /shut down cleanly/);
+  });
+
+  it('exits 0 at once on SIGINT when idle', async () => {
+    const server = await spawnServer();
+    spawned.push(server.child);
+    assert.equal((await fetch(`${server.url}/api/v1/live`)).status, 200);
+    server.child.kill('SIGINT');
+    assert.deepEqual(await server.exited, { code: 0, signal: null });
+  });
+});
