@@ -19,6 +19,11 @@ function finalStage(dockerfile: string): string[] {
   return lines.slice(lastFrom);
 }
 
+/** Names the final stage's ENV instructions set (`ENV A=1 B=2`). */
+function envKeys(stage: string[]): string[] {
+  return stage.filter((l) => l.startsWith('ENV ')).flatMap((l) => [...l.slice(4).matchAll(/([A-Z_][A-Z0-9_]*)=/g)].map((m) => m[1] as string));
+}
+
 describe('Dockerfile.gui-docker-manager', () => {
   const dockerfile = read('Dockerfile.gui-docker-manager');
   const stage = finalStage(dockerfile);
@@ -91,6 +96,15 @@ describe('deploy/docker-compose.gui-docker-manager.yml', () => {
       const { stdout } = await run('docker-compose', args, { env: { ...process.env, DOCKER_GID: '4242' } });
       const resolved = parse(stdout).services['gui-docker-manager'];
       assert.deepEqual(resolved.group_add.map(String), ['4242']);
+      const imageEnv = envKeys(finalStage(read('Dockerfile.gui-docker-manager')));
+      for (const key of ['HOST', 'LUCID_ENV', 'AUDIT_LOG_PATH', 'COMPOSE_BIN']) assert.ok(imageEnv.includes(key), key);
+      const fromEnvFile = Object.keys(resolved.environment ?? {});
+      assert.deepEqual(
+        fromEnvFile.filter((key) => imageEnv.includes(key)),
+        [],
+        'the env file as copied from the template overrides none of the image ENV',
+      );
+      assert.deepEqual(fromEnvFile, ['JWT_SECRET_KEY']);
       const { DOCKER_GID: _unset, ...withoutGid } = process.env;
       await assert.rejects(run('docker-compose', args, { env: withoutGid }), /DOCKER_GID/);
     } finally {

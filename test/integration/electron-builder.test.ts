@@ -40,7 +40,7 @@ describe('electron-builder.yml', () => {
     assert.ok(existsSync(new URL(main, root)), `${main} is built`);
     assert.ok(existsSync(new URL('dist/preload/lucid-docker-preload.cjs', root)));
     const files = config.files as string[];
-    for (const glob of ['dist/electron/**/*', 'dist/preload/**/*', 'config/services.yml']) assert.ok(files.includes(glob), glob);
+    for (const glob of ['electron/**/*', 'dist/electron/**/*', 'dist/preload/**/*', 'config/services.yml']) assert.ok(files.includes(glob), glob);
     for (const glob of ['!src/**/*', '!test/**/*', '!**/*.map']) assert.ok(files.includes(glob), glob);
   });
 });
@@ -103,5 +103,85 @@ describe('the Electron main bundle', () => {
     const api = loadPreload(new FakeIpcRenderer(ipcMain, webContents, APP_URL))['lucidDocker'];
     const { containers } = await api.containers.list({ all: true });
     assert.ok(containers.some((c: { id: string }) => c.id === container.id), 'the bundled manager sees the engine');
+  });
+});
+
+/** The parts of Electron the example host uses, recording what it does with them. */
+class FakeBrowserWindow {
+  static opened: FakeBrowserWindow[] = [];
+  readonly webContents = new FakeWebContents();
+  loaded: string | undefined;
+  constructor(readonly options: { webPreferences: Record<string, unknown> }) {
+    FakeBrowserWindow.opened.push(this);
+  }
+  async loadFile(file: string): Promise<void> {
+    this.loaded = file;
+  }
+}
+
+describe('the example host app (extraMetadata.main)', () => {
+  const ipcMain = new FakeIpcMain();
+  let userData: string | undefined;
+  let attached: { dispose(): void } | undefined;
+
+  before(async () => {
+    await requireEngine();
+  });
+
+  after(async () => {
+    attached?.dispose();
+    await removeRunContainers();
+    if (userData) await rm(userData, { recursive: true, force: true });
+  });
+
+  it('needs only electron and the bundles, opens a sandboxed window with the preload and lists containers in it', async () => {
+    userData = await mkdtemp(join(tmpdir(), 'lucid-electron-host-'));
+    const electron = {
+      ipcMain,
+      app: { getPath: () => userData, whenReady: async () => undefined, on: () => undefined, quit: () => undefined },
+      BrowserWindow: FakeBrowserWindow,
+    };
+    const { attachLucidDockerManager } = loadMainBundle(electron);
+    const mainFile = fileURLToPath(new URL(config.extraMetadata.main, root));
+    const asked: string[] = [];
+    const host = { exports: {} as { ready?: Promise<{ window: FakeBrowserWindow }> } };
+    const hostRequire = (id: string) => {
+      asked.push(id);
+      if (id === 'electron') return electron;
+      if (id === '../dist/electron/lucid-docker-main.cjs') {
+        // The test's key and quiet logs; the host passes everything else as it would.
+        return {
+          attachLucidDockerManager: async (options: object) => {
+            attached = await attachLucidDockerManager({ ...options, env: { JWT_SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'error' } });
+            return attached;
+          },
+        };
+      }
+      if (isBuiltin(id)) return require(id);
+      throw new Error(`the example host requires "${id}", which the packaged app does not contain`);
+    };
+    new Function('require', 'module', 'exports', '__filename', '__dirname', readFileSync(mainFile, 'utf8'))(
+      hostRequire,
+      host,
+      host.exports,
+      mainFile,
+      join(mainFile, '..'),
+    );
+    const { window } = await host.exports.ready!;
+    assert.deepEqual(asked.filter((id) => !isBuiltin(id)), ['electron', '../dist/electron/lucid-docker-main.cjs']);
+    for (const name of operationNames) assert.ok(ipcMain.handlers.has(ipcChannel(name)), `${name} has its channel`);
+
+    const prefs = window.options.webPreferences;
+    assert.deepEqual([prefs['sandbox'], prefs['contextIsolation'], prefs['nodeIntegration']], [true, true, false]);
+    assert.ok(existsSync(prefs['preload'] as string), 'the preload bundle it names is built');
+    assert.ok(window.loaded && existsSync(window.loaded), 'the page it loads is shipped');
+    const page = readFileSync(window.loaded, 'utf8');
+    const script = /<script src="([^"]+)"><\/script>/.exec(page)?.[1];
+    assert.ok(script && existsSync(join(window.loaded, '..', script)), 'the page script is shipped');
+
+    const container = await sleeper();
+    const api = loadPreload(new FakeIpcRenderer(ipcMain, window.webContents, `file://${window.loaded}`))['lucidDocker'];
+    const { containers } = await api.containers.list({ all: true });
+    assert.ok(containers.some((c: { id: string }) => c.id === container.id), 'the window is bound to an identity that may list');
   });
 });

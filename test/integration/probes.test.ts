@@ -136,6 +136,13 @@ describe('METRICS_TOKEN', () => {
     }
   });
 
+  it('is what the served OpenAPI document says: a 401, and the bearer token optional', async () => {
+    const doc = await server.call('GET', '/openapi.json', { role: null });
+    const metrics = doc.body.paths['/metrics'].get;
+    assert.ok(metrics.responses['401'], 'the 401 is documented');
+    assert.deepEqual(metrics.security, [{}, { bearerAuth: [] }]);
+  });
+
   it('still lets signed-in callers scrape, on both transports; anonymous ones not', async () => {
     for (const client of clients) {
       const signedIn = await client.call('metrics.scrape', {}, 'user');

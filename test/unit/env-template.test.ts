@@ -10,6 +10,8 @@ const SECTIONS = ['server', 'Docker', 'auth', 'limits', 'groups and compose', 'l
 interface Entry {
   key: string;
   value: string;
+  /** Commented out ("# KEY=value"): documented, but not assigned when the file is an env_file. */
+  commented: boolean;
   comment: string;
   section: string | undefined;
   line: number;
@@ -22,8 +24,13 @@ function parseTemplate(text: string): Entry[] {
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
     const header = /^# ---- (.+) ----$/.exec(line);
+    const commented = /^# ([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
     if (header) {
       section = header[1];
+      comment = [];
+    } else if (commented) {
+      const [, key, value] = commented as unknown as [string, string, string];
+      entries.push({ key, value, commented: true, comment: comment.join(' '), section, line: index + 1 });
       comment = [];
     } else if (line.startsWith('#')) {
       comment.push(line.slice(1).trim());
@@ -32,7 +39,7 @@ function parseTemplate(text: string): Entry[] {
     } else {
       const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
       assert.ok(match, `line ${index + 1} is KEY=value: ${raw}`);
-      entries.push({ key: match[1] as string, value: match[2] as string, comment: comment.join(' '), section, line: index + 1 });
+      entries.push({ key: match[1] as string, value: match[2] as string, commented: false, comment: comment.join(' '), section, line: index + 1 });
       comment = [];
     }
   });
@@ -74,16 +81,35 @@ describe('config/env.gui-docker-manager.template', () => {
       if (Array.isArray(json['enum'])) {
         assert.deepEqual(allowed.split(/,\s*/).sort(), [...(json['enum'] as string[])].sort(), entry.key);
       }
-      if (json['type'] === 'integer' || json['type'] === 'number') {
-        const range = /^(\d+)-(\d+)/.exec(allowed);
-        assert.ok(range, `${entry.key} states its range`);
-        assert.deepEqual([Number(range[1]), Number(range[2])], [json['minimum'], json['maximum']], `${entry.key} range`);
-      }
     }
   });
 
-  it('is a configuration the manager accepts as it stands', () => {
-    const env = Object.fromEntries(entries.map((e) => [e.key, e.value]));
-    assert.doesNotThrow(() => loadConfig(env));
+  it('states the range of every numeric variable, and the schema enforces exactly that range', () => {
+    for (const entry of entries) {
+      const field = envSchema.shape[entry.key as keyof typeof envSchema.shape];
+      const numeric = typeof field.safeParse(undefined).data === 'number';
+      if (!numeric) continue;
+      const allowed = /Allowed: (.+?)\.?$/.exec(entry.comment)?.[1] ?? '';
+      const range = /^(\d+)-(\d+)\b/.exec(allowed);
+      assert.ok(range, `${entry.key} states its range: ${allowed}`);
+      const [low, high] = [Number(range[1]), Number(range[2])];
+      assert.ok(field.safeParse(String(low)).success, `${entry.key} accepts ${low}`);
+      assert.ok(field.safeParse(String(high)).success, `${entry.key} accepts ${high}`);
+      assert.ok(!field.safeParse(String(high + 1)).success, `${entry.key} refuses ${high + 1}`);
+      if (low > 0) assert.ok(!field.safeParse(String(low - 1)).success, `${entry.key} refuses ${low - 1}`);
+    }
+  });
+
+  it('assigns only the signing key: every other line is commented out, so the image ENV stays in force', () => {
+    assert.deepEqual(
+      entries.filter((e) => !e.commented).map((e) => e.key),
+      ['JWT_SECRET_KEY'],
+    );
+  });
+
+  it('is a configuration the manager accepts as it stands, and with every line uncommented', () => {
+    const active = Object.fromEntries(entries.filter((e) => !e.commented).map((e) => [e.key, e.value]));
+    assert.doesNotThrow(() => loadConfig(active));
+    assert.doesNotThrow(() => loadConfig(Object.fromEntries(entries.map((e) => [e.key, e.value]))));
   });
 });

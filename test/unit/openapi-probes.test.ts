@@ -22,10 +22,19 @@ describe('OpenAPI: probes and metrics', () => {
   });
 
   it('leaves the public probes without security and the detailed health behind system:read', () => {
-    for (const path of ['/health', '/api/v1/live', '/api/v1/ready', '/metrics']) {
+    for (const path of ['/health', '/api/v1/live', '/api/v1/ready']) {
       assert.deepEqual(doc.paths[path].get.security, [], path);
+      assert.equal(doc.paths[path].get.responses['401'], undefined, path);
     }
     assert.equal(doc.paths['/api/v1/health'].get['x-lucid-permission'], 'system:read');
     assert.deepEqual(doc.paths['/api/v1/health'].get['x-lucid-roles'], ['user', 'developer', 'admin']);
+  });
+
+  it('documents /metrics as public unless METRICS_TOKEN is set: optional bearer, a 401, never a 403', () => {
+    const op = doc.paths['/metrics'].get;
+    assert.deepEqual(op.security, [{}, { bearerAuth: [] }]);
+    assert.deepEqual(op.responses['401'], { $ref: '#/components/responses/Error401' });
+    assert.equal(op.responses['403'], undefined);
+    assert.match(op.description, /^Public unless METRICS_TOKEN is set/);
   });
 });

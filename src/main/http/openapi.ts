@@ -63,7 +63,7 @@ function errorStatuses(op: OperationDef): Map<number, ErrorCode[]> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of ERROR_CODES) {
     if (code === 'ROUTE_NOT_FOUND') continue;
-    if (op.access === PUBLIC && AUTH_CODES.includes(code)) continue;
+    if (op.access === PUBLIC && AUTH_CODES.includes(code) && !(op.publicUnless && code === 'UNAUTHENTICATED')) continue;
     if (op.method === 'GET' && BODY_CODES.includes(code)) continue;
     const status = HTTP_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
@@ -72,8 +72,15 @@ function errorStatuses(op: OperationDef): Map<number, ErrorCode[]> {
 }
 
 function describeAccess(op: OperationDef): string {
+  if (op.access === PUBLIC && op.publicUnless) return `Public unless ${op.publicUnless}: then it needs a bearer token.`;
   if (op.access === PUBLIC) return 'Public: no token needed.';
   return `Needs a bearer token whose role has \`${op.access}\` (${rolesFor(op.access).join(', ')}).`;
+}
+
+/** `{}` is OpenAPI's "no credentials": listed beside bearerAuth it makes the token optional. */
+function security(op: OperationDef): JsonSchema[] {
+  if (op.access !== PUBLIC) return [{ bearerAuth: [] }];
+  return op.publicUnless ? [{}, { bearerAuth: [] }] : [];
 }
 
 /** The `text/event-stream` answer: which events come, with the schema of each one's data. */
@@ -158,7 +165,7 @@ function buildOperation(name: string, op: OperationDef, variants: [string, Opera
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses,
-    security: op.access === PUBLIC ? [] : [{ bearerAuth: [] }],
+    security: security(op),
     'x-lucid-operation': name,
     'x-lucid-kind': op.kind,
     'x-lucid-permission': op.access,

@@ -47,6 +47,12 @@ export interface OperationDef<
    */
   readonly statusWhen?: { readonly status: number; when(output: z.output<O>): boolean };
   /**
+   * A public operation that configuration can close: the condition under which it needs a bearer
+   * token (`METRICS_TOKEN is set`). The handler enforces it; the OpenAPI document then offers
+   * anonymous or bearer access and documents the 401.
+   */
+  readonly publicUnless?: string;
+  /**
    * Media type of an answer that is text rather than JSON (the output schema is then a string,
    * sent verbatim). IPC returns the string.
    */

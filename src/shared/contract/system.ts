@@ -58,6 +58,7 @@ export const systemOperations = {
     input: noInput,
     output: metricsTextSchema,
     access: 'public',
+    publicUnless: 'METRICS_TOKEN is set',
     kind: 'read',
     produces: PROMETHEUS_CONTENT_TYPE,
   }),

@@ -1,0 +1,40 @@
+'use strict';
+// A minimal host app, so that the packaged build opens a working window: the manager on IPC, one
+// sandboxed window with the preload bundle, bound to a local identity. The Lucid GUI replaces
+// this file with its own main, binding the identity its sign-in established.
+const path = require('node:path');
+const { app, BrowserWindow } = require('electron');
+const { attachLucidDockerManager } = require('../dist/electron/lucid-docker-main.cjs');
+
+const ROLES = ['user', 'developer', 'admin'];
+
+/** The desktop user who started the app; least privilege unless LUCID_GUI_ROLE says otherwise. */
+function localIdentity(env) {
+  const role = env.LUCID_GUI_ROLE || 'user';
+  if (!ROLES.includes(role)) throw new Error(`LUCID_GUI_ROLE must be one of ${ROLES.join(', ')}`);
+  return { sub: env.USER || 'local', role };
+}
+
+async function start() {
+  const identity = localIdentity(process.env);
+  const attached = await attachLucidDockerManager({ allowedOrigins: ['file://'] });
+  const window = new BrowserWindow({
+    width: 1000,
+    height: 700,
+    webPreferences: {
+      preload: path.join(__dirname, '../dist/preload/lucid-docker-preload.cjs'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+    },
+  });
+  attached.bindIdentity(window.webContents, identity);
+  app.on('window-all-closed', () => {
+    attached.dispose();
+    app.quit();
+  });
+  await window.loadFile(path.join(__dirname, 'index.html'));
+  return { attached, window };
+}
+
+module.exports = { ready: app.whenReady().then(start) };
