@@ -106,6 +106,33 @@ describe('Docker daemon faults, on a private dockerd', () => {
     assert.equal(typeof (await window.api.containers.list()).total, 'number');
   });
 
+  it('answers calls made the moment the daemon hangs with 503 within about 2 s, not at the Docker deadline', async () => {
+    await waitFor('ready before the hang', 5000, async () => (await ready()).status === 200);
+    engine.pause();
+    try {
+      const timed = async (path: string) => {
+        const started = Date.now();
+        const res = await server.call('GET', path);
+        return { res, ms: Date.now() - started };
+      };
+      const answers = await Promise.all([
+        timed('/api/v1/containers'),
+        timed('/api/v1/containers?all=true'),
+        timed('/api/v1/containers/none-such'),
+      ]);
+      for (const { res, ms } of answers) {
+        assert.equal(res.status, 503, JSON.stringify(res.body));
+        assert.equal(res.body.error.code, 'DOCKER_UNAVAILABLE');
+        assert.ok(ms < 2500, `answered in ${ms} ms`);
+      }
+      assert.ok(sampleSum(await metrics(), 'docker_operations_total', { result: 'unavailable' }) >= 1);
+    } finally {
+      engine.resume();
+    }
+    await waitFor('ready after resume', 5000, async () => (await ready()).status === 200);
+    assert.equal((await server.call('GET', '/api/v1/containers')).status, 200);
+  });
+
   it('stops waiting on a daemon that accepts connections but never answers', async () => {
     engine.pause();
     try {
