@@ -75,7 +75,11 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), {
     timeoutMs: config.DOCKER_TIMEOUT_MS,
     observer: metrics,
-    breaker: { isOpen: () => dockerHealth?.isOpen() ?? false, suspect: () => dockerHealth?.suspect() },
+    breaker: {
+      isOpen: () => dockerHealth?.isOpen() ?? false,
+      suspect: () => dockerHealth?.suspect(),
+      onOpen: (listener) => dockerHealth?.onOpen(listener) ?? (() => {}),
+    },
   });
   dockerHealth = new DockerHealth(gateway, logger);
   const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);

@@ -5,6 +5,7 @@ import { writeDevKeyFile } from './auth/dev-key-file.js';
 import { mintToken } from './auth/tokens.js';
 import { loadConfig, type Config } from './config/env.js';
 import { createManager, type Manager } from './create-manager.js';
+import { ShutdownReason } from './core/shutdown.js';
 import { createHttpApp } from './http/app.js';
 import { gracefulCloser } from './http/graceful.js';
 import { locals } from './http/request-context.js';
@@ -67,7 +68,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     close: () => {
       if (!closing) {
         // Subscriptions never finish on their own: they end now, with their usual `end` event.
-        shutdown.abort();
+        shutdown.abort(new ShutdownReason());
         closing = closeHttp().then(() => manager.close());
       }
       return closing;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { requireEngine } from '../support/engine.js';
+import { requireEngine, RUN_ID, TEST_IMAGE, TEST_LABEL } from '../support/engine.js';
+import { readSse } from '../support/sse.js';
 import { startIpcHarness, type IpcHarness, type IpcWindow } from '../support/ipc.js';
 import { sampleSum, sampleValue, waitFor } from '../support/metrics.js';
 import { PrivateEngine } from '../support/private-engine.js';
@@ -106,6 +107,33 @@ describe('Docker daemon faults, on a private dockerd', () => {
     assert.equal(typeof (await window.api.containers.list()).total, 'number');
   });
 
+  it('answers calls made the moment the daemon hangs with 503 within about 2 s, not at the Docker deadline', async () => {
+    await waitFor('ready before the hang', 5000, async () => (await ready()).status === 200);
+    engine.pause();
+    try {
+      const timed = async (path: string) => {
+        const started = Date.now();
+        const res = await server.call('GET', path);
+        return { res, ms: Date.now() - started };
+      };
+      const answers = await Promise.all([
+        timed('/api/v1/containers'),
+        timed('/api/v1/containers?all=true'),
+        timed('/api/v1/containers/none-such'),
+      ]);
+      for (const { res, ms } of answers) {
+        assert.equal(res.status, 503, JSON.stringify(res.body));
+        assert.equal(res.body.error.code, 'DOCKER_UNAVAILABLE');
+        assert.ok(ms < 2500, `answered in ${ms} ms`);
+      }
+      assert.ok(sampleSum(await metrics(), 'docker_operations_total', { result: 'unavailable' }) >= 1);
+    } finally {
+      engine.resume();
+    }
+    await waitFor('ready after resume', 5000, async () => (await ready()).status === 200);
+    assert.equal((await server.call('GET', '/api/v1/containers')).status, 200);
+  });
+
   it('stops waiting on a daemon that accepts connections but never answers', async () => {
     engine.pause();
     try {
@@ -120,6 +148,30 @@ describe('Docker daemon faults, on a private dockerd', () => {
       engine.resume();
     }
     await waitFor('ready after resume', 5000, async () => (await ready()).status === 200);
+  });
+
+  it('ends a followed log with reason error when the daemon dies under it, and recovers', async () => {
+    await waitFor('ready before the follow', 5000, async () => (await ready()).status === 200);
+    await engine.loadTestImage();
+    const ticker = await engine.docker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ['sh', '-c', 'while true; do echo tick; sleep 0.2; done'],
+      HostConfig: { NetworkMode: 'none' },
+      Labels: { [TEST_LABEL]: RUN_ID },
+    });
+    await ticker.start();
+    const res = await fetch(`${server.url}/api/v1/containers/${ticker.id}/logs?follow=true&tail=0`, {
+      headers: { authorization: `Bearer ${await server.tokenFor('user')}`, accept: 'text/event-stream' },
+    });
+    assert.equal(res.status, 200);
+    const reading = readSse(res, (f) => f.some((x) => x.event === 'end'));
+    await new Promise((r) => setTimeout(r, 600));
+    await engine.kill();
+    const end = (await reading).find((f) => f.event === 'end');
+    assert.equal(end?.data.reason, 'error');
+    assert.equal(end?.data.error.code, 'DOCKER_UNAVAILABLE');
+    await engine.startDaemon();
+    await waitFor('ready after the restart', 5000, async () => (await ready()).status === 200);
   });
 
   it('never crashed: no unhandled rejection, no uncaught exception', async () => {

@@ -122,7 +122,7 @@ describe('graceful shutdown of the headless server', () => {
     assert.equal(await stateOf(stubborn), 'exited');
 
     const sse = await followed;
-    assert.match(sse, /event: end\ndata: \{[^\n]*"reason":"cancelled"/, 'the subscription ended with its end event');
+    assert.match(sse, /event: end\ndata: \{[^\n]*"reason":"shutdown"/, 'the subscription ended with its end event');
 
     assert.deepEqual(await server.exited, { code: 0, signal: null });
     assert.match(server.output(), /shut down cleanly/);

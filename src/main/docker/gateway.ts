@@ -25,15 +25,23 @@ export interface CallObserver {
 export interface CircuitBreaker {
   isOpen(): boolean;
   suspect(): void;
+  /** Calls `listener` each time a probe finds the daemon down; returns the unsubscribe. */
+  onOpen(listener: () => void): () => void;
 }
 
 export interface GatewayOptions {
   timeoutMs: number;
+  /**
+   * A call still unanswered after this long asks the breaker for a probe at once, so a hung
+   * daemon is found out within about this plus the breaker's quick probe, not at the deadline.
+   */
+  suspectAfterMs?: number;
   breaker?: CircuitBreaker;
   observer?: CallObserver;
 }
 
 const RETRIES = 2;
+const SUSPECT_AFTER_MS = 1000;
 const BACKOFF_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -76,6 +84,7 @@ export const UNAVAILABLE_MESSAGE = 'Docker daemon is not reachable';
  */
 export class DockerGateway {
   readonly timeoutMs: number;
+  private readonly suspectAfterMs: number;
   private readonly breaker: CircuitBreaker | undefined;
   private readonly observer: CallObserver | undefined;
 
@@ -84,6 +93,7 @@ export class DockerGateway {
     options: GatewayOptions,
   ) {
     this.timeoutMs = options.timeoutMs;
+    this.suspectAfterMs = options.suspectAfterMs ?? SUSPECT_AFTER_MS;
     this.breaker = options.breaker;
     this.observer = options.observer;
   }
@@ -108,9 +118,8 @@ export class DockerGateway {
   }
 
   /** A health probe: no retry (the next probe is the retry) and never refused by the breaker. */
-  async probe<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
+  async probe<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
     const started = performance.now();
-    const signal = AbortSignal.timeout(timeoutMs);
     try {
       const value = await withDeadline(failOnTruncation(() => fn(signal)), signal);
       this.observer?.observe(operation, 'success', (performance.now() - started) / 1000);
@@ -122,20 +131,36 @@ export class DockerGateway {
     }
   }
 
+  /**
+   * A read still waiting when the breaker opens is answered DOCKER_UNAVAILABLE at once: it can be
+   * asked again. A control call is left to its deadline: it may already have been acted upon,
+   * and "unavailable" would wrongly tell the caller it was not, where the timeout says "unknown".
+   */
   private async attempt<T>(fn: (signal: AbortSignal) => Promise<T>, deadlineMs: number, options: CallOptions): Promise<T> {
-    const signal = AbortSignal.timeout(deadlineMs);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await withDeadline(failOnTruncation(() => fn(signal)), signal);
-      } catch (err) {
-        if (isConnectionError(err)) this.breaker?.suspect();
-        const retryable = options.idempotent ? isConnectionError(err) : isNeverSent(err);
-        if (!retryable || attempt >= RETRIES || signal.aborted) {
-          throw toLucidError(err, signal.aborted, options);
+    const breakerOpened = new AbortController();
+    const signal = AbortSignal.any([AbortSignal.timeout(deadlineMs), breakerOpened.signal]);
+    const unsubscribe = options.idempotent
+      ? this.breaker?.onOpen(() => breakerOpened.abort(new LucidError('DOCKER_UNAVAILABLE', UNAVAILABLE_MESSAGE)))
+      : undefined;
+    const suspicion = setTimeout(() => this.breaker?.suspect(), this.suspectAfterMs);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await withDeadline(failOnTruncation(() => fn(signal)), signal);
+        } catch (err) {
+          if (breakerOpened.signal.aborted) throw breakerOpened.signal.reason;
+          if (isConnectionError(err)) this.breaker?.suspect();
+          const retryable = options.idempotent ? isConnectionError(err) : isNeverSent(err);
+          if (!retryable || attempt >= RETRIES || signal.aborted) {
+            throw toLucidError(err, signal.aborted, options);
+          }
+          await sleep(BACKOFF_MS * 2 ** attempt * (0.5 + Math.random()));
+          if (this.breaker?.isOpen()) throw new LucidError('DOCKER_UNAVAILABLE', UNAVAILABLE_MESSAGE);
         }
-        await sleep(BACKOFF_MS * 2 ** attempt * (0.5 + Math.random()));
-        if (this.breaker?.isOpen()) throw new LucidError('DOCKER_UNAVAILABLE', UNAVAILABLE_MESSAGE);
       }
+    } finally {
+      clearTimeout(suspicion);
+      unsubscribe?.();
     }
   }
 

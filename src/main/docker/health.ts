@@ -24,6 +24,11 @@ export interface HealthTiming {
   intervalMs: number;
   /** Deadline of each probe request. */
   timeoutMs: number;
+  /**
+   * Deadline of a probe asked for by a call that has itself waited without an answer: a ping
+   * answers in milliseconds, so together they tell a hung daemon within the issue's 2 s.
+   */
+  suspectTimeoutMs: number;
   /** Delays between probes while it does not: quick at first (a blip), then every intervalMs. */
   backoffMs: readonly number[];
   /** Versions are re-read at least this often, besides after every outage. */
@@ -33,6 +38,7 @@ export interface HealthTiming {
 export const DEFAULT_TIMING: HealthTiming = {
   intervalMs: 2000,
   timeoutMs: 2000,
+  suspectTimeoutMs: 1000,
   backoffMs: [250, 500, 1000, 2000],
   versionMaxAgeMs: 60_000,
 };
@@ -77,6 +83,9 @@ export class DockerHealth implements CircuitBreaker {
   private timer: NodeJS.Timeout | undefined;
   private nextAt = Number.POSITIVE_INFINITY;
   private running = false;
+  private quickNext = false;
+  private tighten: ((deadlineMs: number) => void) | undefined;
+  private readonly openListeners = new Set<() => void>();
 
   constructor(
     private readonly gateway: DockerGateway,
@@ -109,8 +118,18 @@ export class DockerHealth implements CircuitBreaker {
     return this.current.checked && !this.current.reachable;
   }
 
+  onOpen(listener: () => void): () => void {
+    this.openListeners.add(listener);
+    return () => this.openListeners.delete(listener);
+  }
+
+  /** A call went wrong or waits too long: probe now, and only briefly, or cut the probe in flight short. */
   suspect(): void {
-    if (this.inFlight) return;
+    if (this.inFlight) {
+      this.tighten?.(this.timing.suspectTimeoutMs);
+      return;
+    }
+    this.quickNext = true;
     this.schedule(Math.max(0, this.lastProbeEnd + MIN_PROBE_GAP_MS - Date.now()));
   }
 
@@ -144,16 +163,27 @@ export class DockerHealth implements CircuitBreaker {
   }
 
   private async probe(): Promise<DockerStatus> {
-    const { timeoutMs } = this.timing;
+    const timeoutMs = this.quickNext ? this.timing.suspectTimeoutMs : this.timing.timeoutMs;
+    this.quickNext = false;
+    const controller = new AbortController();
+    let deadline = Date.now() + timeoutMs;
+    let timer = setTimeout(() => controller.abort(), timeoutMs);
+    this.tighten = (ms) => {
+      if (Date.now() + ms >= deadline) return;
+      deadline = Date.now() + ms;
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), ms);
+    };
     const started = performance.now();
     const wasReachable = this.current.reachable;
     try {
-      const answer = await this.gateway.probe('ping', (signal) => this.system.ping({ abortSignal: signal }), timeoutMs);
+      const { signal } = controller;
+      const answer = await this.gateway.probe('ping', (s) => this.system.ping({ abortSignal: s }), signal);
       if (String(answer).trim() !== 'OK') throw new LucidError('DOCKER_ERROR', 'unexpected answer from Docker');
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
       let versions = this.current;
       if (!wasReachable || Date.now() - this.versionReadAt > this.timing.versionMaxAgeMs) {
-        versions = await this.readVersion(timeoutMs);
+        versions = await this.readVersion(signal);
       }
       this.failures = 0;
       this.current = { ...versions, reachable: true, checked: true, latencyMs, lastError: undefined };
@@ -163,12 +193,16 @@ export class DockerHealth implements CircuitBreaker {
       const message = err instanceof LucidError ? err.message : 'unexpected answer from Docker';
       this.current = { ...this.current, reachable: false, checked: true, latencyMs: null, lastError: message };
       if (this.failures === 1) this.logger?.warn(`Docker daemon unavailable: ${message}`);
+      for (const listener of [...this.openListeners]) listener();
+    } finally {
+      clearTimeout(timer);
+      this.tighten = undefined;
     }
     return this.current;
   }
 
-  private async readVersion(timeoutMs: number): Promise<DockerStatus> {
-    const raw = await this.gateway.probe('version', (signal) => this.system.version({ abortSignal: signal }), timeoutMs);
+  private async readVersion(signal: AbortSignal): Promise<DockerStatus> {
+    const raw = await this.gateway.probe('version', (s) => this.system.version({ abortSignal: s }), signal);
     const answer = parseAnswer(versionAnswerSchema, raw);
     this.versionReadAt = Date.now();
     return {

@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { LucidError } from '../../shared/errors.js';
 import { timePointSeconds } from '../../shared/schemas/common.js';
@@ -7,15 +8,17 @@ import type {
   ContainerSummary,
   ControlResult,
   FollowLogsInput,
+  FollowLogsOutput,
   LogsInput,
   LogsOutput,
 } from '../../shared/schemas/containers.js';
 import { parseAnswer, rawContainerInspectSchema, rawContainerListSchema } from '../docker/answers.js';
-import { statusCodeOf } from '../docker/errors.js';
+import { statusCodeOf, toLucidError } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { decodeLog, LogDecoder } from '../docker/log-decoder.js';
 import { cpuSampleOf, rawStatsSchema, statsFigures, type RawStats } from '../docker/stats-math.js';
 import type { OperationContext } from '../core/context.js';
+import { isShutdown } from '../core/shutdown.js';
 import { detailsFromInspect, summaryFromListItem, type GroupOf } from './container-mapping.js';
 import { CpuSampleCache } from './cpu-samples.js';
 
@@ -179,10 +182,11 @@ export class ContainerService {
   }
 
   /**
-   * Streams new log lines as events until the container stops (`ended`) or the caller goes away
-   * (`cancelled`); the connection to the daemon is closed either way.
+   * Streams new log lines as events until the container stops (`ended`), the caller goes away
+   * (`cancelled`), the daemon's stream breaks (`error`, with the code) or the manager shuts down
+   * (`shutdown`); the connection to the daemon is closed in every case.
    */
-  async followLogs(input: FollowLogsInput, ctx: OperationContext): Promise<{ id: string; lines: number; reason: 'ended' | 'cancelled' }> {
+  async followLogs(input: FollowLogsInput, ctx: OperationContext): Promise<FollowLogsOutput> {
     const inspect = parseAnswer(
       rawContainerInspectSchema,
       await this.gateway.call('containers.inspect', (abortSignal) => this.docker.getContainer(input.id).inspect({ abortSignal }), {
@@ -212,16 +216,18 @@ export class ContainerService {
       for (const line of lines) ctx.emit(line);
       count += lines.length;
     };
-    await new Promise<void>((resolve) => {
+    // `finished` tells a clean end of the daemon's response from one cut halfway (an error).
+    const broken = await new Promise<unknown>((resolve) => {
       stream.on('data', (chunk: Buffer) => emitAll(decoder.push(chunk)));
-      stream.once('end', resolve);
-      stream.once('close', resolve);
-      stream.once('error', () => resolve());
-      if (ctx.signal.aborted) resolve();
-      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      finished(stream, (err) => resolve(err ?? undefined));
+      if (ctx.signal.aborted) resolve(undefined);
+      ctx.signal.addEventListener('abort', () => resolve(undefined), { once: true });
     });
     emitAll(decoder.end());
-    return { id: inspect.Id, lines: count, reason: ctx.signal.aborted ? 'cancelled' : 'ended' };
+    const end = { id: inspect.Id, lines: count };
+    if (ctx.signal.aborted) return { ...end, reason: isShutdown(ctx.signal) ? 'shutdown' : 'cancelled' };
+    if (broken === undefined) return { ...end, reason: 'ended' };
+    return { ...end, reason: 'error', error: toLucidError(broken, false).toBody() };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { boolParam, containerRefSchema, groupNameSchema, intParam, timePointSchema, timePointSeconds } from './common.js';
+import { errorBodySchema } from '../errors.js';
 
 export const CONTAINER_STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
 export const containerStateSchema = z.enum(CONTAINER_STATES);
@@ -102,12 +103,20 @@ export const followLogsInput = z.object({
 });
 export type FollowLogsInput = z.infer<typeof followLogsInput>;
 
+export const FOLLOW_END_REASONS = ['ended', 'cancelled', 'error', 'shutdown'] as const;
+
 export const followLogsOutput = z.object({
   id: z.string(),
   lines: z.number().int(),
-  /** `ended`: the container stopped; `cancelled`: the caller unsubscribed or disconnected. */
-  reason: z.enum(['ended', 'cancelled']),
+  /**
+   * `ended`: the container stopped; `cancelled`: the caller unsubscribed or disconnected;
+   * `error`: the daemon's stream broke (the daemon died or reset the connection), see `error`;
+   * `shutdown`: the manager is shutting down.
+   */
+  reason: z.enum(FOLLOW_END_REASONS),
+  error: errorBodySchema.optional(),
 });
+export type FollowLogsOutput = z.infer<typeof followLogsOutput>;
 
 export const logLineSchema = z.object({
   stream: z.enum(['stdout', 'stderr']),
