@@ -48,6 +48,7 @@ export interface Manager {
   authenticate(token: string): Promise<Identity>;
   /** The HS256 secret in use when one was generated for this development run. */
   generatedSecret: string | undefined;
+  /** Stops compose runs in flight (within a few seconds, see ComposeService.close), then the rest. */
   close(): Promise<void>;
 }
 
@@ -145,6 +146,10 @@ export async function createManager(config: Config, logger: Logger, options: Man
     authenticate: (token) => verifier.verify(token),
     generatedSecret: keys.generated ? keys.secret : undefined,
     close: async () => {
+      // Compose runs first, bounded: their callers get SHUTTING_DOWN, and the audit trail,
+      // still open for one more turn of the loop, records those answers.
+      await compose.close();
+      await new Promise((resolve) => setImmediate(resolve));
       dockerHealth.stop();
       limiter.close();
       // The summaries of rate-limit windows still open are written before the trail closes.

@@ -69,7 +69,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       if (!closing) {
         // Subscriptions never finish on their own: they end now, with their usual `end` event.
         shutdown.abort(new ShutdownReason());
-        closing = closeHttp().then(() => manager.close());
+        // A compose up may run for COMPOSE_TIMEOUT: it is stopped now (answered SHUTTING_DOWN
+        // within a few seconds), so its answer goes out within the grace period instead of its
+        // connection being cut while compose keeps running.
+        closing = Promise.all([closeHttp(), manager.compose.close()]).then(() => manager.close());
       }
       return closing;
     },

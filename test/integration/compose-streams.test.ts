@@ -83,6 +83,8 @@ describe('compose output streams', () => {
     assert.equal(last?.data.error.code, 'COMPOSE_FAILED');
     assert.ok(last?.data.error.details.exitCode > 0);
     assert.ok(frames.some((f) => f.event === 'line'), 'compose explained itself before failing');
+    assert.ok(frames.some((f) => f.event === 'line' && f.data.line.includes('broken/compose.yml')), 'naming the file as registered');
+    assert.equal(JSON.stringify(frames).includes(root), false, 'never a host path');
   });
 
   it('IPC: the calling window receives every line before the promise resolves', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TRANSPORTS, type OperationClient } from '../support/clients.js';
@@ -7,6 +7,8 @@ import {
   composeDown,
   composeFile,
   hangingCompose,
+  hangingPids,
+  processesGone,
   processGroupGone,
   projectName,
   removeDir,
@@ -97,7 +99,9 @@ for (const transport of TRANSPORTS) {
       for (const c of onEngine) {
         assert.equal(c.labels[TEST_LABEL], RUN_ID);
         assert.equal(c.labels['com.docker.compose.oneoff'], 'False');
-        assert.equal(c.labels['com.docker.compose.project.config_files'], files[core]?.[0]);
+        // The file was handed over open, as fd 3; the folder says where it lives.
+        assert.equal(c.labels['com.docker.compose.project.config_files'], '/dev/fd/3');
+        assert.equal(c.labels['com.docker.compose.project.working_dir'], root);
       }
 
       const status = await client.call('compose.status', { project: core }, 'user');
@@ -287,9 +291,9 @@ for (const transport of TRANSPORTS) {
         const up = await client.call('compose.up', { project });
         assert.equal(!up.ok && up.code, 'COMPOSE_TIMEOUT', !up.ok ? up.message : 'resolved');
         if (client.transport === 'rest') assert.equal(!up.ok && up.status, 504);
-        const [leader, child] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
-        assert.ok(leader && child, 'the stub ran and recorded its pids');
+        const { leader, child, escaped } = await hangingPids(pidFile);
         assert.deepEqual(await processGroupGone(leader), [], 'the whole process group is gone');
+        assert.deepEqual(await processesGone([leader, child, escaped]), [], 'and the child that left it with setsid');
         const again = await client.call('compose.down', { project });
         assert.equal(!again.ok && again.code, 'COMPOSE_TIMEOUT', 'the project lock was released');
       } finally {

@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +17,8 @@ export interface ServiceSpec {
   command?: string[];
   /** A healthcheck that turns healthy once the container has run for `healthyAfterSeconds`. */
   healthyAfterSeconds?: number;
+  /** SIGKILL unless given: SIGTERM makes `docker stop` wait its whole timeout (sleep as PID 1 ignores it). */
+  stopSignal?: string;
 }
 
 /** A compose file of busybox services without networking, each labelled for this run's cleanup. */
@@ -30,7 +33,7 @@ export function composeFile(services: Record<string, ServiceSpec>): string {
       `    image: ${TEST_IMAGE}`,
       `    command: ${JSON.stringify(command)}`,
       '    network_mode: none',
-      '    stop_signal: SIGKILL',
+      `    stop_signal: ${spec.stopSignal ?? 'SIGKILL'}`,
       '    labels:',
       `      ${TEST_LABEL}: "${RUN_ID}"`,
     );
@@ -73,12 +76,14 @@ export function servicesConfig(dir: string, projects: { group: string; phase: nu
 }
 
 /**
- * A COMPOSE_BIN stand-in: answers `version` like v1, and otherwise records its pid and a child's
- * pid, ignores SIGTERM (as a stuck compose might) and hangs.
+ * A COMPOSE_BIN stand-in: answers `version` like v1, and otherwise ignores SIGTERM (as a stuck
+ * compose might), starts a child in its process group and one that left it with `setsid`, records
+ * the three pids (itself, child, escaped) once both run, and hangs.
  */
 export function hangingCompose(dir: string): { bin: string; pidFile: string } {
   const bin = join(dir, 'hanging-compose');
   const pidFile = join(dir, 'pids');
+  rmSync(pidFile, { force: true });
   writeFileSync(
     bin,
     [
@@ -87,13 +92,48 @@ export function hangingCompose(dir: string): { bin: string; pidFile: string } {
       "trap '' TERM",
       'echo "hanging compose started"',
       'sleep 600 &',
-      `echo "$$ $!" > '${pidFile}'`,
+      'child=$!',
+      'setsid sleep 600 &',
+      `echo "$$ $child $!" > '${pidFile}.tmp'`,
+      `mv '${pidFile}.tmp' '${pidFile}'`,
       'wait',
       '',
     ].join('\n'),
   );
   chmodSync(bin, 0o755);
   return { bin, pidFile };
+}
+
+/** The pids the hanging stand-in recorded, once it has: leader (= its process group), child, escaped. */
+export async function hangingPids(pidFile: string, withinMs = 30_000): Promise<{ leader: number; child: number; escaped: number }> {
+  const deadline = Date.now() + withinMs;
+  while (!existsSync(pidFile)) {
+    if (Date.now() > deadline) throw new Error('the hanging compose never started');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const [leader, child, escaped] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+  assert.ok(leader && child && escaped, 'the stand-in recorded its pids');
+  return { leader, child, escaped };
+}
+
+function isLive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until none of the processes is alive; returns those still alive at the end. */
+export async function processesGone(pids: number[], withinMs = 10_000): Promise<number[]> {
+  const deadline = Date.now() + withinMs;
+  let live = pids.filter(isLive);
+  while (live.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    live = pids.filter(isLive);
+  }
+  return live;
 }
 
 /** Live (not zombie) processes whose process group is `pgid`, read from /proc. */

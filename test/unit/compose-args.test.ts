@@ -5,36 +5,35 @@ import { composeCandidates, parseComposeVersion, type ComposeCommand } from '../
 
 const V2: ComposeCommand = { command: 'docker', prefix: ['compose'], label: 'docker compose' };
 const V1: ComposeCommand = { command: 'docker-compose', prefix: [], label: 'docker-compose' };
-const project = { name: 'lucid-core', paths: ['/srv/compose/docker-compose.core.yml', '/srv/compose/override.yml'] };
-const FILES = ['-f', '/srv/compose/docker-compose.core.yml', '-f', '/srv/compose/override.yml'];
+const target = { name: 'lucid-core', files: ['/dev/fd/3', '/dev/fd/4'], directory: '/srv/compose' };
+const BASE = ['--ansi', 'never', '-p', 'lucid-core', '--project-directory', '/srv/compose', '-f', '/dev/fd/3', '-f', '/dev/fd/4'];
 
 describe('compose command lines', () => {
-  it('v2 plugin: docker compose with plain output, the project name and every file', () => {
-    assert.deepEqual(upArgs(V2, project), ['compose', '--ansi', 'never', '-p', 'lucid-core', ...FILES, 'up', '-d']);
-    assert.deepEqual(upArgs(V2, project, ['api', 'db']), [
-      'compose', '--ansi', 'never', '-p', 'lucid-core', ...FILES, 'up', '-d', '--', 'api', 'db',
+  it('v2 plugin: docker compose with plain output, the project name, its folder and every file handed over', () => {
+    assert.deepEqual(upArgs(V2, target), ['compose', ...BASE, 'up', '-d']);
+    assert.deepEqual(upArgs(V2, target, ['api', 'db']), ['compose', ...BASE, 'up', '-d', '--', 'api', 'db']);
+    assert.deepEqual(downArgs(V2, target, { removeVolumes: true, timeout: 5 }), [
+      'compose', ...BASE, 'down', '--remove-orphans', '--timeout', '5', '--volumes',
     ]);
-    assert.deepEqual(downArgs(V2, project, { removeVolumes: true, timeout: 5 }), [
-      'compose', '--ansi', 'never', '-p', 'lucid-core', ...FILES, 'down', '--timeout', '5', '--volumes',
-    ]);
-    assert.deepEqual(listServicesArgs(V2, project), ['compose', '--ansi', 'never', '-p', 'lucid-core', ...FILES, 'config', '--services']);
+    assert.deepEqual(listServicesArgs(V2, target), ['compose', ...BASE, 'config', '--services']);
   });
 
   it('v1: the same options without the plugin prefix', () => {
-    assert.deepEqual(upArgs(V1, project, ['api']), ['--ansi', 'never', '-p', 'lucid-core', ...FILES, 'up', '-d', '--', 'api']);
-    assert.deepEqual(downArgs(V1, project, { removeVolumes: false, timeout: 10 }), [
-      '--ansi', 'never', '-p', 'lucid-core', ...FILES, 'down', '--timeout', '10',
+    assert.deepEqual(upArgs(V1, target, ['api']), [...BASE, 'up', '-d', '--', 'api']);
+    assert.deepEqual(downArgs(V1, target, { removeVolumes: false, timeout: 10 }), [
+      ...BASE, 'down', '--remove-orphans', '--timeout', '10',
     ]);
+    assert.deepEqual(listServicesArgs(V1, target), [...BASE, 'config', '--services']);
   });
 
   it('refuses names that could read as flags or escape, even if a caller skipped validation', () => {
     for (const name of ['-x', '../x', 'UPPER', 'a;rm -rf /', 'a'.repeat(200), '']) {
-      assert.throws(() => baseArgs(V1, { name, paths: ['/f.yml'] }), /invalid project name/, name);
+      assert.throws(() => baseArgs(V1, { ...target, name }), /invalid project name/, name);
     }
     for (const service of ['--volumes', '-d', '.hidden', 'a b', '']) {
-      assert.throws(() => upArgs(V1, project, [service]), /invalid service name/, service);
+      assert.throws(() => upArgs(V1, target, [service]), /invalid service name/, service);
     }
-    assert.throws(() => baseArgs(V1, { name: 'ok', paths: [] }), /no files/);
+    assert.throws(() => baseArgs(V1, { ...target, files: [] }), /no files/);
   });
 });
 

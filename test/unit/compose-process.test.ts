@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, openSync, closeSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { composeCandidates, detectCompose } from '../../src/main/compose/detect.js';
-import { runProcess } from '../../src/main/compose/process.js';
-import { hangingCompose, processGroupGone, removeDir, tempDir } from '../support/compose.js';
+import { MAX_LINE, runProcess, startProcess } from '../../src/main/compose/process.js';
+import { hangingCompose, hangingPids, processesGone, processGroupGone, removeDir, tempDir } from '../support/compose.js';
 
 function script(dir: string, name: string, body: string): string {
   const path = join(dir, name);
@@ -49,15 +51,73 @@ describe('compose process runner', () => {
     assert.deepEqual(lines, ['a;touch /tmp/lucid-should-not-exist $(id)']);
   });
 
-  it('kills the whole process group at the deadline, even when it ignores SIGTERM', async () => {
+  it('kills the whole tree at the deadline: the group, even ignoring SIGTERM, and a descendant that left it with setsid', async () => {
     const { bin, pidFile } = hangingCompose(dir);
     const started = Date.now();
-    const result = await runProcess({ command: bin, args: ['up'], env: {}, timeoutMs: 1000 });
+    const result = await runProcess({ command: bin, args: ['up'], env: { PATH: process.env['PATH'] ?? '' }, timeoutMs: 1000 });
     assert.equal(result.timedOut, true);
+    assert.equal(result.stopped, false);
     assert.ok(Date.now() - started < 20_000, 'ends within the deadline plus the kill grace');
-    const [shell, child] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
-    assert.ok(shell && child);
-    assert.deepEqual(await processGroupGone(shell), [], 'nothing of the group survives');
+    const { leader, child, escaped } = await hangingPids(pidFile);
+    assert.deepEqual(await processGroupGone(leader), [], 'nothing of the group survives');
+    assert.deepEqual(await processesGone([leader, child, escaped]), [], 'nor the descendant in its own session');
+  });
+
+  it('stop() ends the tree the same way and says it was stopped, not timed out', async () => {
+    const { bin, pidFile } = hangingCompose(dir);
+    const running = startProcess({ command: bin, args: ['up'], env: { PATH: process.env['PATH'] ?? '' }, timeoutMs: 600_000 });
+    const { leader, child, escaped } = await hangingPids(pidFile);
+    running.stop();
+    const result = await running.done;
+    assert.deepEqual([result.stopped, result.timedOut], [true, false]);
+    assert.deepEqual(await processesGone([leader, child, escaped]), []);
+  });
+
+  it('kills a live run when the process exits (process.exit, an Electron quit)', async () => {
+    const { bin, pidFile } = hangingCompose(dir);
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/support/exit-with-compose.ts', bin, pidFile], {
+      timeout: 60_000,
+    });
+    const { leader, child, escaped } = await hangingPids(pidFile);
+    assert.deepEqual(await processesGone([leader, child, escaped]), [], 'no compose process outlives the manager');
+  });
+
+  it('reports a runaway line cut at the cap as soon as it gets there, without waiting for its end', async () => {
+    // 20 MB without a newline, then silence: readline would hold all of it and report nothing.
+    const bin = script(dir, 'runaway', "head -c 20000000 /dev/zero | tr '\\0' x; exec sleep 600");
+    const lines: string[] = [];
+    const running = startProcess({
+      command: bin,
+      args: [],
+      env: { PATH: process.env['PATH'] ?? '' },
+      timeoutMs: 120_000,
+      onLine: (_stream, line) => {
+        lines.push(line);
+        running.stop();
+      },
+    });
+    const result = await running.done;
+    assert.equal(result.stopped, true, 'the line arrived while the program still ran');
+    assert.equal(lines[0]?.length, MAX_LINE + 1);
+    assert.match(lines[0] ?? '', /^x+…$/);
+    assert.equal(lines.length, 1, 'the rest of the line was dropped, not reported as more lines');
+  });
+
+  it('hands open files over as fd 3, 4…: the child reads what was opened, whatever the paths became since', async () => {
+    const first = join(dir, 'first.yml');
+    const second = join(dir, 'second.yml');
+    writeFileSync(first, 'first\n');
+    writeFileSync(second, 'second\n');
+    const fds = [openSync(first, 'r'), openSync(second, 'r')];
+    writeFileSync(join(dir, 'swapped.yml'), 'swapped\n');
+    renameSync(join(dir, 'swapped.yml'), first);
+    const lines: string[] = [];
+    try {
+      await runProcess({ command: '/bin/cat', args: ['/dev/fd/3', '/dev/fd/4'], env: {}, timeoutMs: 30_000, fds, onLine: (_s, l) => lines.push(l) });
+    } finally {
+      fds.forEach((fd) => closeSync(fd));
+    }
+    assert.deepEqual(lines, ['first', 'second']);
   });
 
   it('reports a program that cannot start', async () => {

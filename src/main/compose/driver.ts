@@ -1,6 +1,7 @@
 import { LucidError } from '../../shared/errors.js';
 import { composeCandidates, detectCompose, type ComposeCli, type Detection } from './detect.js';
-import { runProcess, type ProcessOptions, type ProcessResult } from './process.js';
+import { LiveProcesses } from './live-processes.js';
+import { startProcess, type ProcessOptions, type ProcessResult } from './process.js';
 
 export interface ComposeDriverOptions {
   /** COMPOSE_BIN: use this program instead of detecting one. */
@@ -39,9 +40,15 @@ export type DriverInfo =
   | { available: true; variant: ComposeCli['variant']; version: string; command: string }
   | { available: false; tried: string[] };
 
-/** Finds the compose CLI once and runs it with a controlled environment. */
+/**
+ * Finds the compose CLI once and runs it with a controlled environment. It knows every compose
+ * process it started until that ends, so that closing the manager (or its process exiting)
+ * ends them too instead of leaving them running without a deadline.
+ */
 export class ComposeDriver {
   private detection: Promise<Detection> | undefined;
+  private readonly live = new LiveProcesses();
+  private closed = false;
 
   constructor(private readonly options: ComposeDriverOptions) {}
 
@@ -83,7 +90,10 @@ export class ComposeDriver {
   }
 
   async run(cli: ComposeCli, args: string[], options: Omit<ProcessOptions, 'command' | 'args' | 'env'>): Promise<ProcessResult> {
-    const result = await runProcess({ ...options, command: cli.command, args, env: this.env() });
+    if (this.closed) throw shuttingDown();
+    const running = startProcess({ ...options, command: cli.command, args, env: this.env() });
+    this.live.track(running);
+    const result = await running.done;
     if (result.spawnError) {
       // The program vanished since it was detected: look again next time.
       this.detection = undefined;
@@ -91,6 +101,19 @@ export class ComposeDriver {
     }
     return result;
   }
+
+  /**
+   * Refuses new runs (SHUTTING_DOWN) and ends the live ones: SIGTERM, SIGKILL 2 s later, and their
+   * results (`stopped`) at the latest 2 s after that.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.live.stopAll();
+  }
+}
+
+function shuttingDown(): LucidError {
+  return new LucidError('SHUTTING_DOWN', 'the manager is shutting down: no compose run starts any more');
 }
 
 function unavailable(tried: string[]): LucidError {

@@ -3,6 +3,7 @@ import { parseAnswer, rawContainerListSchema, type RawContainerListItem } from '
 import type { DockerGateway } from '../docker/gateway.js';
 import { healthFromStatus, toState } from '../services/container-mapping.js';
 import { COMPOSE_LABEL } from './labels.js';
+import { isOurs, type ProjectOrigin } from './ownership.js';
 
 export type ServiceContainers = ComposeStatus['services'];
 
@@ -25,16 +26,21 @@ export function projectOf(item: RawContainerListItem): string | undefined {
   return item.Labels?.[COMPOSE_LABEL.project];
 }
 
-export function servicesOf(items: RawContainerListItem[]): ServiceContainers {
+export function serviceOf(item: RawContainerListItem): string {
+  return item.Labels?.[COMPOSE_LABEL.service] ?? '';
+}
+
+export function servicesOf(items: RawContainerListItem[], origin: ProjectOrigin): ServiceContainers {
   const byService = new Map<string, ServiceContainers[number]['containers']>();
   for (const item of items) {
-    const service = item.Labels?.[COMPOSE_LABEL.service] ?? '';
+    const service = serviceOf(item);
     const list = byService.get(service) ?? [];
     list.push({
       id: item.Id,
       name: (item.Names?.[0] ?? '').replace(/^\//, ''),
       state: toState(item.State),
       health: healthFromStatus(item.Status),
+      foreign: !isOurs(origin, item.Labels),
     });
     byService.set(service, list);
   }
@@ -43,10 +49,11 @@ export function servicesOf(items: RawContainerListItem[]): ServiceContainers {
     .map(([service, containers]) => ({ service, containers: containers.sort((a, b) => a.name.localeCompare(b.name)) }));
 }
 
-/** absent: no container; running: all running; stopped: none running; partial: some. */
-export function stateOf(items: RawContainerListItem[]): ProjectState {
-  if (items.length === 0) return 'absent';
-  const running = items.filter((c) => toState(c.State) === 'running').length;
-  if (running === items.length) return 'running';
+/** absent: no container of its own; running: all running; stopped: none running; partial: some. */
+export function stateOf(items: RawContainerListItem[], origin: ProjectOrigin): ProjectState {
+  const own = items.filter((c) => isOurs(origin, c.Labels));
+  if (own.length === 0) return 'absent';
+  const running = own.filter((c) => toState(c.State) === 'running').length;
+  if (running === own.length) return 'running';
   return running === 0 ? 'stopped' : 'partial';
 }

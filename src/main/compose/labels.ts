@@ -6,4 +6,6 @@ export const COMPOSE_LABEL = {
   project: 'com.docker.compose.project',
   service: 'com.docker.compose.service',
   oneoff: 'com.docker.compose.oneoff',
+  configFiles: 'com.docker.compose.project.config_files',
+  workingDir: 'com.docker.compose.project.working_dir',
 } as const;

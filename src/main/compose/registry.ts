@@ -1,8 +1,10 @@
+import type { FileHandle } from 'node:fs/promises';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LucidError } from '../../shared/errors.js';
 import { PROJECT_NAME } from '../../shared/schemas/compose.js';
 import type { ServicesConfig } from '../config/services-config.js';
+import { openInside } from './project-files.js';
 
 /** The file names compose itself looks for in a folder, in its own order of preference. */
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'] as const;
@@ -25,13 +27,24 @@ export type UsableProject = RegisteredProject & {
   paths: string[];
 };
 
+/** A project's files, open and checked, for one compose run: compose reads these very descriptors. */
+export interface OpenProject {
+  handles: FileHandle[];
+  /** The projects folder's real path. */
+  root: string;
+  /** Real paths of the opened files, in order. */
+  paths: string[];
+  /** The folder of the first file: compose's own default for relative paths, passed explicitly. */
+  directory: string;
+  close(): Promise<void>;
+}
+
 export function isProjectName(name: string): boolean {
   return PROJECT_NAME.test(name);
 }
 
-function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+async function closeAll(handles: FileHandle[]): Promise<void> {
+  await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -68,14 +81,12 @@ export class ComposeRegistry {
   /** Declared projects first, then discovered ones; a name or file already taken is not listed twice. */
   async list(): Promise<ProjectEntry[]> {
     const root = await realpath(this.root).catch(() => undefined);
-    const entries: ProjectEntry[] = [];
+    const entries = await this.checkDeclared(root);
     // Files a declared project uses, by name and by real path: discovery must not offer them again
     // under another project name, which would start a second copy of the same containers.
     const claimed = new Set<string>();
-    for (const project of this.declared) {
-      const entry = await this.check(project, root);
-      entries.push(entry);
-      project.files.forEach((f) => claimed.add(f));
+    for (const entry of entries) {
+      entry.files.forEach((f) => claimed.add(f));
       if (entry.available) entry.paths.forEach((p) => claimed.add(p));
     }
     if (root === undefined) return entries;
@@ -86,6 +97,29 @@ export class ComposeRegistry {
       entries.push(entry);
     }
     return entries;
+  }
+
+  /**
+   * Opens the project's files for one compose run, checking each again (see `openInside`): the
+   * checks of `list()` are a report, these descriptors are what compose gets.
+   */
+  async open(project: UsableProject): Promise<OpenProject> {
+    const root = await realpath(this.root).catch(() => undefined);
+    if (root === undefined) throw unusable(project.name, 'the projects folder does not exist');
+    const handles: FileHandle[] = [];
+    const paths: string[] = [];
+    for (const file of project.files) {
+      const opened = await openInside(root, file);
+      if (!opened.ok) {
+        await closeAll(handles);
+        throw unusable(project.name, opened.problem);
+      }
+      handles.push(opened.handle);
+      paths.push(opened.path);
+    }
+    const first = paths[0];
+    if (first === undefined) throw unusable(project.name, 'it has no files');
+    return { handles, root, paths, directory: dirname(first), close: () => closeAll(handles) };
   }
 
   /** The registered project of that name, or PROJECT_NOT_FOUND. */
@@ -119,25 +153,61 @@ export class ComposeRegistry {
     return found.sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /**
+   * The config's projects, checked. A name declared twice is listed once, for its first group,
+   * and cannot be used; a file declared for two project names makes both unusable: either would
+   * start its own copy of the same containers under another name.
+   */
+  private async checkDeclared(root: string | undefined): Promise<ProjectEntry[]> {
+    const entries: ProjectEntry[] = [];
+    for (const project of this.declared) {
+      const earlier = entries.findIndex((e) => e.name === project.name);
+      const first = entries[earlier];
+      if (first === undefined) entries.push(await this.check(project, root));
+      else entries[earlier] = refuse(first, `it is declared by groups ${first.group} and ${project.group}`);
+    }
+    const owners = new Map<string, Set<string>>();
+    for (const entry of entries) {
+      for (const key of fileKeys(entry, root)) owners.set(key, (owners.get(key) ?? new Set()).add(entry.name));
+    }
+    return entries.map((entry) => {
+      const others = new Set(fileKeys(entry, root).flatMap((key) => [...(owners.get(key) ?? [])]));
+      others.delete(entry.name);
+      if (others.size === 0 || !entry.available) return entry;
+      return refuse(entry, `a file of it is also declared for project ${[...others].sort().join(', ')}`);
+    });
+  }
+
   private async check(project: RegisteredProject, root: string | undefined): Promise<ProjectEntry> {
     if (root === undefined) return { ...project, available: false, problem: 'the projects folder does not exist' };
     const paths: string[] = [];
     for (const file of project.files) {
-      const real = await realpath(join(root, file)).catch(() => undefined);
-      if (real === undefined) return { ...project, available: false, problem: `${file} is missing` };
-      if (!inside(root, real)) {
-        return { ...project, available: false, problem: `${file} resolves outside the projects folder` };
-      }
-      paths.push(real);
+      const opened = await openInside(root, file);
+      if (!opened.ok) return { ...project, available: false, problem: opened.problem };
+      await opened.handle.close();
+      paths.push(opened.path);
     }
     return { ...project, available: true, paths };
   }
 }
 
+/** A file named two ways (`a/../x.yml`, a symlink) is still one file: compare declared and real paths. */
+function fileKeys(entry: ProjectEntry, root: string | undefined): string[] {
+  const declared = entry.files.map((f) => join(root ?? '', f));
+  return entry.available ? [...declared, ...entry.paths] : declared;
+}
+
+function refuse(entry: ProjectEntry, problem: string): ProjectEntry {
+  const { name, group, files, source } = entry;
+  return { name, group, files, source, available: false, problem };
+}
+
+function unusable(name: string, problem: string): LucidError {
+  return new LucidError('PROJECT_NOT_FOUND', `compose project ${name} cannot be used: ${problem}`);
+}
+
 /** The entry's files, or PROJECT_NOT_FOUND when one is missing or leads outside the folder. */
 export function requireUsable(entry: ProjectEntry): UsableProject {
-  if (!entry.available) {
-    throw new LucidError('PROJECT_NOT_FOUND', `compose project ${entry.name} cannot be used: ${entry.problem}`);
-  }
+  if (!entry.available) throw unusable(entry.name, entry.problem);
   return entry;
 }

@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LucidError } from '../../shared/errors.js';
 import type {
   ComposeDownInput,
@@ -8,19 +8,21 @@ import type {
   ComposeStatus,
   ComposeUpInput,
 } from '../../shared/schemas/compose.js';
-import { downArgs, listServicesArgs, upArgs } from '../compose/args.js';
+import { downArgs, listServicesArgs, upArgs, type ComposeTarget } from '../compose/args.js';
 import type { ComposeCli } from '../compose/detect.js';
 import type { ComposeDriver, DriverInfo } from '../compose/driver.js';
 import { composeContainers, projectOf, servicesOf, stateOf } from '../compose/engine-state.js';
-import { COMPOSE_LABEL } from '../compose/labels.js';
 import { OutputTail } from '../compose/output-tail.js';
-import { requireUsable, type ComposeRegistry, type UsableProject } from '../compose/registry.js';
+import { relativizeOutput } from '../compose/output-paths.js';
+import { handedOverAs, projectOrigin, type ProjectOrigin } from '../compose/ownership.js';
+import type { OutputStream } from '../compose/process.js';
+import { readiness } from '../compose/readiness.js';
+import { requireUsable, type ComposeRegistry, type ProjectEntry, type UsableProject } from '../compose/registry.js';
 import type { OperationContext } from '../core/context.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import { healthFromStatus, toState } from './container-mapping.js';
 
 export interface ComposeServiceOptions {
-  /** COMPOSE_TIMEOUT in ms: bounds a whole up (waiting included) or down. */
+  /** COMPOSE_TIMEOUT in ms: bounds a whole up (waiting included) or down (plus its own `timeout`). */
   timeoutMs: number;
   /** How often `wait` looks at the engine. */
   pollMs?: number;
@@ -28,17 +30,21 @@ export interface ComposeServiceOptions {
 
 const OUTPUT_LINES = 200;
 const ERROR_TAIL = 50;
+/** How long closing waits for runs to answer after their compose was told to stop (see KILL_GRACE_MS). */
+const SHUTDOWN_WAIT_MS = 5000;
+/** Files go to compose as open descriptors where the platform has them (not Windows). */
+const HAND_OVER_FDS = process.platform !== 'win32';
 
 interface Run {
   project: UsableProject;
+  origin: ProjectOrigin;
   cli: ComposeCli;
   ctx: OperationContext;
   action: 'up' | 'down';
   deadline: number;
+  limitSeconds: number;
   tail: OutputTail;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Up, down and status of registered compose projects. The real compose CLI does the work; the
@@ -46,6 +52,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class ComposeService {
   private readonly busy = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly gateway: DockerGateway,
@@ -66,32 +74,53 @@ export class ComposeService {
       group: entry.group,
       files: entry.files,
       source: entry.source,
-      state: stateOf(containers.filter((c) => projectOf(c) === entry.name)),
+      state: stateOf(containers.filter((c) => projectOf(c) === entry.name), this.originOf(entry)),
       available: entry.available,
       ...(entry.available ? {} : { problem: entry.problem }),
     }));
   }
 
   async status(name: string): Promise<ComposeStatus> {
-    await this.registry.find(name);
+    const entry = await this.registry.find(name);
     const containers = await composeContainers(this.gateway, name);
-    return { project: name, state: stateOf(containers), services: servicesOf(containers) };
+    const origin = this.originOf(entry);
+    return { project: name, state: stateOf(containers, origin), services: servicesOf(containers, origin) };
   }
 
   up(input: ComposeUpInput, ctx: OperationContext): Promise<ComposeRunOutput> {
-    return this.exclusive(input.project, ctx, 'up', async (run) => {
-      if (input.services) await this.checkServices(run, input.services);
+    return this.exclusive(input.project, ctx, 'up', 0, async (run) => {
+      const known = input.services !== undefined || input.wait ? await this.listServices(run) : [];
+      const unknown = (input.services ?? []).filter((s) => !known.includes(s));
+      if (unknown.length > 0) {
+        // The caller's mistake: 400 before anything starts.
+        throw new LucidError('VALIDATION_FAILED', `project ${run.project.name} has no service ${unknown.join(', ')}`, {
+          unknown,
+          known,
+        });
+      }
       ctx.ready();
-      await this.execute(run, upArgs(run.cli, run.project, input.services));
-      if (input.wait) await this.waitUntilReady(run, input.services);
+      await this.execute(run, (target) => upArgs(run.cli, target, input.services));
+      if (input.wait) await this.waitUntilReady(run, known, input.services);
     });
   }
 
   down(input: ComposeDownInput, ctx: OperationContext): Promise<ComposeRunOutput> {
-    return this.exclusive(input.project, ctx, 'down', (run) => {
+    // Compose may take `timeout` seconds per container to stop: the deadline grows by that much
+    // rather than killing compose halfway through a stop the caller asked for.
+    return this.exclusive(input.project, ctx, 'down', input.timeout, (run) => {
       ctx.ready();
-      return this.execute(run, downArgs(run.cli, run.project, { removeVolumes: input.removeVolumes, timeout: input.timeout }));
+      return this.execute(run, (target) => downArgs(run.cli, target, { removeVolumes: input.removeVolumes, timeout: input.timeout }));
     });
+  }
+
+  /**
+   * Ends every compose run of this manager: new calls are refused, running compose processes get
+   * SIGTERM then SIGKILL, and their callers SHUTTING_DOWN. Resolves within SHUTDOWN_WAIT_MS.
+   */
+  async close(): Promise<void> {
+    this.shutdown.abort();
+    await this.driver.close();
+    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(SHUTDOWN_WAIT_MS, undefined, { ref: false })]);
   }
 
   /**
@@ -103,34 +132,76 @@ export class ComposeService {
     name: string,
     ctx: OperationContext,
     action: Run['action'],
+    extraSeconds: number,
     body: (run: Run) => Promise<void>,
   ): Promise<ComposeRunOutput> {
     ctx.target = name;
     const entry = await this.registry.find(name);
     ctx.requireScope(entry.group, `compose project ${name}`);
     const project = requireUsable(entry);
+    if (this.shutdown.signal.aborted) throw this.stopped(action, name);
     if (this.busy.has(name)) {
       throw new LucidError('OPERATION_IN_PROGRESS', `another operation on compose project ${name} is running`);
     }
     this.busy.add(name);
-    try {
-      const started = performance.now();
-      const deadline = Date.now() + this.options.timeoutMs;
+    const started = performance.now();
+    const limitMs = this.options.timeoutMs + extraSeconds * 1000;
+    const work = (async () => {
       const cli = await this.driver.cli();
-      const run: Run = { project, cli, ctx, action, deadline, tail: new OutputTail(OUTPUT_LINES) };
+      const run: Run = {
+        project,
+        origin: this.originOf(entry),
+        cli,
+        ctx,
+        action,
+        deadline: Date.now() + limitMs,
+        limitSeconds: Math.round(limitMs / 1000),
+        tail: new OutputTail(OUTPUT_LINES),
+      };
       await body(run);
+      return run;
+    })();
+    this.inFlight.add(work);
+    try {
+      const run = await work;
       return { project: name, ok: true, exitCode: 0, durationMs: Math.round(performance.now() - started), output: run.tail.lines() };
     } finally {
+      this.inFlight.delete(work);
       this.busy.delete(name);
     }
   }
 
-  private async execute(run: Run, args: string[]): Promise<void> {
-    const result = await this.driver.run(run.cli, args, {
-      cwd: dirname(run.project.paths[0] ?? this.registry.root),
-      timeoutMs: Math.max(1, run.deadline - Date.now()),
-      onLine: (stream, line) => this.report(run, { stream, line }),
-    });
+  private originOf(entry: ProjectEntry): ProjectOrigin {
+    return projectOrigin(this.registry.root, entry.files, entry.available ? entry.paths : undefined);
+  }
+
+  /**
+   * Runs compose on the project's files as opened and checked just now: compose gets the open
+   * descriptors (`-f /dev/fd/3 …`), so a file swapped after the check is never what it reads.
+   */
+  private async spawn(run: Run, build: (target: ComposeTarget) => string[], onLine: (stream: OutputStream, line: string) => void) {
+    const opened = await this.registry.open(run.project);
+    try {
+      const files = HAND_OVER_FDS ? opened.handles.map((_, i) => handedOverAs(i)) : opened.paths;
+      const relative = relativizeOutput(
+        [opened.root, this.registry.root],
+        new Map(run.project.files.map((file, i) => [handedOverAs(i), file])),
+      );
+      const result = await this.driver.run(run.cli, build({ name: run.project.name, files, directory: opened.directory }), {
+        cwd: opened.directory,
+        fds: HAND_OVER_FDS ? opened.handles.map((h) => h.fd) : [],
+        timeoutMs: Math.max(1, run.deadline - Date.now()),
+        onLine: (stream, line) => onLine(stream, relative(line)),
+      });
+      if (result.stopped) throw this.stopped(run.action, run.project.name, run.tail.lines(ERROR_TAIL));
+      return result;
+    } finally {
+      await opened.close();
+    }
+  }
+
+  private async execute(run: Run, build: (target: ComposeTarget) => string[]): Promise<void> {
+    const result = await this.spawn(run, build, (stream, line) => this.report(run, { stream, line }));
     if (result.timedOut) throw this.timeout(run, 'was killed: it did not finish');
     if (result.exitCode !== 0) {
       throw new LucidError(
@@ -147,22 +218,23 @@ export class ComposeService {
   }
 
   private timeout(run: Run, what = 'did not finish'): LucidError {
-    const seconds = Math.round(this.options.timeoutMs / 1000);
-    return new LucidError('COMPOSE_TIMEOUT', `compose ${run.action} of ${run.project.name} ${what} within ${seconds} s`, {
-      timeoutSeconds: seconds,
+    return new LucidError('COMPOSE_TIMEOUT', `compose ${run.action} of ${run.project.name} ${what} within ${run.limitSeconds} s`, {
+      timeoutSeconds: run.limitSeconds,
       output: run.tail.lines(ERROR_TAIL),
     });
   }
 
-  /** A subset naming a service the project lacks is the caller's mistake: 400 before anything starts. */
-  private async checkServices(run: Run, services: string[]): Promise<void> {
+  private stopped(action: Run['action'], name: string, output: string[] = []): LucidError {
+    return new LucidError('SHUTTING_DOWN', `compose ${action} of ${name} was stopped: the manager is shutting down`, { output });
+  }
+
+  /** The services the project's files define now (`config --services`). */
+  private async listServices(run: Run): Promise<string[]> {
     const known: string[] = [];
     const errors = new OutputTail(ERROR_TAIL);
-    const result = await this.driver.run(run.cli, listServicesArgs(run.cli, run.project), {
-      cwd: dirname(run.project.paths[0] ?? this.registry.root),
-      timeoutMs: Math.max(1, run.deadline - Date.now()),
-      onLine: (stream, line) => (stream === 'stdout' ? known.push(line.trim()) : errors.push(line)),
-    });
+    const result = await this.spawn(run, (target) => listServicesArgs(run.cli, target), (stream, line) =>
+      stream === 'stdout' ? known.push(line.trim()) : errors.push(line),
+    );
     if (result.timedOut) throw this.timeout(run, 'was killed: reading the services did not finish');
     if (result.exitCode !== 0) {
       throw new LucidError('COMPOSE_FAILED', `compose cannot read project ${run.project.name} (exit code ${result.exitCode ?? 'none'})`, {
@@ -170,46 +242,30 @@ export class ComposeService {
         output: errors.lines(),
       });
     }
-    const unknown = services.filter((s) => !known.includes(s));
-    if (unknown.length > 0) {
-      throw new LucidError('VALIDATION_FAILED', `project ${run.project.name} has no service ${unknown.join(', ')}`, {
-        unknown,
-        known,
-      });
-    }
+    return known.filter((s) => s !== '');
   }
 
-  /**
-   * What v2's `up --wait` does, done through the engine so that v1 can do it too: every container
-   * running, and healthy where it has a healthcheck. An exited or unhealthy one fails the wait.
-   */
-  private async waitUntilReady(run: Run, services: string[] | undefined): Promise<void> {
+  /** Polls the engine until `readiness` says ready or failed, within the run's deadline. */
+  private async waitUntilReady(run: Run, known: string[], wanted: string[] | undefined): Promise<void> {
     let lastReport = '';
+    let lastIgnored = '';
     for (;;) {
-      const containers = (await composeContainers(this.gateway, run.project.name)).filter(
-        (c) => services === undefined || services.includes(c.Labels?.[COMPOSE_LABEL.service] ?? ''),
-      );
-      const seen = new Set(containers.map((c) => c.Labels?.[COMPOSE_LABEL.service] ?? ''));
-      const waiting = (services ?? []).filter((s) => !seen.has(s)).map((s) => `${s} (no container yet)`);
-      for (const container of containers) {
-        const service = container.Labels?.[COMPOSE_LABEL.service] ?? '';
-        const state = toState(container.State);
-        const health = healthFromStatus(container.Status);
-        if (state === 'running' && health === 'unhealthy') throw this.waitFailed(run, `service ${service} is unhealthy`);
-        if (state === 'running' && health === 'starting') waiting.push(`${service} (health: starting)`);
-        else if (state === 'created' || state === 'restarting') waiting.push(`${service} (${state})`);
-        else if (state !== 'running') throw this.waitFailed(run, `service ${service} is ${state}`);
-      }
-      if (waiting.length === 0) {
+      if (this.shutdown.signal.aborted) throw this.stopped(run.action, run.project.name, run.tail.lines(ERROR_TAIL));
+      const state = readiness(await composeContainers(this.gateway, run.project.name), run.origin, known, wanted);
+      const ignored = state.ignored.length > 0 ? `not waiting for ${state.ignored.join(', ')}` : '';
+      if (ignored !== lastIgnored && ignored !== '') this.report(run, { stream: 'manager', line: ignored });
+      lastIgnored = ignored;
+      if (state.ready) {
         this.report(run, { stream: 'manager', line: 'all services are running' });
         return;
       }
-      const report = `waiting for ${waiting.join(', ')}`;
+      if (state.failed !== undefined) throw this.waitFailed(run, state.failed);
+      const report = `waiting for ${state.waiting.join(', ')}`;
       if (report !== lastReport) this.report(run, { stream: 'manager', line: report });
       lastReport = report;
       const remaining = run.deadline - Date.now();
       if (remaining <= 0) throw this.timeout(run, 'gave up waiting: services were not ready');
-      await sleep(Math.min(this.options.pollMs ?? 500, remaining));
+      await sleep(Math.min(this.options.pollMs ?? 500, remaining), undefined, { signal: this.shutdown.signal }).catch(() => undefined);
     }
   }
 

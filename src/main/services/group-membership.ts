@@ -43,7 +43,11 @@ export class GroupResolver {
     for (const group of groups) {
       this.membersOf.set(group.name, new Set(group.members.map((m) => m.name)));
       for (const member of group.members) this.groupOfMember.set(member.name, group.name);
-      if (group.compose) this.groupOfProject.set(group.compose.project, group.name);
+      // The first group declaring a project owns it, as in the compose registry: membership and
+      // the scope checked for up/down then never disagree.
+      if (group.compose && !this.groupOfProject.has(group.compose.project)) {
+        this.groupOfProject.set(group.compose.project, group.name);
+      }
     }
   }
 

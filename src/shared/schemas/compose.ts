@@ -35,10 +35,16 @@ export const composeContainerSchema = z.object({
   name: z.string(),
   state: containerStateSchema,
   health: healthSchema,
+  /**
+   * Carries the project's name but was started from other compose files (a same-named project
+   * elsewhere): listed, but not counted in the project's state nor waited for.
+   */
+  foreign: z.boolean(),
 });
 
 export const composeStatusOutput = z.object({
   project: z.string(),
+  /** From the project's own containers only (see `foreign`). */
   state: projectStateSchema,
   services: z.array(z.object({ service: z.string(), containers: z.array(composeContainerSchema) })),
 });
@@ -54,7 +60,7 @@ export type ComposeUpInput = z.infer<typeof composeUpInput>;
 export const composeDownInput = z.object({
   project: projectNameSchema,
   removeVolumes: boolParam().default(false),
-  /** Seconds compose gives each container to stop, as `down --timeout`. */
+  /** Seconds compose gives each container to stop, as `down --timeout`; the call's deadline is COMPOSE_TIMEOUT plus this. */
   timeout: intParam(0, 300).default(10),
 });
 export type ComposeDownInput = z.infer<typeof composeDownInput>;
