@@ -28,11 +28,12 @@ export async function restClient(env: Record<string, string> = {}): Promise<Oper
     transport: 'rest',
     server,
     async call(op, input = {}, role = 'admin') {
-      const { method } = getOperation(op);
+      const { method, subscription } = getOperation(op);
       const { path, rest } = restPath(op, input);
       const query = method === 'GET' && Object.keys(rest).length > 0
         ? `?${new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))}`
         : '';
+      if (subscription) return openSubscription(server, path + query, role);
       const res = await server.call(method, path + query, { role, ...(method === 'POST' ? { body: rest } : {}) });
       // Some answers are data with a non-200 status (a probe's 503 "not ready"): no error envelope.
       if (res.status === 200 || (res.status >= 200 && res.body?.error?.code === undefined)) {
@@ -42,6 +43,20 @@ export async function restClient(env: Record<string, string> = {}): Promise<Oper
     },
     close: () => server.close(),
   };
+}
+
+/** A subscription never ends by itself: success is the event stream opening, which is then closed. */
+async function openSubscription(server: TestServer, pathAndQuery: string, role: Role | null): Promise<Outcome> {
+  const aborter = new AbortController();
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  if (role) headers['authorization'] = `Bearer ${await server.tokenFor(role)}`;
+  const res = await fetch(`${server.url}${pathAndQuery}`, { headers, signal: aborter.signal });
+  if (res.status === 200 && (res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    aborter.abort();
+    return { ok: true, data: { subscribed: true } };
+  }
+  const body: any = await res.json().catch(() => ({}));
+  return { ok: false, code: body?.error?.code, status: res.status, message: body?.error?.message };
 }
 
 export async function ipcClient(env: Record<string, string> = {}): Promise<OperationClient & { harness: IpcHarness }> {

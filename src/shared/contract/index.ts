@@ -3,6 +3,7 @@ import { auditOperations } from './audit.js';
 import { composeOperations } from './compose.js';
 import { containerOperations } from './containers.js';
 import type { OperationDef } from './define.js';
+import { liveOperations } from './live.js';
 import { serviceOperations } from './services.js';
 import { systemOperations } from './system.js';
 
@@ -11,6 +12,7 @@ export type { HttpMethod, OperationDef, OperationKind } from './define.js';
 /** The one table both transports are generated from. */
 export const operations = {
   ...containerOperations,
+  ...liveOperations,
   ...serviceOperations,
   ...auditOperations,
   ...composeOperations,
