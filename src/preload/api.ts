@@ -11,8 +11,11 @@ import type { ErrorBody, ErrorCode } from '../shared/errors.js';
 import {
   AUTH_SET_TOKEN_CHANNEL,
   ipcChannel,
+  STREAM_ACK_CHANNEL,
+  STREAM_ACK_EVERY,
   STREAM_CANCEL_CHANNEL,
   STREAM_EVENT_CHANNEL,
+  STREAM_NOTICE_CHANNEL,
   type IpcEnvelope,
 } from '../shared/ipc.js';
 
@@ -28,17 +31,22 @@ type InputArg<N extends OperationName> = {} extends OperationInput<N> ? [input?:
 /**
  * One function per contract operation:
  * - plain: `(input) => Promise<output>`;
- * - with progress events: `(input, { onEvent }) => Promise<output>`, events arrive before the answer;
- * - subscription: `(input, onEvent, onEnd?) => unsubscribe`.
+ * - with progress events: `(input, { onEvent, onDropped }) => Promise<output>`, events arrive before the answer;
+ * - subscription: `(input, onEvent, onEnd?, onDropped?) => unsubscribe`.
+ * `onDropped(count)` hears how many events were lost because the page fell behind.
  */
 type Method<N extends OperationName> = Operations[N] extends { subscription: true }
   ? (
       input: OperationInput<N>,
       onEvent: (event: EventOf<N>) => void,
       onEnd?: (error: LucidDockerError | null) => void,
+      onDropped?: (count: number) => void,
     ) => () => void
   : Operations[N] extends { events: z.ZodType }
-    ? (input: OperationInput<N>, options?: { onEvent?: (event: EventOf<N>) => void }) => Promise<OperationOutput<N>>
+    ? (
+        input: OperationInput<N>,
+        options?: { onEvent?: (event: EventOf<N>) => void; onDropped?: (count: number) => void },
+      ) => Promise<OperationOutput<N>>
     : (...args: InputArg<N>) => Promise<OperationOutput<N>>;
 
 export type LucidDockerApi = {
@@ -75,20 +83,44 @@ async function unwrap<T>(pending: Promise<unknown>): Promise<T> {
 }
 
 type EventListener = (event: unknown) => void;
+type DroppedListener = (count: number) => void;
 type AnyMethod = (...args: unknown[]) => unknown;
+
+interface Listener {
+  onEvent: EventListener;
+  onDropped: DroppedListener | undefined;
+  /** Delivered since the last acknowledgement. */
+  unacked: number;
+}
 
 /** One function per contract operation, grouped by the name before the dot; never ipcRenderer itself. */
 export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerApi {
-  const listeners = new Map<string, EventListener>();
+  const listeners = new Map<string, Listener>();
   let nextStream = 0;
   const streamPrefix = Math.random().toString(36).slice(2, 10);
   ipcRenderer.on(STREAM_EVENT_CHANNEL, (_event, streamId, payload) => {
-    if (typeof streamId === 'string') listeners.get(streamId)?.(payload);
+    if (typeof streamId !== 'string') return;
+    const listener = listeners.get(streamId);
+    if (!listener) return;
+    try {
+      listener.onEvent(payload);
+    } finally {
+      // Acknowledged after the page handled them: a page that stalls stops the flow.
+      if (++listener.unacked >= STREAM_ACK_EVERY) {
+        listener.unacked = 0;
+        ipcRenderer.invoke(STREAM_ACK_CHANNEL, streamId, STREAM_ACK_EVERY).catch(() => undefined);
+      }
+    }
+  });
+  ipcRenderer.on(STREAM_NOTICE_CHANNEL, (_event, streamId, notice) => {
+    if (typeof streamId !== 'string') return;
+    const dropped = (notice as { dropped?: unknown } | null)?.dropped;
+    if (typeof dropped === 'number') listeners.get(streamId)?.onDropped?.(dropped);
   });
 
-  const withEvents = (channel: string, input: unknown, onEvent: EventListener) => {
+  const withEvents = (channel: string, input: unknown, onEvent: EventListener, onDropped?: DroppedListener) => {
     const streamId = `${streamPrefix}-${++nextStream}`;
-    listeners.set(streamId, onEvent);
+    listeners.set(streamId, { onEvent, onDropped, unacked: 0 });
     const result = unwrap(ipcRenderer.invoke(channel, input ?? {}, { streamId }));
     void result.then(
       () => listeners.delete(streamId),
@@ -104,8 +136,8 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
     const channel = ipcChannel(name);
     let fn: AnyMethod;
     if (op.subscription) {
-      fn = (input, onEvent, onEnd) => {
-        const { streamId, result } = withEvents(channel, input, onEvent as EventListener);
+      fn = (input, onEvent, onEnd, onDropped) => {
+        const { streamId, result } = withEvents(channel, input, onEvent as EventListener, onDropped as DroppedListener | undefined);
         const end = onEnd as ((error: LucidDockerError | null) => void) | undefined;
         result.then(
           () => end?.(null),
@@ -118,9 +150,9 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
       };
     } else if (op.events) {
       fn = (input, options) => {
-        const onEvent = (options as { onEvent?: EventListener } | undefined)?.onEvent;
+        const { onEvent, onDropped } = (options ?? {}) as { onEvent?: EventListener; onDropped?: DroppedListener };
         if (!onEvent) return unwrap(ipcRenderer.invoke(channel, input ?? {}));
-        return withEvents(channel, input, onEvent).result;
+        return withEvents(channel, input, onEvent, onDropped).result;
       };
     } else {
       fn = (input) => unwrap(ipcRenderer.invoke(channel, input ?? {}));
