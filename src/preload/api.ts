@@ -28,19 +28,29 @@ type Namespace<N extends string> = N extends `${infer G}.${string}` ? G : never;
 type EventOf<N extends OperationName> = Operations[N] extends { events: infer E extends z.ZodType } ? z.output<E> : never;
 type InputArg<N extends OperationName> = {} extends OperationInput<N> ? [input?: OperationInput<N>] : [input: OperationInput<N>];
 
+export interface SubscriptionCallbacks {
+  /** The subscription ended: null when it ran its course or was unsubscribed, else why it failed. */
+  onEnd?: (error: LucidDockerError | null) => void;
+  /**
+   * The stream is open and every event from now on will arrive: subscribe to events, then load
+   * the list in `onReady`, and no change falls in between.
+   */
+  onReady?: () => void;
+  /** How many events were lost because the page fell behind (flow control, see README). */
+  onDropped?: (count: number) => void;
+}
+
 /**
  * One function per contract operation:
  * - plain: `(input) => Promise<output>`;
  * - with progress events: `(input, { onEvent, onDropped }) => Promise<output>`, events arrive before the answer;
- * - subscription: `(input, onEvent, onEnd?, onDropped?) => unsubscribe`.
- * `onDropped(count)` hears how many events were lost because the page fell behind.
+ * - subscription: `(input, onEvent, onEnd | { onEnd, onReady, onDropped }) => unsubscribe`.
  */
 type Method<N extends OperationName> = Operations[N] extends { subscription: true }
   ? (
       input: OperationInput<N>,
       onEvent: (event: EventOf<N>) => void,
-      onEnd?: (error: LucidDockerError | null) => void,
-      onDropped?: (count: number) => void,
+      callbacks?: ((error: LucidDockerError | null) => void) | SubscriptionCallbacks,
     ) => () => void
   : Operations[N] extends { events: z.ZodType }
     ? (
@@ -88,7 +98,8 @@ type AnyMethod = (...args: unknown[]) => unknown;
 
 interface Listener {
   onEvent: EventListener;
-  onDropped: DroppedListener | undefined;
+  onReady?: (() => void) | undefined;
+  onDropped?: DroppedListener | undefined;
   /** Delivered since the last acknowledgement. */
   unacked: number;
 }
@@ -113,14 +124,16 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
     }
   });
   ipcRenderer.on(STREAM_NOTICE_CHANNEL, (_event, streamId, notice) => {
-    if (typeof streamId !== 'string') return;
-    const dropped = (notice as { dropped?: unknown } | null)?.dropped;
-    if (typeof dropped === 'number') listeners.get(streamId)?.onDropped?.(dropped);
+    if (typeof streamId !== 'string' || typeof notice !== 'object' || notice === null) return;
+    const listener = listeners.get(streamId);
+    const { ready, dropped } = notice as { ready?: unknown; dropped?: unknown };
+    if (ready === true) listener?.onReady?.();
+    if (typeof dropped === 'number') listener?.onDropped?.(dropped);
   });
 
-  const withEvents = (channel: string, input: unknown, onEvent: EventListener, onDropped?: DroppedListener) => {
+  const withEvents = (channel: string, input: unknown, callbacks: Omit<Listener, 'unacked'>) => {
     const streamId = `${streamPrefix}-${++nextStream}`;
-    listeners.set(streamId, { onEvent, onDropped, unacked: 0 });
+    listeners.set(streamId, { ...callbacks, unacked: 0 });
     const result = unwrap(ipcRenderer.invoke(channel, input ?? {}, { streamId }));
     void result.then(
       () => listeners.delete(streamId),
@@ -136,9 +149,15 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
     const channel = ipcChannel(name);
     let fn: AnyMethod;
     if (op.subscription) {
-      fn = (input, onEvent, onEnd, onDropped) => {
-        const { streamId, result } = withEvents(channel, input, onEvent as EventListener, onDropped as DroppedListener | undefined);
-        const end = onEnd as ((error: LucidDockerError | null) => void) | undefined;
+      fn = (input, onEvent, third) => {
+        const callbacks: SubscriptionCallbacks =
+          typeof third === 'function' ? { onEnd: third as SubscriptionCallbacks['onEnd'] } : ((third ?? {}) as SubscriptionCallbacks);
+        const { streamId, result } = withEvents(channel, input, {
+          onEvent: onEvent as EventListener,
+          onReady: callbacks.onReady,
+          onDropped: callbacks.onDropped,
+        });
+        const end = callbacks.onEnd;
         result.then(
           () => end?.(null),
           (err: LucidDockerError) => end?.(err),
@@ -152,7 +171,7 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
       fn = (input, options) => {
         const { onEvent, onDropped } = (options ?? {}) as { onEvent?: EventListener; onDropped?: DroppedListener };
         if (!onEvent) return unwrap(ipcRenderer.invoke(channel, input ?? {}));
-        return withEvents(channel, input, onEvent, onDropped).result;
+        return withEvents(channel, input, { onEvent, onDropped }).result;
       };
     } else {
       fn = (input) => unwrap(ipcRenderer.invoke(channel, input ?? {}));

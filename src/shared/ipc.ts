@@ -34,9 +34,10 @@ export const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const STREAM_ACK_EVERY = 64;
 /** Renderer → main: `(streamId, count)` — that many events were delivered to the page. */
 export const STREAM_ACK_CHANNEL = `${IPC_PREFIX}stream.ack`;
-/** Main → renderer: `(streamId, { dropped })` — events lost to a reader that fell behind. */
+/**
+ * Main → renderer: `(streamId, notice)` — `{ ready: true }` once the stream is open (events from
+ * then on will arrive), `{ dropped }` for events lost to a reader that fell behind.
+ */
 export const STREAM_NOTICE_CHANNEL = `${IPC_PREFIX}stream.notice`;
 
-export interface StreamNotice {
-  dropped: number;
-}
+export type StreamNotice = { ready: true } | { dropped: number };

@@ -83,12 +83,15 @@ export async function ipcClient(env: Record<string, string> = {}): Promise<Opera
         return { ok: false, code: match?.[1] ?? 'UNPARSEABLE', message };
       };
       if (getOperation(op).subscription) {
-        // A subscription's outcome is how it ends; this waits for that (the caller picks inputs that end).
+        // As on REST: success is the stream opening (then it is closed); a failure ends it before that.
         return new Promise<Outcome>((resolve) => {
-          const events: unknown[] = [];
-          api[group][method](input, (event: unknown) => events.push(event), (err: unknown) =>
-            resolve(err ? failed(err) : { ok: true, data: { events } }),
-          );
+          const unsubscribe = api[group][method](input, () => undefined, {
+            onReady: () => {
+              unsubscribe();
+              resolve({ ok: true, data: { subscribed: true } });
+            },
+            onEnd: (err: unknown) => resolve(err ? failed(err) : { ok: true, data: { subscribed: true } }),
+          });
         });
       }
       try {

@@ -94,7 +94,7 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
         return await options.runner.run(name, input, {
           ...metaOf(event),
           credentials: async () => identities.get(event.sender),
-          ...(stream ? { signal: stream.signal, onEvent: stream.emit } : {}),
+          ...(stream ? { signal: stream.signal, onEvent: stream.emit, onReady: stream.ready } : {}),
         });
       } finally {
         stream?.done();

@@ -23,7 +23,10 @@ export class IpcStreams {
     return typeof streamId === 'string' && STREAM_ID.test(streamId) ? { streamId } : null;
   }
 
-  begin(sender: WebContentsLike, streamId: string): { signal: AbortSignal; emit: (event: unknown) => void; done: () => void } {
+  begin(
+    sender: WebContentsLike,
+    streamId: string,
+  ): { signal: AbortSignal; ready: () => void; emit: (event: unknown) => void; done: () => void } {
     const key = `${sender.id}:${streamId}`;
     this.open.get(key)?.controller.abort();
     const controller = new AbortController();
@@ -47,6 +50,7 @@ export class IpcStreams {
     }
     return {
       signal: controller.signal,
+      ready: () => deliver(STREAM_NOTICE_CHANNEL, { ready: true } satisfies StreamNotice),
       emit: (event) => {
         if (!controller.signal.aborted) credited.push(event);
       },
