@@ -43,6 +43,19 @@ function closeIdleSockets(): void {
   for (const sockets of Object.values(free)) for (const socket of sockets ?? []) socket.destroy();
 }
 
+/**
+ * The count when nothing is in flight: the least of a few readings over half a second, so that a
+ * short request (a snapshot refresh, say) does not inflate a baseline.
+ */
+export async function quietConnections(socketPath?: string): Promise<number> {
+  let least = Infinity;
+  for (let i = 0; i < 5; i++) {
+    least = Math.min(least, await daemonConnections(socketPath));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return least;
+}
+
 /** Polls until the count satisfies `ok` (connections close asynchronously), returning the last count. */
 export async function settleConnections(ok: (count: number) => boolean, ms = 10_000, socketPath?: string): Promise<number> {
   const deadline = Date.now() + ms;

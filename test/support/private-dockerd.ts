@@ -67,12 +67,12 @@ export class PrivateDockerd {
     }
   }
 
-  /** SIGKILL, as a crash: the event stream drops with no goodbye, containers are left to the restart. */
-  async kill(): Promise<void> {
-    await this.signal('SIGKILL');
-  }
-
-  /** SIGTERM and wait: a clean shutdown that also stops its own containerd. */
+  /**
+   * SIGTERM and wait, as an upgrade restarts the daemon: the API (and every event stream) closes
+   * first, then the daemon stops its containers and its own containerd. (SIGKILL is no option
+   * here: PID 1 of these machines reaps no orphans, so the killed daemon's containerd would stay
+   * a zombie that the restarted daemon waits on for ever.)
+   */
   async stop(): Promise<void> {
     await this.signal('SIGTERM', 30_000);
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) await this.signal('SIGKILL');
@@ -111,11 +111,15 @@ export class PrivateDockerd {
         // Exited meanwhile.
       }
     }
-    try {
-      rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
-    } catch {
-      // A mount the daemon left behind; /tmp is cleaned with the machine.
-    }
+    // A daemon that did not shut down cleanly leaves its mounts (data root, overlays, netns) behind.
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[1] ?? '')
+      .filter((point) => point.startsWith(`${this.dir}/`))
+      .sort()
+      .reverse();
+    for (const point of mounts) await exitOf(spawn('umount', ['-l', point], { stdio: 'ignore' }));
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
   }
 
   logTail(): string {

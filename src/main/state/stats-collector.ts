@@ -88,6 +88,8 @@ export class StatsCollector {
     const inScope = this.inScope().filter((raw) => group === undefined || this.groupOf(raw) === group);
     const feeds = inScope.flatMap((raw) => this.feeds.get(raw.Id) ?? []);
     await waitAll(feeds.map((feed) => feed.ready), COLD_WAIT_MS);
+    // The linger counts from the answer, not from the question: a cold answer takes seconds.
+    this.demand.set(group ?? '*', Date.now() + this.lingerMs);
     const stats = feeds.flatMap((feed) => feed.latest ?? []);
     return { stats, running: inScope.length };
   }
@@ -100,7 +102,8 @@ export class StatsCollector {
   }
 
   private want(key: string): void {
-    this.demand.set(key, Date.now() + this.lingerMs);
+    // Covers the wait for first samples too; the answer sets the linger proper.
+    this.demand.set(key, Date.now() + COLD_WAIT_MS + this.lingerMs);
     this.unsubscribe ??= this.cache.onChange(() => this.sync());
     this.sync();
     this.scheduleExpiry();
