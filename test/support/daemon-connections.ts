@@ -44,16 +44,19 @@ function closeIdleSockets(): void {
 }
 
 /**
- * The count when nothing is in flight: the least of a few readings over half a second, so that a
- * short request (a snapshot refresh, say) does not inflate a baseline.
+ * A baseline: the count once it has held still for half a second (five equal readings), so that
+ * a short request (a snapshot refresh, say) or an earlier test's stream still closing does not
+ * skew it. Gives up waiting after ten seconds and returns the last reading.
  */
 export async function quietConnections(socketPath?: string): Promise<number> {
-  let least = Infinity;
-  for (let i = 0; i < 5; i++) {
-    least = Math.min(least, await daemonConnections(socketPath));
+  const readings: number[] = [];
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    readings.push(await daemonConnections(socketPath));
+    const last = readings.slice(-5);
+    if ((last.length === 5 && last.every((n) => n === last[0])) || Date.now() > deadline) return readings.at(-1) ?? 0;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return least;
 }
 
 /** Polls until the count satisfies `ok` (connections close asynchronously), returning the last count. */

@@ -19,11 +19,12 @@ export interface CallDescriptor {
 /**
  * Calls that exist on one transport only, yet pass the same hooks as the operations: the IPC
  * sign-in (a failed attempt is audited and counted on the read budget; a good one is neither),
- * and the stream cancel, which reaches the hooks only when its sender is refused.
+ * and the stream cancel and acknowledgement, which reach the hooks only when their sender is refused.
  */
 export const TRANSPORT_CALLS = {
   'auth.setToken': { access: 'transport', kind: 'read', limitRefusalsOnly: true },
   'stream.cancel': { access: 'transport', kind: 'read' },
+  'stream.ack': { access: 'transport', kind: 'read' },
 } as const satisfies Record<string, CallDescriptor>;
 
 export type TransportCallName = keyof typeof TRANSPORT_CALLS;

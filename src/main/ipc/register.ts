@@ -121,7 +121,7 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
     cancelled: typeof streamId === 'string' && streams.cancel(event.sender, streamId),
   }));
 
-  handle(STREAM_ACK_CHANNEL, async (event, streamId, count) => ({
+  handle(STREAM_ACK_CHANNEL, 'stream.ack', async (event, streamId, count) => ({
     acknowledged:
       typeof streamId === 'string' &&
       Number.isSafeInteger(count) &&

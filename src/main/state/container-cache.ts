@@ -152,12 +152,6 @@ export class ContainerCache {
     return this.live;
   }
 
-  /** Folds in whatever events arrived but are still waiting for their debounce. */
-  async settle(): Promise<void> {
-    if (!this.streamOpen) return;
-    if (this.dirty.size > 0 || this.draining) await this.kick();
-  }
-
   /** Re-inspects one container now: the manager's own changes are visible as soon as they return. */
   async refresh(id: string): Promise<void> {
     if (!this.live) return;
