@@ -28,8 +28,9 @@ export async function restClient(env: Record<string, string> = {}): Promise<Oper
     transport: 'rest',
     server,
     async call(op, input = {}, role = 'admin') {
-      const { method, subscription } = getOperation(op);
-      const { path, rest } = restPath(op, input);
+      const { method, subscription, variantOf } = getOperation(op);
+      // A variant is reached on its base route by its query values (e.g. stats?stream=true).
+      const { path, rest } = restPath(op, { ...variantOf?.query, ...input });
       const query = method === 'GET' && Object.keys(rest).length > 0
         ? `?${new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))}`
         : '';

@@ -34,6 +34,12 @@ export class PrivateDockerd {
     return this.child?.pid;
   }
 
+  /** The containerd this daemon started for itself. */
+  get containerdPid(): number | undefined {
+    const pid = readPid(join(this.dir, 'exec', 'containerd', 'containerd.pid'));
+    return pid !== undefined && commandLineOf(pid).includes(this.dir) ? pid : undefined;
+  }
+
   async start(): Promise<void> {
     const log = openSync(join(this.dir, 'dockerd.log'), 'a');
     const child = spawn(
@@ -103,8 +109,8 @@ export class PrivateDockerd {
   async destroy(): Promise<void> {
     await this.stop().catch(() => undefined);
     // Normally gone with its daemon; signalled only if that pid still runs a containerd of this exec root.
-    const containerdPid = readPid(join(this.dir, 'exec', 'containerd', 'containerd.pid'));
-    if (containerdPid !== undefined && commandLineOf(containerdPid).includes(this.dir)) {
+    const containerdPid = this.containerdPid;
+    if (containerdPid !== undefined) {
       try {
         process.kill(containerdPid, 'SIGKILL');
       } catch {

@@ -80,10 +80,11 @@ export class ContainerService {
 
   /** The list answer; the same object for the same snapshot, filter and second, so it is serialised once. */
   async listAnswer(options: ListOptions): Promise<ListAnswer> {
-    // A live snapshot answers without asking Docker or waiting for a refresh in flight: events go out
-    // only once applied, and the manager's own changes are refreshed before they answer.
     const cache = this.options.cache;
-    if (cache?.live && this.answers) return this.answers.get(options);
+    if (cache?.live && this.answers) {
+      await cache.settle();
+      if (cache.live) return this.answers.get(options);
+    }
     const containers = await this.list(options);
     return { containers, total: containers.length };
   }
@@ -109,8 +110,12 @@ export class ContainerService {
 
   /** Inspect data of a container: from the live snapshot for a full id or name, else from Docker. */
   async resolve(ref: string): Promise<RawContainerInspect> {
-    const known = this.options.cache?.live ? this.options.cache.lookup(ref) : undefined;
-    if (known) return known;
+    const cache = this.options.cache;
+    if (cache?.live) {
+      await cache.settle();
+      const known = cache.live ? cache.lookup(ref) : undefined;
+      if (known) return known;
+    }
     const raw = await this.gateway.call(
       'containers.inspect',
       (abortSignal) => this.docker.getContainer(ref).inspect({ abortSignal }),

@@ -15,7 +15,10 @@ const listedIdsSchema = z.array(z.object({ Id: z.string() }));
 export interface ContainerCacheOptions {
   /** Group membership, for the `group` of events. */
   groupOf?: GroupOf;
-  /** Events arriving within this window are folded into one refresh. */
+  /**
+   * Delay between the first event and its refresh (default 0: at once). Events that arrive while
+   * a refresh runs are folded into the next one either way, which is what batches a burst.
+   */
   debounceMs?: number;
   /** Ceiling of the reconnect backoff after the event stream dropped. */
   maxBackoffMs?: number;
@@ -37,6 +40,8 @@ const MAX_DIRTY = 2000;
 /** Events held back until the snapshot has taken them in; past this they go out at once. */
 const MAX_PENDING = 10_000;
 const FIRST_BACKOFF_MS = 200;
+/** The longest a read waits for a change the snapshot has heard of but not applied yet. */
+const SETTLE_MS = 200;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -52,8 +57,9 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 /**
  * An in-memory snapshot of every container, kept current by Docker's event stream instead of
- * polling. An event marks its container dirty; dirty containers are re-inspected after a short
- * debounce (or at once when someone reads); each time the stream (re)connects, the whole snapshot
+ * polling. An event marks its container dirty and starts a refresh at once (inspect of the dirty
+ * containers); events arriving while one runs are folded into the next, which batches a burst.
+ * Each time the stream (re)connects, the whole snapshot
  * is rebuilt, since the daemon keeps no events across its own restart. Until that resync has
  * succeeded — and whenever the stream is down — `live` is false and readers ask Docker directly.
  *
@@ -87,7 +93,7 @@ export class ContainerCache {
     private readonly logger: Pick<Logger, 'warn' | 'info' | 'debug'>,
     options: ContainerCacheOptions = {},
   ) {
-    this.debounceMs = options.debounceMs ?? 25;
+    this.debounceMs = options.debounceMs ?? 0;
     this.maxBackoffMs = options.maxBackoffMs ?? 3000;
     this.concurrency = options.concurrency ?? 8;
     this.groupOf = options.groupOf ?? (() => null);
@@ -150,6 +156,17 @@ export class ContainerCache {
     clearTimeout(timer);
     this.liveWaiters = this.liveWaiters.filter((w) => w !== waiter);
     return this.live;
+  }
+
+  /**
+   * Waits, at most `maxWaitMs`, for changes the snapshot has heard of but not applied yet, so a
+   * read right after a change usually sees it; past the bound it answers with what it has.
+   */
+  async settle(maxWaitMs = SETTLE_MS): Promise<void> {
+    if (!this.live || (this.dirty.size === 0 && !this.draining)) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.kick(), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
+    clearTimeout(timer);
   }
 
   /** Re-inspects one container now: the manager's own changes are visible as soon as they return. */

@@ -83,6 +83,7 @@ export class StatsCollector {
     if (!(await this.cache.waitLive(COLD_WAIT_MS))) {
       throw new LucidError('DOCKER_UNAVAILABLE', 'the container state is not available (Docker unreachable)');
     }
+    await this.cache.settle();
     this.want(group ?? '*');
     const inScope = this.inScope().filter((raw) => group === undefined || this.groupOf(raw) === group);
     const feeds = inScope.flatMap((raw) => this.feeds.get(raw.Id) ?? []);
