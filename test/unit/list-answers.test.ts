@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonOf, markReusable } from '../../src/main/core/json-cache.js';
+import { jsonBodyOf, markReusable } from '../../src/main/core/json-cache.js';
 import { rawContainerInspectSchema, type RawContainerInspect } from '../../src/main/docker/answers.js';
 import type { ContainerCache } from '../../src/main/state/container-cache.js';
 import { ListAnswers } from '../../src/main/state/list-answers.js';
@@ -63,12 +63,13 @@ describe('ListAnswers', () => {
   });
 });
 
-describe('jsonOf', () => {
-  it('serialises a reusable answer once', () => {
+describe('jsonBodyOf', () => {
+  it('serialises and encodes a reusable answer once', () => {
     const answer = markReusable({ items: [1, 2] });
-    const text = jsonOf(answer);
+    const body = jsonBodyOf(answer);
     answer.items.push(3);
-    assert.equal(jsonOf(answer), text, 'the cached text is served (producers never mutate a marked answer)');
-    assert.equal(jsonOf({ items: [1, 2, 3] }), '{"items":[1,2,3]}', 'anything else is serialised each time');
+    assert.equal(jsonBodyOf(answer), body, 'the same bytes are served (producers never mutate a marked answer)');
+    assert.equal(body.toString('utf8'), '{"items":[1,2]}');
+    assert.equal(jsonBodyOf({ items: ['é'] }).toString('utf8'), '{"items":["é"]}', 'anything else is serialised each time');
   });
 });

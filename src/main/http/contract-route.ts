@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { getOperation, type OperationDef, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC } from '../../shared/permissions.js';
-import { jsonOf } from '../core/json-cache.js';
+import { jsonBodyOf } from '../core/json-cache.js';
 import type { OperationRunner } from '../core/manager.js';
 import { sendError } from './errors.js';
 import { bearerOf, clientAddress, identityOf, type Authenticate } from './identity.js';
@@ -87,7 +87,7 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
       }
       res.status(op.statusWhen?.when(data) ? op.statusWhen.status : 200);
       if (op.produces !== undefined) res.type(op.produces).send(String(data));
-      else res.type('application/json; charset=utf-8').send(jsonOf(data));
+      else res.type('application/json; charset=utf-8').send(jsonBodyOf(data));
     } catch (err) {
       if (!stream) {
         sendError(res, err, requestId);
