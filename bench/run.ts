@@ -13,7 +13,7 @@ import net from 'node:net';
 import { mintToken } from '../src/main/auth/tokens.js';
 import Docker from 'dockerode';
 import { envSchema } from '../src/main/config/env.js';
-import { PrivateDockerd } from '../test/support/private-dockerd.js';
+import { PrivateEngine } from '../test/support/private-engine.js';
 import { BENCH_GROUP, fixtures } from './fixtures.js';
 import { keepAliveAgent, timedGet } from './http.js';
 import { load, type LoadResult } from './load.js';
@@ -48,13 +48,13 @@ async function openEngine(kind: string): Promise<Engine> {
       close: async () => {},
     };
   }
-  const daemon = new PrivateDockerd();
-  await daemon.start();
+  const daemon = await PrivateEngine.start();
   await daemon.loadTestImage();
+  const containerd = readPid(`${daemon.dir}/exec/containerd/containerd.pid`);
   return {
-    socketPath: daemon.socketPath,
+    socketPath: daemon.socket,
     docker: daemon.docker,
-    daemonPids: () => [daemon.pid, daemon.containerdPid].filter((pid): pid is number => pid !== undefined),
+    daemonPids: () => [daemon.pid, containerd].filter((pid): pid is number => pid !== undefined),
     close: () => daemon.destroy(),
   };
 }

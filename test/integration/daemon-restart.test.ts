@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { psAll } from '../support/docker-cli.js';
+import { dockerCli, psAll } from '../support/docker-cli.js';
 import { requireEngine, RUN_ID, TEST_IMAGE, TEST_LABEL } from '../support/engine.js';
 import { eventually } from '../support/eventually.js';
-import { PrivateDockerd } from '../support/private-dockerd.js';
+import { PrivateEngine } from '../support/private-engine.js';
 import { readSse, type SseFrame } from '../support/sse.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /**
- * The daemon here is the test's own (see PrivateDockerd): it is killed and restarted, which the
+ * The daemon here is the test's own (see PrivateEngine): it is killed and restarted, which the
  * shared engine never is.
  */
 describe('snapshot across a daemon restart', () => {
-  let daemon: PrivateDockerd;
+  let daemon: PrivateEngine;
   let server: TestServer;
   const label = `${TEST_LABEL}=${RUN_ID}`;
-  const run = (...args: string[]) => daemon.cli(args);
+  const run = (...args: string[]) => dockerCli(args, daemon.dockerHost);
   const rows = (containers: any[]) =>
     containers
       .map((c) => ({ id: c.id, name: c.name, state: c.state, image: c.image }))
@@ -23,8 +23,7 @@ describe('snapshot across a daemon restart', () => {
 
   before(async () => {
     await requireEngine();
-    daemon = new PrivateDockerd();
-    await daemon.start();
+    daemon = await PrivateEngine.start();
     await daemon.loadTestImage();
     server = await startTestServer({ DOCKER_HOST: daemon.dockerHost, DOCKER_TIMEOUT_MS: '2000' });
     assert.ok(await server.manager.cache.waitLive(10_000), 'the snapshot goes live on the private daemon');
@@ -35,7 +34,7 @@ describe('snapshot across a daemon restart', () => {
     await daemon?.destroy();
   });
 
-  it('stops serving the snapshot while the stream is down, resyncs after the restart, then follows events again', async () => {
+  it('stops serving the snapshot while the stream is down, resyncs after a crash and restart, then follows events again', async () => {
     const base = ['--network', 'none', '--stop-signal', 'SIGKILL', '--label', label];
     const running = await run('run', '-d', ...base, TEST_IMAGE, 'sleep', '3600');
     const created = await run('create', ...base, TEST_IMAGE, 'sleep', '3600');
@@ -53,7 +52,8 @@ describe('snapshot across a daemon restart', () => {
     assert.equal(events.status, 200);
     const resynced = readSse(events, (f) => f.some((x) => x.event === 'container' && x.data.type === 'resync'));
 
-    await daemon.stop();
+    // A crash: the event stream drops with no goodbye, and the containers are left to the restart.
+    await daemon.kill();
     const down = await eventually(async () => {
       const res = await server.call('GET', '/api/v1/containers');
       return res.status === 503 ? res : undefined;
@@ -61,7 +61,7 @@ describe('snapshot across a daemon restart', () => {
     assert.equal(down.body.error.code, 'DOCKER_UNAVAILABLE', 'no stale snapshot served as if it were current');
     assert.equal(server.manager.cache.live, false);
 
-    await daemon.start();
+    await daemon.startDaemon();
     // Changed before the manager may have reconnected: only a full resync can know.
     const late = await run('create', ...base, TEST_IMAGE, 'sleep', '3600');
     const frames: SseFrame[] = await Promise.race([
@@ -71,7 +71,7 @@ describe('snapshot across a daemon restart', () => {
     assert.ok(frames.some((f) => f.data?.type === 'resync'), 'subscribers hear that the snapshot was rebuilt');
 
     const expected = await psAll(label, daemon.dockerHost);
-    assert.equal(expected.find((r) => r.id === running)?.state, 'exited', 'the shutdown (no live-restore) ended the running one');
+    assert.equal(expected.find((r) => r.id === running)?.state, 'exited', 'the restart (no live-restore) ended the running one');
     assert.ok(expected.some((r) => r.id === late));
     const agreed = await eventually(async () => {
       const res = await server.call('GET', '/api/v1/containers');

@@ -37,6 +37,18 @@ describe('readJsonLines', () => {
     assert.deepEqual(seen, [{ n: 1 }, { n: 2 }]);
   });
 
+  it('resolves with the failure when the stream is cut halfway, with nothing for a clean end', async () => {
+    const cut = new PassThrough();
+    const broken = readJsonLines(cut, new AbortController().signal, () => undefined);
+    cut.write('{"n":1}\n');
+    cut.destroy(new Error('connection reset'));
+    assert.match(String(await broken), /connection reset/);
+    const clean = new PassThrough();
+    const ended = readJsonLines(clean, new AbortController().signal, () => undefined);
+    clean.end('{"n":1}\n');
+    assert.equal(await ended, undefined);
+  });
+
   it('resolves when the signal aborts, even though the stream stays open', async () => {
     const stream = new PassThrough();
     const aborter = new AbortController();

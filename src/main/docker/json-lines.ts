@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
 /** A Docker event or stats frame is a few KiB; anything far larger is a broken stream, not data. */
@@ -39,27 +40,32 @@ function parseJson(line: string): { ok: true; value: unknown } | { ok: false } {
 
 /**
  * Reads a stream of JSON lines until it ends, fails or `signal` aborts, handing each parsed value
- * to `onValue`; lines that are not JSON are skipped. Resolves in every case (never rejects): a
- * stream that breaks simply ends, and the caller decides whether to reconnect.
+ * to `onValue`; lines that are not JSON are skipped. Never rejects: it resolves with what broke
+ * the stream (the daemon cut it halfway, a line too long), or undefined for a clean end or an
+ * abort, and the caller decides what that means (reconnect, end the subscription).
  */
 export function readJsonLines(
   stream: NodeJS.ReadableStream,
   signal: AbortSignal,
   onValue: (value: unknown) => void,
-): Promise<void> {
-  return new Promise<void>((resolve) => {
+): Promise<unknown> {
+  return new Promise<unknown>((resolve) => {
     const splitter = new LineSplitter();
-    const finish = () => {
-      signal.removeEventListener('abort', finish);
-      resolve();
+    let settled = false;
+    const finish = (broken?: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      resolve(broken);
     };
+    const onAbort = () => finish();
     stream.on('data', (chunk: Buffer | string) => {
       let lines: string[];
       try {
         lines = splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-      } catch {
+      } catch (err) {
+        finish(err);
         destroyStream(stream);
-        finish();
         return;
       }
       for (const line of lines) {
@@ -67,11 +73,10 @@ export function readJsonLines(
         if (parsed.ok) onValue(parsed.value);
       }
     });
-    stream.once('end', finish);
-    stream.once('close', finish);
-    stream.once('error', finish);
+    // `finished` tells a clean end of the daemon's response from one cut halfway.
+    finished(stream, (err) => finish(err ?? undefined));
     if (signal.aborted) finish();
-    else signal.addEventListener('abort', finish, { once: true });
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

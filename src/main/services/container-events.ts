@@ -1,5 +1,6 @@
-import type { LiveEvent } from '../../shared/schemas/live.js';
+import type { LiveEvent, WatchEventsOutput } from '../../shared/schemas/live.js';
 import type { OperationContext } from '../core/context.js';
+import { isShutdown } from '../core/shutdown.js';
 import type { ContainerCache } from '../state/container-cache.js';
 
 /**
@@ -10,7 +11,7 @@ import type { ContainerCache } from '../state/container-cache.js';
 export class ContainerEventsService {
   constructor(private readonly cache: ContainerCache) {}
 
-  async watch(group: string | undefined, ctx: OperationContext): Promise<{ events: number; reason: 'cancelled' }> {
+  async watch(group: string | undefined, ctx: OperationContext): Promise<WatchEventsOutput> {
     let events = 0;
     const relevant = (event: LiveEvent) => group === undefined || event.type !== 'container' || event.group === group;
     ctx.ready();
@@ -27,6 +28,6 @@ export class ContainerEventsService {
     } finally {
       unsubscribe();
     }
-    return { events, reason: 'cancelled' };
+    return { events, reason: isShutdown(ctx.signal) ? 'shutdown' : 'cancelled' };
   }
 }

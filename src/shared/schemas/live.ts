@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { errorBodySchema } from '../errors.js';
 import { containerRefSchema, groupNameSchema } from './common.js';
-import { containerSummarySchema, statsOutput } from './containers.js';
+import { containerSummarySchema, FOLLOW_END_REASONS, statsOutput } from './containers.js';
 
 export const watchStatsInput = z.object({
   id: containerRefSchema,
@@ -11,9 +12,14 @@ export const watchStatsInput = z.object({
 export const watchStatsOutput = z.object({
   id: z.string(),
   samples: z.number().int(),
-  /** `ended`: the container stopped; `cancelled`: the caller unsubscribed or disconnected. */
-  reason: z.enum(['ended', 'cancelled']),
+  /**
+   * `ended`: the container stopped; `cancelled`: the caller unsubscribed or disconnected;
+   * `error`: the daemon's stream broke, see `error`; `shutdown`: the manager is shutting down.
+   */
+  reason: z.enum(FOLLOW_END_REASONS),
+  error: errorBodySchema.optional(),
 });
+export type WatchStatsOutput = z.infer<typeof watchStatsOutput>;
 
 /**
  * The container events the snapshot acts on. Exec, attach, resize and copy events are left out:
@@ -67,8 +73,10 @@ export const watchEventsInput = z.object({ group: groupNameSchema.optional() });
 
 export const watchEventsOutput = z.object({
   events: z.number().int(),
-  reason: z.literal('cancelled'),
+  /** Container events never end by themselves: the caller left, or the manager shuts down. */
+  reason: z.enum(['cancelled', 'shutdown']),
 });
+export type WatchEventsOutput = z.infer<typeof watchEventsOutput>;
 
 export const batchStatsInput = z.object({ group: groupNameSchema.optional() });
 
