@@ -9,6 +9,7 @@ import { newScenario } from '../support/scenario.js';
 import { readSse, type SseFrame } from '../support/sse.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { dockerCallCount, sampleValue } from '../support/metrics.js';
 
 const CHURN_LABEL = 'lucid.test.churn';
 
@@ -103,6 +104,19 @@ describe('the container snapshot', () => {
     assert.match(after.body.status, /^Exited \(137\) (Less than a second|\d+ seconds?) ago$/);
     const engine = await psAll(`${TEST_LABEL}=${RUN_ID}`);
     assert.equal(engine.find((r) => r.id === c.id)?.state, 'exited');
+  });
+
+  it('counts containers for the metrics from the snapshot: a scrape or a list costs the daemon nothing', async () => {
+    const c = await sleeper({}, true);
+    await eventually(async () => (server.manager.cache.lookup(c.id)?.State.Status === 'running' ? true : undefined), 'running in the snapshot');
+    const before = await dockerCallCount(server.manager, 'containers.list');
+    const first = await server.call('GET', '/metrics', { role: null });
+    assert.equal(first.status, 200);
+    assert.ok((sampleValue(first.body, 'lucid_containers_total', { state: 'running' }) ?? 0) >= 1, 'the running container is counted');
+    await new Promise((r) => setTimeout(r, 1100));
+    await server.call('GET', '/metrics', { role: null });
+    await server.call('GET', '/api/v1/containers');
+    assert.equal(await dockerCallCount(server.manager, 'containers.list'), before, 'no list call reached Docker');
   });
 
   it('rejects bad list filters with 400 and changes nothing', async () => {
