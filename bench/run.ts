@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -104,6 +104,8 @@ class ManagerProcess {
     readonly child: ChildProcess,
     readonly url: string,
     readonly headers: Record<string, string>,
+    /** Holds the manager's services config and audit trail; removed on stop. */
+    private readonly dir: string,
   ) {}
 
   static async start(label: string): Promise<ManagerProcess> {
@@ -132,7 +134,7 @@ class ManagerProcess {
     };
     const child = spawn(process.execPath, ['dist/main/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const token = await mintToken({ secret, sub: 'bench', role: 'admin', ttlSeconds: 3600, audience: 'gui-docker-manager' });
-    const manager = new ManagerProcess(child, `http://127.0.0.1:${port}`, { authorization: `Bearer ${token}` });
+    const manager = new ManagerProcess(child, `http://127.0.0.1:${port}`, { authorization: `Bearer ${token}` }, dir);
     for (let i = 0; ; i++) {
       try {
         if ((await manager.get('/api/v1/containers')).status === 200) return manager;
@@ -152,9 +154,11 @@ class ManagerProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    this.child.kill('SIGTERM');
-    await new Promise((r) => this.child.once('exit', r));
+    if (this.child.exitCode === null) {
+      this.child.kill('SIGTERM');
+      await new Promise((r) => this.child.once('exit', r));
+    }
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
