@@ -82,20 +82,21 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const metrics = new ManagerMetrics(groupNames);
   // The breaker is the health monitor, which probes through the gateway: wired in two steps.
   let dockerHealth: DockerHealth | undefined;
+  const breaker = {
+    isOpen: () => dockerHealth?.isOpen() ?? false,
+    suspect: () => dockerHealth?.suspect(),
+    onOpen: (listener: () => void) => dockerHealth?.onOpen(listener) ?? (() => {}),
+  };
   const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), {
     timeoutMs: config.DOCKER_TIMEOUT_MS,
     observer: metrics,
-    breaker: {
-      isOpen: () => dockerHealth?.isOpen() ?? false,
-      suspect: () => dockerHealth?.suspect(),
-      onOpen: (listener) => dockerHealth?.onOpen(listener) ?? (() => {}),
-    },
+    breaker,
   });
   dockerHealth = new DockerHealth(gateway, logger);
   const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);
   const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message));
   const groupOf = (container: ContainerRef) => resolver.groupOf(container);
-  const cache = new ContainerCache(gateway, logger, { groupOf });
+  const cache = new ContainerCache(gateway, logger, { groupOf, breaker });
   const containers = new ContainerService(gateway, { selfContainerId, groupOf, cache });
   const groups = new GroupService(services, containers, resolver);
   const compose = createComposeService(config, services, gateway);

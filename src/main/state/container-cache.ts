@@ -3,7 +3,7 @@ import { isLucidError } from '../../shared/errors.js';
 import type { ContainerAction, LiveEvent } from '../../shared/schemas/live.js';
 import { parseAnswer, rawContainerInspectSchema, type RawContainerInspect } from '../docker/answers.js';
 import { actionOf, EVENT_FILTERS, eventTime, rawEventSchema } from '../docker/events.js';
-import type { DockerGateway } from '../docker/gateway.js';
+import type { CircuitBreaker, DockerGateway } from '../docker/gateway.js';
 import { readJsonLines, unrefStream } from '../docker/json-lines.js';
 import type { Logger } from '../logging.js';
 import type { GroupOf } from '../services/container-mapping.js';
@@ -24,6 +24,12 @@ export interface ContainerCacheOptions {
   maxBackoffMs?: number;
   /** Parallel inspects during a full resync. */
   concurrency?: number;
+  /**
+   * The daemon's health. A hung daemon keeps the event stream open but silent, so while the
+   * health probe finds it down the snapshot is not served: readers then get Docker's 503 like
+   * every other call, instead of a list that claims a daemon nobody can reach.
+   */
+  breaker?: Pick<CircuitBreaker, 'isOpen'>;
 }
 
 interface PendingEvent {
@@ -76,6 +82,7 @@ export class ContainerCache {
   private readonly maxBackoffMs: number;
   private readonly concurrency: number;
   private readonly groupOf: GroupOf;
+  private readonly breaker: Pick<CircuitBreaker, 'isOpen'> | undefined;
 
   private dirty = new Set<string>();
   private needFull = true;
@@ -97,6 +104,7 @@ export class ContainerCache {
     this.maxBackoffMs = options.maxBackoffMs ?? 3000;
     this.concurrency = options.concurrency ?? 8;
     this.groupOf = options.groupOf ?? (() => null);
+    this.breaker = options.breaker;
   }
 
   /** Connects in the background; never throws, reconnects until `close()`. */
@@ -112,9 +120,9 @@ export class ContainerCache {
     await this.draining?.catch(() => undefined);
   }
 
-  /** True while the snapshot follows Docker: stream open and the last resync succeeded. */
+  /** True while the snapshot follows Docker: stream open, the last resync succeeded, daemon answering. */
   get live(): boolean {
-    return this.streamOpen && this.synced;
+    return this.streamOpen && this.synced && !(this.breaker?.isOpen() ?? false);
   }
 
   /** Grows by one for every refresh that changed something; answers cached per version stay valid. */
