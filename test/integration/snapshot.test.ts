@@ -106,7 +106,7 @@ describe('the container snapshot', () => {
     assert.equal(engine.find((r) => r.id === c.id)?.state, 'exited');
   });
 
-  it('counts containers for the metrics from the snapshot: a scrape or a list costs the daemon nothing', async () => {
+  it('counts containers for the metrics from the snapshot: a scrape, a list or a group status costs the daemon nothing', async () => {
     const c = await sleeper({}, true);
     await eventually(async () => (server.manager.cache.lookup(c.id)?.State.Status === 'running' ? true : undefined), 'running in the snapshot');
     const before = await dockerCallCount(server.manager, 'containers.list');
@@ -116,6 +116,11 @@ describe('the container snapshot', () => {
     await new Promise((r) => setTimeout(r, 1100));
     await server.call('GET', '/metrics', { role: null });
     await server.call('GET', '/api/v1/containers');
+    const groups = await server.call('GET', '/api/v1/services');
+    assert.equal(groups.status, 200);
+    const [group] = groups.body.groups;
+    assert.ok(group, 'the test config has a group');
+    assert.equal((await server.call('GET', `/api/v1/services/${group.name}`)).status, 200);
     assert.equal(await dockerCallCount(server.manager, 'containers.list'), before, 'no list call reached Docker');
   });
 
