@@ -5,7 +5,7 @@ import { CREDIT_WINDOW, MAX_QUEUED } from '../../src/main/ipc/flow.js';
 import { daemonConnections, quietConnections, settleConnections } from '../support/daemon-connections.js';
 import { createTestContainer, removeRunContainers, requireEngine, sleeper } from '../support/engine.js';
 import { eventually } from '../support/eventually.js';
-import { startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { startIpcHarness, type IpcHarness, type IpcWindow } from '../support/ipc.js';
 import { newScenario } from '../support/scenario.js';
 import { readSse } from '../support/sse.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -200,6 +200,28 @@ describe('stream teardown closes the Docker connection behind it', () => {
     const after = await settleConnections((n) => n <= baseline);
     assert.ok(after <= baseline, `back to ${baseline} after the window went away (now ${after})`);
   });
+
+  for (const [how, pageGone] of [
+    ['reloading the page', (w: IpcWindow) => w.webContents.reload()],
+    ['a crashed renderer', (w: IpcWindow) => w.webContents.crash()],
+  ] as const) {
+    it(`IPC: ${how} ends the page's streams and closes their daemon connections; the window lives on`, async () => {
+      const c = await createTestContainer({ cmd: TICKER });
+      const baseline = await quietConnections();
+      const window = await harness.openWindow('user');
+      let lines = 0;
+      window.api.containers.followLogs({ id: c.id, tail: 0 }, () => lines++);
+      window.api.containers.watchStats({ id: c.id }, () => undefined);
+      await eventually(() => (lines > 0 ? true : undefined), 'lines flow', 10_000);
+      assert.ok((await daemonConnections()) >= baseline + 2, 'logs and stats hold a connection each');
+      pageGone(window);
+      await eventually(() => (harness.registration.openStreams === 0 ? true : undefined), 'every stream of the page ends', 5000);
+      const after = await settleConnections((n) => n <= baseline);
+      assert.ok(after <= baseline, `back to ${baseline} after the page went away (now ${after})`);
+      assert.equal(window.webContents.isDestroyed(), false);
+      window.webContents.destroy();
+    });
+  }
 });
 
 describe('IPC backpressure', () => {

@@ -59,6 +59,16 @@ export class FakeWebContents extends EventEmitter implements WebContentsLike {
     this.destroyed = true;
     this.emit('destroyed');
   }
+
+  /** A reload or a main-frame navigation: Electron's arguments are (event, url, httpResponseCode, httpStatusText). */
+  reload(url = 'file:///app/index.html'): void {
+    this.emit('did-navigate', {}, url, -1, '');
+  }
+
+  /** Electron's arguments are (event, details). */
+  crash(): void {
+    this.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
+  }
 }
 
 export class FakeIpcRenderer {

@@ -10,7 +10,8 @@ interface OpenStream {
 /**
  * The event streams IPC callers opened, per window. A stream's events go to the window that asked
  * for them and nowhere else, under credit-based flow control (see `CreditedSender`); the stream is
- * cancelled when that window is destroyed or asks to.
+ * cancelled when the page that opened it asks to or is gone: window destroyed, page reloaded or
+ * navigated away (the window lives on, its page's callbacks do not), renderer crashed.
  */
 export class IpcStreams {
   private readonly open = new Map<string, OpenStream>();
@@ -46,7 +47,10 @@ export class IpcStreams {
     this.open.set(key, entry);
     if (!this.watched.has(sender)) {
       this.watched.add(sender);
-      sender.once('destroyed', () => this.cancelAll(sender));
+      const pageGone = () => this.cancelAll(sender);
+      sender.once('destroyed', pageGone);
+      sender.on('did-navigate', pageGone);
+      sender.on('render-process-gone', pageGone);
     }
     return {
       signal: controller.signal,
