@@ -83,6 +83,28 @@ describe('live stats (containers.watchStats)', () => {
     const plain = await server.call('GET', `/api/v1/containers/${stopped.id}/stats?stream=false`, { role: 'user' });
     assert.equal(plain.body.error.code, 'CONTAINER_NOT_RUNNING', 'stream=false is the one-shot answer');
   });
+
+  it('refuses a stream switch that is neither true nor false, on REST and IPC, instead of answering once', async () => {
+    const running = await sleeper({}, true);
+    for (const path of [
+      `/api/v1/containers/${running.id}/stats?stream=yes`,
+      `/api/v1/containers/${running.id}/stats?stream=1`,
+      `/api/v1/containers/${running.id}/logs?follow=maybe`,
+    ]) {
+      const res = await server.call('GET', path, { role: 'user' });
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body.error.code, 'VALIDATION_FAILED', path);
+    }
+    const ipc = await startIpcHarness();
+    try {
+      const window = await ipc.openWindow('user');
+      await assert.rejects(window.api.containers.stats({ id: running.id, stream: true }), /^Error: \[VALIDATION_FAILED\] .*stream/);
+      assert.equal(ipc.registration.openStreams, 0);
+    } finally {
+      ipc.registration.dispose();
+      await ipc.manager.close();
+    }
+  });
 });
 
 describe('batch stats (stats.list)', () => {

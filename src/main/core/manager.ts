@@ -5,7 +5,7 @@ import { PUBLIC, roleHas, type OperationAccess, type Permission } from '../../sh
 import { ExpiredIdentityError, isExpired, OperationContext, type Identity, type Transport } from './context.js';
 import { watchExpiry } from './expiry.js';
 import type { Handlers } from './handlers.js';
-import { parseInput } from './validation.js';
+import { checkVariantToggles, parseInput } from './validation.js';
 
 /** What the hooks need to know about a call: who may make it, and which budget and audit rule apply. */
 export interface CallDescriptor {
@@ -126,6 +126,7 @@ export class OperationRunner {
         op.access === PUBLIC ? { bearer: meta.bearer, lookup: () => meta.credentials().catch(() => null) } : {},
       );
       try {
+        checkVariantToggles(name, rawInput);
         const input = parseInput(op.input, rawInput ?? {});
         const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
         const output = await handler(input, ctx);

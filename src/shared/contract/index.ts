@@ -30,3 +30,21 @@ export const operationNames = Object.keys(operations) as OperationName[];
 export function getOperation(name: OperationName): OperationDef {
   return operations[name];
 }
+
+type Toggle = { key: string; value: string; variant: OperationName };
+
+const toggles = new Map<OperationName, Toggle[]>();
+for (const variant of operationNames) {
+  const of = getOperation(variant).variantOf;
+  if (!of) continue;
+  const base = of.operation as OperationName;
+  toggles.set(base, [...(toggles.get(base) ?? []), ...Object.entries(of.query).map(([key, value]) => ({ key, value, variant }))]);
+}
+
+/**
+ * The query values that select a variant of `name` on its REST route (`follow: 'true'` for
+ * `containers.logs`), with the variant they select.
+ */
+export function variantToggles(name: OperationName): readonly Toggle[] {
+  return toggles.get(name) ?? [];
+}
