@@ -16,15 +16,6 @@ export interface ContainerCacheOptions {
   /** Group membership, for the `group` of events. */
   groupOf?: GroupOf;
   /**
-   * Delay between the first event and its refresh (default 0: at once). Events that arrive while
-   * a refresh runs are folded into the next one either way, which is what batches a burst.
-   */
-  debounceMs?: number;
-  /** Ceiling of the reconnect backoff after the event stream dropped. */
-  maxBackoffMs?: number;
-  /** Parallel inspects during a full resync. */
-  concurrency?: number;
-  /**
    * The daemon's health. A hung daemon keeps the event stream open but silent, so while the
    * health probe finds it down the snapshot is not served: readers then get Docker's 503 like
    * every other call, instead of a list that claims a daemon nobody can reach.
@@ -46,6 +37,10 @@ const MAX_DIRTY = 2000;
 /** Events held back until the snapshot has taken them in; past this they go out at once. */
 const MAX_PENDING = 10_000;
 const FIRST_BACKOFF_MS = 200;
+/** Ceiling of the reconnect backoff after the event stream dropped. */
+const MAX_BACKOFF_MS = 3000;
+/** Parallel inspects during a refresh or a full resync. */
+const INSPECT_CONCURRENCY = 8;
 /** The longest a read waits for a change the snapshot has heard of but not applied yet. */
 const SETTLE_MS = 200;
 
@@ -78,9 +73,6 @@ export class ContainerCache {
   private readonly changeListeners = new Set<() => void>();
   private liveWaiters: Array<() => void> = [];
   private readonly closed = new AbortController();
-  private readonly debounceMs: number;
-  private readonly maxBackoffMs: number;
-  private readonly concurrency: number;
   private readonly groupOf: GroupOf;
   private readonly breaker: Pick<CircuitBreaker, 'isOpen'> | undefined;
 
@@ -100,9 +92,6 @@ export class ContainerCache {
     private readonly logger: Pick<Logger, 'warn' | 'info' | 'debug'>,
     options: ContainerCacheOptions = {},
   ) {
-    this.debounceMs = options.debounceMs ?? 0;
-    this.maxBackoffMs = options.maxBackoffMs ?? 3000;
-    this.concurrency = options.concurrency ?? 8;
     this.groupOf = options.groupOf ?? (() => null);
     this.breaker = options.breaker;
   }
@@ -128,10 +117,6 @@ export class ContainerCache {
   /** Grows by one for every refresh that changed something; answers cached per version stay valid. */
   get version(): number {
     return this.changes;
-  }
-
-  get size(): number {
-    return this.records.size;
   }
 
   all(): IterableIterator<RawContainerInspect> {
@@ -231,7 +216,7 @@ export class ContainerCache {
   }
 
   private backoff(attempt: number): number {
-    const base = Math.min(this.maxBackoffMs, FIRST_BACKOFF_MS * 2 ** attempt);
+    const base = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt);
     return base * (0.5 + Math.random() / 2);
   }
 
@@ -254,7 +239,8 @@ export class ContainerCache {
       this.dirty.clear();
       this.needFull = true;
     }
-    this.schedule(this.debounceMs);
+    // No fixed delay: the refresh starts at once and a burst folds into the next one.
+    this.schedule(0);
   }
 
   private schedule(ms: number): void {
@@ -331,7 +317,7 @@ export class ContainerCache {
   }
 
   private async refreshIds(ids: string[]): Promise<boolean> {
-    const fresh = await mapLimit(ids, this.concurrency, (id) => this.inspect(id));
+    const fresh = await mapLimit(ids, INSPECT_CONCURRENCY, (id) => this.inspect(id));
     let changed = false;
     ids.forEach((id, i) => {
       changed = this.apply(id, fresh[i] ?? null) || changed;
@@ -346,7 +332,7 @@ export class ContainerCache {
       { idempotent: true },
     );
     const ids = parseAnswer(listedIdsSchema, listed).map((c) => c.Id);
-    const fresh = await mapLimit(ids, this.concurrency, (id) => this.inspect(id));
+    const fresh = await mapLimit(ids, INSPECT_CONCURRENCY, (id) => this.inspect(id));
     const seen = new Set(ids);
     let changed = false;
     for (const id of [...this.records.keys()]) {
