@@ -158,10 +158,15 @@ describe('batch stats (stats.list)', () => {
     assert.ok(during - after >= 2, `the feeds were real daemon connections (${during} while open, ${after} after)`);
   });
 
-  it('rejects a bad group and anonymous callers', async () => {
+  it('rejects a bad group, a group nobody configured, and anonymous callers', async () => {
     const bad = await server.call('GET', '/api/v1/stats?group=NOPE', { role: 'user' });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'VALIDATION_FAILED');
+    for (const path of ['/api/v1/stats?group=nosuchgroup', '/api/v1/events?group=nosuchgroup']) {
+      const unknown = await server.call('GET', path, { role: 'user' });
+      assert.equal(unknown.status, 404, path);
+      assert.equal(unknown.body.error.code, 'GROUP_NOT_FOUND', path);
+    }
     assert.equal((await server.call('GET', '/api/v1/stats', { role: null })).status, 401);
   });
 });

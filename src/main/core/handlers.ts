@@ -40,8 +40,14 @@ export function createHandlers(services: Services): Handlers {
     'containers.followLogs': (input, ctx) => containers.followLogs(input, ctx),
     'containers.stats': (input) => containers.stats(input.id),
     'containers.watchStats': (input, ctx) => liveStats.watch(input.id, ctx),
-    'containers.onEvent': (input, ctx) => events.watch(input.group, ctx),
-    'stats.list': (input) => liveStats.batch(input.group),
+    'containers.onEvent': (input, ctx) => {
+      groups.requireKnown(input.group);
+      return events.watch(input.group, ctx);
+    },
+    'stats.list': (input) => {
+      groups.requireKnown(input.group);
+      return liveStats.batch(input.group);
+    },
     'services.list': async () => ({ groups: await groups.list() }),
     'services.get': (input) => groups.get(input.group),
     'services.start': (input, ctx) => groups.start(input, ctx),

@@ -55,6 +55,11 @@ export class GroupService {
     return this.operate('stop', command, ctx);
   }
 
+  /** Refuses a group filter that names no configured group: it could never match anything. */
+  requireKnown(name: string | undefined): void {
+    if (name !== undefined) this.find(name);
+  }
+
   private find(name: string): GroupConfig {
     const group = this.groups.find((g) => g.name === name);
     if (!group) throw new LucidError('GROUP_NOT_FOUND', `no service group ${name}`, { group: name });
