@@ -20,11 +20,16 @@ import type { Logger } from './logging.js';
 import { ContainerCensus, censusSource } from './metrics/census.js';
 import { ManagerMetrics } from './metrics/registry.js';
 import { ComposeService } from './services/compose.js';
+import { ContainerEventsService } from './services/container-events.js';
 import { ContainerService } from './services/containers.js';
-import { GroupResolver } from './services/group-membership.js';
+import { GroupResolver, type ContainerRef } from './services/group-membership.js';
 import { GroupService } from './services/groups.js';
 import { HealthService } from './services/health.js';
+import { LiveStatsService } from './services/live-stats.js';
 import { MetricsService } from './services/metrics.js';
+import { snapshotCensusSource } from './state/census-source.js';
+import { ContainerCache } from './state/container-cache.js';
+import { StatsCollector } from './state/stats-collector.js';
 import { packageVersion } from './system/package-version.js';
 
 export interface ManagerOptions {
@@ -45,6 +50,10 @@ export interface Manager {
   /** The Docker daemon's state, probed in the background; also the gateway's circuit breaker. */
   dockerHealth: DockerHealth;
   metrics: ManagerMetrics;
+  /** The event-driven container snapshot (the container list, lookups and the metrics read it). */
+  cache: ContainerCache;
+  /** Batch stats streams; open only while someone asked lately. */
+  statsCollector: StatsCollector;
   authenticate(token: string): Promise<Identity>;
   /** The HS256 secret in use when one was generated for this development run. */
   generatedSecret: string | undefined;
@@ -73,24 +82,27 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const metrics = new ManagerMetrics(groupNames);
   // The breaker is the health monitor, which probes through the gateway: wired in two steps.
   let dockerHealth: DockerHealth | undefined;
+  const breaker = {
+    isOpen: () => dockerHealth?.isOpen() ?? false,
+    suspect: () => dockerHealth?.suspect(),
+    onOpen: (listener: () => void) => dockerHealth?.onOpen(listener) ?? (() => {}),
+  };
   const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), {
     timeoutMs: config.DOCKER_TIMEOUT_MS,
     observer: metrics,
-    breaker: {
-      isOpen: () => dockerHealth?.isOpen() ?? false,
-      suspect: () => dockerHealth?.suspect(),
-      onOpen: (listener) => dockerHealth?.onOpen(listener) ?? (() => {}),
-    },
+    breaker,
   });
   dockerHealth = new DockerHealth(gateway, logger);
   const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);
   const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message));
-  const containers = new ContainerService(gateway, {
-    selfContainerId,
-    groupOf: (container) => resolver.groupOf(container),
-  });
+  const groupOf = (container: ContainerRef) => resolver.groupOf(container);
+  const cache = new ContainerCache(gateway, logger, { groupOf, breaker });
+  const containers = new ContainerService(gateway, { selfContainerId, groupOf, cache });
   const groups = new GroupService(services, containers, resolver);
   const compose = createComposeService(config, services, gateway);
+  const statsCollector = new StatsCollector(gateway, cache, config.STATS_LINGER_MS, groupOf);
+  const liveStats = new LiveStatsService(gateway, containers, statsCollector);
+  const events = new ContainerEventsService(cache);
   const composeAvailability = new ComposeAvailability(async () => {
     const info = await compose.driverInfo();
     return info.available
@@ -117,7 +129,8 @@ export async function createManager(config: Config, logger: Logger, options: Man
     version: packageVersion(),
     startedAt: Date.now(),
   });
-  const census = new ContainerCensus(censusSource(gateway, (container) => resolver.groupOf(container)), groupNames);
+  // The gauges count the snapshot while it is live; Docker is asked only when it is not.
+  const census = new ContainerCensus(snapshotCensusSource(cache, groupOf, censusSource(gateway, groupOf)), groupNames);
   const metricsService = new MetricsService({
     metrics,
     census,
@@ -126,7 +139,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     token: config.METRICS_TOKEN,
   });
   const runner = new OperationRunner(
-    createHandlers({ containers, groups, audit, compose, health, metrics: metricsService }),
+    createHandlers({ containers, groups, audit, compose, health, metrics: metricsService, liveStats, events }),
     [limiter, recorder, ...(options.hooks ?? []), ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
   );
@@ -134,6 +147,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     logger.error(`${requestId} ${name} failed with ${error.code}: ${error.message}`, error.cause);
   dockerHealth.start();
   composeAvailability.peek();
+  cache.start();
   return {
     config,
     runner,
@@ -143,6 +157,8 @@ export async function createManager(config: Config, logger: Logger, options: Man
     compose,
     dockerHealth,
     metrics,
+    cache,
+    statsCollector,
     authenticate: (token) => verifier.verify(token),
     generatedSecret: keys.generated ? keys.secret : undefined,
     close: async () => {
@@ -150,6 +166,8 @@ export async function createManager(config: Config, logger: Logger, options: Man
       // still open for one more turn of the loop, records those answers.
       await compose.close();
       await new Promise((resolve) => setImmediate(resolve));
+      statsCollector.close();
+      await cache.close();
       dockerHealth.stop();
       limiter.close();
       // The summaries of rate-limit windows still open are written before the trail closes.

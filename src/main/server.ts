@@ -41,6 +41,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     shutdown: shutdown.signal,
     onRequestFinished: (req, res, seconds) =>
       manager.metrics.observeHttp(req.method, locals(res).route, res.statusCode, seconds),
+    sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
   });
   const server = createServer(app);
   try {

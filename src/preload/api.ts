@@ -11,8 +11,11 @@ import type { ErrorBody, ErrorCode } from '../shared/errors.js';
 import {
   AUTH_SET_TOKEN_CHANNEL,
   ipcChannel,
+  STREAM_ACK_CHANNEL,
+  STREAM_ACK_EVERY,
   STREAM_CANCEL_CHANNEL,
   STREAM_EVENT_CHANNEL,
+  STREAM_NOTICE_CHANNEL,
   type IpcEnvelope,
 } from '../shared/ipc.js';
 
@@ -25,20 +28,35 @@ type Namespace<N extends string> = N extends `${infer G}.${string}` ? G : never;
 type EventOf<N extends OperationName> = Operations[N] extends { events: infer E extends z.ZodType } ? z.output<E> : never;
 type InputArg<N extends OperationName> = {} extends OperationInput<N> ? [input?: OperationInput<N>] : [input: OperationInput<N>];
 
+export interface SubscriptionCallbacks {
+  /** The subscription ended: null when it ran its course or was unsubscribed, else why it failed. */
+  onEnd?: (error: LucidDockerError | null) => void;
+  /**
+   * The stream is open and every event from now on will arrive: subscribe to events, then load
+   * the list in `onReady`, and no change falls in between.
+   */
+  onReady?: () => void;
+  /** How many events were lost because the page fell behind (flow control, see README). */
+  onDropped?: (count: number) => void;
+}
+
 /**
  * One function per contract operation:
  * - plain: `(input) => Promise<output>`;
- * - with progress events: `(input, { onEvent }) => Promise<output>`, events arrive before the answer;
- * - subscription: `(input, onEvent, onEnd?) => unsubscribe`.
+ * - with progress events: `(input, { onEvent, onDropped }) => Promise<output>`, events arrive before the answer;
+ * - subscription: `(input, onEvent, onEnd | { onEnd, onReady, onDropped }) => unsubscribe`.
  */
 type Method<N extends OperationName> = Operations[N] extends { subscription: true }
   ? (
       input: OperationInput<N>,
       onEvent: (event: EventOf<N>) => void,
-      onEnd?: (error: LucidDockerError | null) => void,
+      callbacks?: ((error: LucidDockerError | null) => void) | SubscriptionCallbacks,
     ) => () => void
   : Operations[N] extends { events: z.ZodType }
-    ? (input: OperationInput<N>, options?: { onEvent?: (event: EventOf<N>) => void }) => Promise<OperationOutput<N>>
+    ? (
+        input: OperationInput<N>,
+        options?: { onEvent?: (event: EventOf<N>) => void; onDropped?: (count: number) => void },
+      ) => Promise<OperationOutput<N>>
     : (...args: InputArg<N>) => Promise<OperationOutput<N>>;
 
 export type LucidDockerApi = {
@@ -75,20 +93,47 @@ async function unwrap<T>(pending: Promise<unknown>): Promise<T> {
 }
 
 type EventListener = (event: unknown) => void;
+type DroppedListener = (count: number) => void;
 type AnyMethod = (...args: unknown[]) => unknown;
+
+interface Listener {
+  onEvent: EventListener;
+  onReady?: (() => void) | undefined;
+  onDropped?: DroppedListener | undefined;
+  /** Delivered since the last acknowledgement. */
+  unacked: number;
+}
 
 /** One function per contract operation, grouped by the name before the dot; never ipcRenderer itself. */
 export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerApi {
-  const listeners = new Map<string, EventListener>();
+  const listeners = new Map<string, Listener>();
   let nextStream = 0;
   const streamPrefix = Math.random().toString(36).slice(2, 10);
   ipcRenderer.on(STREAM_EVENT_CHANNEL, (_event, streamId, payload) => {
-    if (typeof streamId === 'string') listeners.get(streamId)?.(payload);
+    if (typeof streamId !== 'string') return;
+    const listener = listeners.get(streamId);
+    if (!listener) return;
+    try {
+      listener.onEvent(payload);
+    } finally {
+      // Acknowledged after the page handled them: a page that stalls stops the flow.
+      if (++listener.unacked >= STREAM_ACK_EVERY) {
+        listener.unacked = 0;
+        ipcRenderer.invoke(STREAM_ACK_CHANNEL, streamId, STREAM_ACK_EVERY).catch(() => undefined);
+      }
+    }
+  });
+  ipcRenderer.on(STREAM_NOTICE_CHANNEL, (_event, streamId, notice) => {
+    if (typeof streamId !== 'string' || typeof notice !== 'object' || notice === null) return;
+    const listener = listeners.get(streamId);
+    const { ready, dropped } = notice as { ready?: unknown; dropped?: unknown };
+    if (ready === true) listener?.onReady?.();
+    if (typeof dropped === 'number') listener?.onDropped?.(dropped);
   });
 
-  const withEvents = (channel: string, input: unknown, onEvent: EventListener) => {
+  const withEvents = (channel: string, input: unknown, callbacks: Omit<Listener, 'unacked'>) => {
     const streamId = `${streamPrefix}-${++nextStream}`;
-    listeners.set(streamId, onEvent);
+    listeners.set(streamId, { ...callbacks, unacked: 0 });
     const result = unwrap(ipcRenderer.invoke(channel, input ?? {}, { streamId }));
     void result.then(
       () => listeners.delete(streamId),
@@ -104,9 +149,15 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
     const channel = ipcChannel(name);
     let fn: AnyMethod;
     if (op.subscription) {
-      fn = (input, onEvent, onEnd) => {
-        const { streamId, result } = withEvents(channel, input, onEvent as EventListener);
-        const end = onEnd as ((error: LucidDockerError | null) => void) | undefined;
+      fn = (input, onEvent, third) => {
+        const callbacks: SubscriptionCallbacks =
+          typeof third === 'function' ? { onEnd: third as SubscriptionCallbacks['onEnd'] } : ((third ?? {}) as SubscriptionCallbacks);
+        const { streamId, result } = withEvents(channel, input, {
+          onEvent: onEvent as EventListener,
+          onReady: callbacks.onReady,
+          onDropped: callbacks.onDropped,
+        });
+        const end = callbacks.onEnd;
         result.then(
           () => end?.(null),
           (err: LucidDockerError) => end?.(err),
@@ -118,9 +169,9 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
       };
     } else if (op.events) {
       fn = (input, options) => {
-        const onEvent = (options as { onEvent?: EventListener } | undefined)?.onEvent;
+        const { onEvent, onDropped } = (options ?? {}) as { onEvent?: EventListener; onDropped?: DroppedListener };
         if (!onEvent) return unwrap(ipcRenderer.invoke(channel, input ?? {}));
-        return withEvents(channel, input, onEvent).result;
+        return withEvents(channel, input, { onEvent, onDropped }).result;
       };
     } else {
       fn = (input) => unwrap(ipcRenderer.invoke(channel, input ?? {}));

@@ -24,3 +24,20 @@ export interface StreamRequest {
 }
 
 export const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Flow control. `webContents.send` has none: a renderer that stops reading would let messages pile
+ * up without bound. So main sends at most a window of unacknowledged events per stream; the
+ * preload acknowledges every `STREAM_ACK_EVERY` events it has handed to the page. Main buffers a
+ * bounded number beyond the window and then drops, telling the page how many with a notice.
+ */
+export const STREAM_ACK_EVERY = 64;
+/** Renderer → main: `(streamId, count)` — that many events were delivered to the page. */
+export const STREAM_ACK_CHANNEL = `${IPC_PREFIX}stream.ack`;
+/**
+ * Main → renderer: `(streamId, notice)` — `{ ready: true }` once the stream is open (events from
+ * then on will arrive), `{ dropped }` for events lost to a reader that fell behind.
+ */
+export const STREAM_NOTICE_CHANNEL = `${IPC_PREFIX}stream.notice`;
+
+export type StreamNotice = { ready: true } | { dropped: number };

@@ -12,6 +12,7 @@ import {
   TEST_LABEL,
   testVolumeName,
 } from '../support/engine.js';
+import { eventually } from '../support/eventually.js';
 
 for (const transport of TRANSPORTS) {
   describe(`containers over ${transport.name}`, () => {
@@ -32,7 +33,10 @@ for (const transport of TRANSPORTS) {
     });
 
     it('lists containers with the summary shape, filtered by state', async () => {
-      const all = await client.call('containers.list');
+      const all = await eventually(async () => {
+        const answer = await client.call('containers.list');
+        return answer.ok && answer.data.containers.some((c: any) => c.id === runningId && c.state === 'running') ? answer : undefined;
+      }, 'the running test container is listed');
       assert.equal(all.ok, true);
       if (!all.ok) return;
       const mine = all.data.containers.find((c: any) => c.id === runningId);
@@ -46,11 +50,14 @@ for (const transport of TRANSPORTS) {
       assert.ok(!Number.isNaN(Date.parse(mine.createdAt)));
       assert.equal(all.data.total, all.data.containers.length);
 
+      // Created behind the manager's back: the snapshot shows it within a second.
       const stopped = await sleeper({}, false);
-      const exited = await client.call('containers.list', { state: 'created' });
+      const exited = await eventually(async () => {
+        const answer = await client.call('containers.list', { state: 'created' });
+        return answer.ok && answer.data.containers.some((c: any) => c.id === stopped.id) ? answer : undefined;
+      }, 'the new container is listed');
       assert.equal(exited.ok, true);
       if (!exited.ok) return;
-      assert.ok(exited.data.containers.some((c: any) => c.id === stopped.id));
       assert.ok(exited.data.containers.every((c: any) => c.state === 'created'));
       const onlyRunning = await client.call('containers.list', { all: false });
       assert.ok(onlyRunning.ok && onlyRunning.data.containers.every((c: any) => c.state === 'running'));

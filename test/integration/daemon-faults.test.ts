@@ -107,24 +107,27 @@ describe('Docker daemon faults, on a private dockerd', () => {
     assert.equal(typeof (await window.api.containers.list()).total, 'number');
   });
 
-  it('answers calls made the moment the daemon hangs with 503 within about 2 s, not at the Docker deadline', async () => {
+  it('answers calls made the moment the daemon hangs within about 2 s: 503 from Docker, or the snapshot of a moment ago', async () => {
     await waitFor('ready before the hang', 5000, async () => (await ready()).status === 200);
     engine.pause();
     try {
       const timed = async (path: string) => {
         const started = Date.now();
         const res = await server.call('GET', path);
-        return { res, ms: Date.now() - started };
+        return { path, res, ms: Date.now() - started };
       };
-      const answers = await Promise.all([
-        timed('/api/v1/containers'),
+      const [list, ...toDocker] = await Promise.all([
         timed('/api/v1/containers?all=true'),
         timed('/api/v1/containers/none-such'),
+        timed('/api/v1/containers/none-such/logs'),
       ]);
-      for (const { res, ms } of answers) {
-        assert.equal(res.status, 503, JSON.stringify(res.body));
+      // Until a probe finds the hang, the list is still the live snapshot's; then it is Docker's 503.
+      assert.ok(list!.res.status === 200 || list!.res.status === 503, JSON.stringify(list!.res.body));
+      assert.ok(list!.ms < 2500, `list answered in ${list!.ms} ms`);
+      for (const { path, res, ms } of toDocker) {
+        assert.equal(res.status, 503, `${path}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.error.code, 'DOCKER_UNAVAILABLE');
-        assert.ok(ms < 2500, `answered in ${ms} ms`);
+        assert.ok(ms < 2500, `${path} answered in ${ms} ms`);
       }
       assert.ok(sampleSum(await metrics(), 'docker_operations_total', { result: 'unavailable' }) >= 1);
     } finally {

@@ -28,11 +28,13 @@ export async function restClient(env: Record<string, string> = {}): Promise<Oper
     transport: 'rest',
     server,
     async call(op, input = {}, role = 'admin') {
-      const { method } = getOperation(op);
-      const { path, rest } = restPath(op, input);
+      const { method, subscription, variantOf } = getOperation(op);
+      // A variant is reached on its base route by its query values (e.g. stats?stream=true).
+      const { path, rest } = restPath(op, { ...variantOf?.query, ...input });
       const query = method === 'GET' && Object.keys(rest).length > 0
         ? `?${new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))}`
         : '';
+      if (subscription) return openSubscription(server, path + query, role);
       const res = await server.call(method, path + query, { role, ...(method === 'POST' ? { body: rest } : {}) });
       // Some answers are data with a non-200 status (a probe's 503 "not ready"): no error envelope.
       if (res.status === 200 || (res.status >= 200 && res.body?.error?.code === undefined)) {
@@ -42,6 +44,20 @@ export async function restClient(env: Record<string, string> = {}): Promise<Oper
     },
     close: () => server.close(),
   };
+}
+
+/** A subscription never ends by itself: success is the event stream opening, which is then closed. */
+async function openSubscription(server: TestServer, pathAndQuery: string, role: Role | null): Promise<Outcome> {
+  const aborter = new AbortController();
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  if (role) headers['authorization'] = `Bearer ${await server.tokenFor(role)}`;
+  const res = await fetch(`${server.url}${pathAndQuery}`, { headers, signal: aborter.signal });
+  if (res.status === 200 && (res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    aborter.abort();
+    return { ok: true, data: { subscribed: true } };
+  }
+  const body: any = await res.json().catch(() => ({}));
+  return { ok: false, code: body?.error?.code, status: res.status, message: body?.error?.message };
 }
 
 export async function ipcClient(env: Record<string, string> = {}): Promise<OperationClient & { harness: IpcHarness }> {
@@ -68,12 +84,15 @@ export async function ipcClient(env: Record<string, string> = {}): Promise<Opera
         return { ok: false, code: match?.[1] ?? 'UNPARSEABLE', message };
       };
       if (getOperation(op).subscription) {
-        // A subscription's outcome is how it ends; this waits for that (the caller picks inputs that end).
+        // As on REST: success is the stream opening (then it is closed); a failure ends it before that.
         return new Promise<Outcome>((resolve) => {
-          const events: unknown[] = [];
-          api[group][method](input, (event: unknown) => events.push(event), (err: unknown) =>
-            resolve(err ? failed(err) : { ok: true, data: { events } }),
-          );
+          const unsubscribe = api[group][method](input, () => undefined, {
+            onReady: () => {
+              unsubscribe();
+              resolve({ ok: true, data: { subscribed: true } });
+            },
+            onEnd: (err: unknown) => resolve(err ? failed(err) : { ok: true, data: { subscribed: true } }),
+          });
         });
       }
       try {

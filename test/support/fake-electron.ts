@@ -30,10 +30,25 @@ export class FakeWebContents extends EventEmitter implements WebContentsLike {
   readonly id = nextWebContentsId++;
   private destroyed = false;
   readonly renderer = new EventEmitter();
+  /** Messages sent while the page is stalled: what would pile up in Electron's pipe. */
+  readonly held: Array<[string, unknown[]]> = [];
+  private stalled = false;
 
   send(channel: string, ...args: unknown[]): void {
     if (this.destroyed) throw new Error('Object has been destroyed');
-    this.renderer.emit(channel, { sender: this }, ...args.map((a) => structuredClone(a)));
+    const copies = args.map((a) => structuredClone(a));
+    if (this.stalled) this.held.push([channel, copies]);
+    else this.renderer.emit(channel, { sender: this }, ...copies);
+  }
+
+  /** Imitates a page whose main thread is busy: nothing it is sent gets handled until `resume()`. */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  resume(): void {
+    this.stalled = false;
+    for (const [channel, args] of this.held.splice(0)) this.renderer.emit(channel, { sender: this }, ...args);
   }
 
   isDestroyed(): boolean {
@@ -43,6 +58,16 @@ export class FakeWebContents extends EventEmitter implements WebContentsLike {
   destroy(): void {
     this.destroyed = true;
     this.emit('destroyed');
+  }
+
+  /** A reload or a main-frame navigation: Electron's arguments are (event, url, httpResponseCode, httpStatusText). */
+  reload(url = 'file:///app/index.html'): void {
+    this.emit('did-navigate', {}, url, -1, '');
+  }
+
+  /** Electron's arguments are (event, details). */
+  crash(): void {
+    this.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
   }
 }
 

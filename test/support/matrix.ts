@@ -111,7 +111,13 @@ function containerRowsFor(
       const container = await reader();
       await ensureRunning(container);
       const before = await inspect(container);
-      const input = operation === 'containers.list' ? {} : { id: container.id };
+      const group = placement.name === 'no group' ? undefined : placement.name;
+      const input =
+        operation === 'containers.list'
+          ? {}
+          : operation === 'stats.list' || operation === 'containers.onEvent'
+            ? (group ? { group } : {})
+            : { id: container.id };
       return {
         input,
         verify: async (outcome) => {
@@ -127,6 +133,11 @@ function containerRowsFor(
     readRow('containers.get', (data, id) => assert.equal(data.id, id)),
     readRow('containers.logs', (data) => assert.ok(data.lines.some((l: any) => l.text === LOG_LINE))),
     readRow('containers.stats', (data, id) => assert.equal(data.id, id)),
+    readRow('containers.watchStats', (data) => assert.equal(data.subscribed, true)),
+    readRow('containers.onEvent', (data) => assert.equal(data.subscribed, true)),
+    readRow('stats.list', (data, id) => {
+      if (placement.name !== 'no group') assert.ok(data.stats.some((s: any) => s.id === id));
+    }),
     {
       title: `containers.start on ${where}`,
       operation: 'containers.start',

@@ -87,6 +87,8 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._~+/=-]{16,512}$/, 'must be 16 to 512 characters usable in a Bearer header')
     .optional(),
+  SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
+  STATS_LINGER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   SELF_CONTAINER_ID: z
     .string()
     .regex(/^[0-9a-f]{12,64}$/, 'must be a container id (12 to 64 hex digits)')

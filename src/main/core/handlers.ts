@@ -1,9 +1,11 @@
 import type { OperationName, OperationOutput, ParsedInput } from '../../shared/contract/index.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { ComposeService } from '../services/compose.js';
+import type { ContainerEventsService } from '../services/container-events.js';
 import type { ContainerService } from '../services/containers.js';
 import type { GroupService } from '../services/groups.js';
 import type { HealthService } from '../services/health.js';
+import type { LiveStatsService } from '../services/live-stats.js';
 import type { MetricsService } from '../services/metrics.js';
 import type { OperationContext } from './context.js';
 
@@ -22,15 +24,14 @@ export interface Services {
   compose: ComposeService;
   health: HealthService;
   metrics: MetricsService;
+  liveStats: LiveStatsService;
+  events: ContainerEventsService;
 }
 
 export function createHandlers(services: Services): Handlers {
-  const { containers, groups, audit, compose, health, metrics } = services;
+  const { containers, groups, audit, compose, health, metrics, liveStats, events } = services;
   return {
-    'containers.list': async (input) => {
-      const list = await containers.list(input);
-      return { containers: list, total: list.length };
-    },
+    'containers.list': (input) => containers.listAnswer(input),
     'containers.get': (input) => containers.get(input.id),
     'containers.start': (input, ctx) => containers.start(input.id, ctx),
     'containers.stop': (input, ctx) => containers.stop(input.id, input.timeout, ctx),
@@ -38,6 +39,15 @@ export function createHandlers(services: Services): Handlers {
     'containers.logs': (input) => containers.logs(input),
     'containers.followLogs': (input, ctx) => containers.followLogs(input, ctx),
     'containers.stats': (input) => containers.stats(input.id),
+    'containers.watchStats': (input, ctx) => liveStats.watch(input.id, ctx),
+    'containers.onEvent': (input, ctx) => {
+      groups.requireKnown(input.group);
+      return events.watch(input.group, ctx);
+    },
+    'stats.list': (input) => {
+      groups.requireKnown(input.group);
+      return liveStats.batch(input.group);
+    },
     'services.list': async () => ({ groups: await groups.list() }),
     'services.get': (input) => groups.get(input.group),
     'services.start': (input, ctx) => groups.start(input, ctx),

@@ -5,7 +5,7 @@ import { PUBLIC, roleHas, type OperationAccess, type Permission } from '../../sh
 import { ExpiredIdentityError, isExpired, OperationContext, type Identity, type Transport } from './context.js';
 import { watchExpiry } from './expiry.js';
 import type { Handlers } from './handlers.js';
-import { parseInput } from './validation.js';
+import { checkVariantToggles, parseInput } from './validation.js';
 
 /** What the hooks need to know about a call: who may make it, and which budget and audit rule apply. */
 export interface CallDescriptor {
@@ -19,11 +19,12 @@ export interface CallDescriptor {
 /**
  * Calls that exist on one transport only, yet pass the same hooks as the operations: the IPC
  * sign-in (a failed attempt is audited and counted on the read budget; a good one is neither),
- * and the stream cancel, which reaches the hooks only when its sender is refused.
+ * and the stream cancel and acknowledgement, which reach the hooks only when their sender is refused.
  */
 export const TRANSPORT_CALLS = {
   'auth.setToken': { access: 'transport', kind: 'read', limitRefusalsOnly: true },
   'stream.cancel': { access: 'transport', kind: 'read' },
+  'stream.ack': { access: 'transport', kind: 'read' },
 } as const satisfies Record<string, CallDescriptor>;
 
 export type TransportCallName = keyof typeof TRANSPORT_CALLS;
@@ -125,6 +126,7 @@ export class OperationRunner {
         op.access === PUBLIC ? { bearer: meta.bearer, lookup: () => meta.credentials().catch(() => null) } : {},
       );
       try {
+        checkVariantToggles(name, rawInput);
         const input = parseInput(op.input, rawInput ?? {});
         const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
         const output = await handler(input, ctx);

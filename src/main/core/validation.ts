@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { variantToggles, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 
 export interface ValidationProblem {
@@ -19,4 +20,20 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ou
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error);
   return result.data;
+}
+
+/**
+ * A value that selects a variant (`stream=true` streams the stats) may only be `false` on the
+ * base operation: `stream=yes` must not quietly answer once, as if the caller had asked for that.
+ */
+export function checkVariantToggles(name: OperationName, value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  const given = value as Record<string, unknown>;
+  const problems: ValidationProblem[] = variantToggles(name)
+    .filter(({ key }) => given[key] !== undefined && given[key] !== 'false' && given[key] !== false)
+    .map(({ key, value: selects, variant }) => ({ path: key, message: `must be false here; ${key}=${selects} is ${variant}` }));
+  if (problems.length > 0) {
+    const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    throw new LucidError('VALIDATION_FAILED', `invalid input: ${summary}`, { problems });
+  }
 }

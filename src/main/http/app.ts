@@ -16,6 +16,8 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Browser origins allowed to call the API (CORS); empty: none, the GUI uses IPC. */
   corsOrigins?: string[];
+  /** Interval of the SSE keep-alive comment (SSE_HEARTBEAT_MS). */
+  sseHeartbeatMs?: number;
   /** Routes outside the contract (probes, metrics) mounted before the fallback. */
   mountExtra?: (app: express.Express) => void;
   onRequestFinished?: (req: Request, res: Response, seconds: number) => void;

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { getOperation, type OperationDef, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC } from '../../shared/permissions.js';
+import { jsonBodyOf } from '../core/json-cache.js';
 import type { OperationRunner } from '../core/manager.js';
 import { sendError } from './errors.js';
 import { bearerOf, clientAddress, identityOf, type Authenticate } from './identity.js';
@@ -13,6 +14,8 @@ export interface RouteDeps {
   authenticate: Authenticate;
   /** Aborted when the server shuts down: subscriptions end then (they would never finish). */
   shutdown?: AbortSignal | undefined;
+  /** Interval of the SSE keep-alive comment (default 15 s). */
+  sseHeartbeatMs?: number | undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -63,7 +66,7 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
     const aborted = new AbortController();
     res.on('close', () => aborted.abort());
     let stream: SseStream | undefined;
-    const open = () => (stream ??= new SseStream(res));
+    const open = () => (stream ??= new SseStream(res, { heartbeatMs: deps.sseHeartbeatMs }));
     const names = sseEventNames(op);
     try {
       const data = await deps.runner.run(name, inputOf(req), {
@@ -84,7 +87,7 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
       }
       res.status(op.statusWhen?.when(data) ? op.statusWhen.status : 200);
       if (op.produces !== undefined) res.type(op.produces).send(String(data));
-      else res.json(data);
+      else res.type('application/json; charset=utf-8').send(jsonBodyOf(data));
     } catch (err) {
       if (!stream) {
         sendError(res, err, requestId);

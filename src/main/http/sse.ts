@@ -18,10 +18,13 @@ export class SseStream {
   private closed = false;
   private ending = false;
 
+  private readonly maxQueued: number;
+
   constructor(
     private readonly res: Response,
-    private readonly maxQueued = MAX_QUEUED,
+    options: { maxQueued?: number | undefined; heartbeatMs?: number | undefined } = {},
   ) {
+    this.maxQueued = options.maxQueued ?? MAX_QUEUED;
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
@@ -29,7 +32,7 @@ export class SseStream {
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     res.write(': stream open\n\n');
-    this.heartbeat = setInterval(() => this.enqueue(': heartbeat\n\n'), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.enqueue(': heartbeat\n\n'), options.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
     res.on('drain', () => this.flush());
     res.on('close', () => this.stop());

@@ -3,6 +3,7 @@ import { LucidError } from '../../shared/errors.js';
 import {
   AUTH_SET_TOKEN_CHANNEL,
   ipcChannel,
+  STREAM_ACK_CHANNEL,
   STREAM_CANCEL_CHANNEL,
   type IpcEnvelope,
 } from '../../shared/ipc.js';
@@ -35,6 +36,8 @@ export interface IpcRegistration {
   dispose(): void;
   /** Event streams currently open (for tests and diagnostics). */
   readonly openStreams: number;
+  /** Events held in main for windows that fell behind (bounded per stream). */
+  readonly queuedEvents: number;
 }
 
 let nextRequest = 0;
@@ -91,7 +94,7 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
         return await options.runner.run(name, input, {
           ...metaOf(event),
           credentials: async () => identities.get(event.sender),
-          ...(stream ? { signal: stream.signal, onEvent: stream.emit } : {}),
+          ...(stream ? { signal: stream.signal, onEvent: stream.emit, onReady: stream.ready } : {}),
         });
       } finally {
         stream?.done();
@@ -118,14 +121,26 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
     cancelled: typeof streamId === 'string' && streams.cancel(event.sender, streamId),
   }));
 
+  handle(STREAM_ACK_CHANNEL, 'stream.ack', async (event, streamId, count) => ({
+    acknowledged:
+      typeof streamId === 'string' &&
+      Number.isSafeInteger(count) &&
+      (count as number) > 0 &&
+      streams.ack(event.sender, streamId, count as number),
+  }));
+
   return {
     bindIdentity: (webContents, identity, bind = {}) =>
       identities.set(webContents, { ...identity, rateLimitExempt: bind.exemptFromRateLimit === true }),
     dispose: () => {
       for (const channel of channels) ipcMain.removeHandler(channel);
+      streams.cancelEverything();
     },
     get openStreams() {
       return streams.size;
+    },
+    get queuedEvents() {
+      return streams.queued;
     },
   };
 }

@@ -1,12 +1,20 @@
-import { STREAM_EVENT_CHANNEL, STREAM_ID, type StreamRequest } from '../../shared/ipc.js';
+import { STREAM_EVENT_CHANNEL, STREAM_ID, STREAM_NOTICE_CHANNEL, type StreamNotice, type StreamRequest } from '../../shared/ipc.js';
+import { CreditedSender } from './flow.js';
 import type { WebContentsLike } from './types.js';
+
+interface OpenStream {
+  controller: AbortController;
+  sender: CreditedSender;
+}
 
 /**
  * The event streams IPC callers opened, per window. A stream's events go to the window that asked
- * for them and nowhere else; the stream is cancelled when that window is destroyed or asks to.
+ * for them and nowhere else, under credit-based flow control (see `CreditedSender`); the stream is
+ * cancelled when the page that opened it asks to or is gone: window destroyed, page reloaded or
+ * navigated away (the window lives on, its page's callbacks do not), renderer crashed.
  */
 export class IpcStreams {
-  private readonly open = new Map<string, AbortController>();
+  private readonly open = new Map<string, OpenStream>();
   private readonly watched = new WeakSet<WebContentsLike>();
 
   /** Null when the caller did not ask for events (or the request is malformed: then it gets none). */
@@ -16,40 +24,74 @@ export class IpcStreams {
     return typeof streamId === 'string' && STREAM_ID.test(streamId) ? { streamId } : null;
   }
 
-  begin(sender: WebContentsLike, streamId: string): { signal: AbortSignal; emit: (event: unknown) => void; done: () => void } {
+  begin(
+    sender: WebContentsLike,
+    streamId: string,
+  ): { signal: AbortSignal; ready: () => void; emit: (event: unknown) => void; done: () => void } {
     const key = `${sender.id}:${streamId}`;
-    this.open.get(key)?.abort();
+    this.open.get(key)?.controller.abort();
     const controller = new AbortController();
-    this.open.set(key, controller);
+    const deliver = (channel: string, payload: unknown) => {
+      if (controller.signal.aborted || sender.isDestroyed()) return;
+      try {
+        sender.send(channel, streamId, payload);
+      } catch {
+        // The window went away between the check and the send; its 'destroyed' cancels the stream.
+      }
+    };
+    const credited = new CreditedSender(
+      (event) => deliver(STREAM_EVENT_CHANNEL, event),
+      (dropped) => deliver(STREAM_NOTICE_CHANNEL, { dropped } satisfies StreamNotice),
+    );
+    const entry = { controller, sender: credited };
+    this.open.set(key, entry);
     if (!this.watched.has(sender)) {
       this.watched.add(sender);
-      sender.once('destroyed', () => this.cancelAll(sender));
+      const pageGone = () => this.cancelAll(sender);
+      sender.once('destroyed', pageGone);
+      sender.on('did-navigate', pageGone);
+      sender.on('render-process-gone', pageGone);
     }
     return {
       signal: controller.signal,
+      ready: () => deliver(STREAM_NOTICE_CHANNEL, { ready: true } satisfies StreamNotice),
       emit: (event) => {
-        if (!controller.signal.aborted && !sender.isDestroyed()) sender.send(STREAM_EVENT_CHANNEL, streamId, event);
+        if (!controller.signal.aborted) credited.push(event);
       },
       done: () => {
-        if (this.open.get(key) === controller) this.open.delete(key);
+        credited.finish();
+        if (this.open.get(key) === entry) this.open.delete(key);
       },
     };
   }
 
+  ack(sender: WebContentsLike, streamId: string, count: number): boolean {
+    const entry = this.open.get(`${sender.id}:${streamId}`);
+    if (!entry) return false;
+    entry.sender.ack(count);
+    return true;
+  }
+
   cancel(sender: WebContentsLike, streamId: string): boolean {
     const key = `${sender.id}:${streamId}`;
-    const controller = this.open.get(key);
-    if (!controller) return false;
-    controller.abort();
+    const entry = this.open.get(key);
+    if (!entry) return false;
+    entry.controller.abort();
     this.open.delete(key);
     return true;
   }
 
+  /** Ends every stream, e.g. when the IPC handlers are removed. */
+  cancelEverything(): void {
+    for (const entry of this.open.values()) entry.controller.abort();
+    this.open.clear();
+  }
+
   private cancelAll(sender: WebContentsLike): void {
     const prefix = `${sender.id}:`;
-    for (const [key, controller] of this.open) {
+    for (const [key, entry] of this.open) {
       if (key.startsWith(prefix)) {
-        controller.abort();
+        entry.controller.abort();
         this.open.delete(key);
       }
     }
@@ -57,5 +99,12 @@ export class IpcStreams {
 
   get size(): number {
     return this.open.size;
+  }
+
+  /** Events held in main for renderers that fell behind (bounded per stream). */
+  get queued(): number {
+    let total = 0;
+    for (const entry of this.open.values()) total += entry.sender.queued;
+    return total;
   }
 }

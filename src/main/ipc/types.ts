@@ -5,6 +5,8 @@
 export interface WebContentsLike {
   readonly id: number;
   once(event: 'destroyed', listener: () => void): unknown;
+  /** A main-frame document navigation (a reload included) or a crashed renderer: the page is gone. */
+  on(event: 'did-navigate' | 'render-process-gone', listener: () => void): unknown;
   send(channel: string, ...args: unknown[]): void;
   isDestroyed(): boolean;
 }

@@ -17,7 +17,9 @@ let processRegistry: Registry | undefined;
 function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry });
+    // The event-loop delay monitor is a libuv timer: at prom-client's default 10 ms it alone costs
+    // an idle manager about 0.6 % of a core; every 100 ms it costs 0.1 % and still shows lag.
+    collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 100 });
   }
   return processRegistry;
 }

@@ -7,6 +7,7 @@ import {
 } from '../../shared/schemas/containers.js';
 import type { RawContainerInspect, RawContainerListItem } from '../docker/answers.js';
 import type { ContainerRef } from './group-membership.js';
+import { humanDuration } from './human-duration.js';
 
 /** Which group a container is in (see GroupResolver); mapping needs only the answer. */
 export type GroupOf = (container: ContainerRef) => string | null;
@@ -58,12 +59,7 @@ export function summaryFromListItem(raw: RawContainerListItem, groupOf: GroupOf)
 }
 
 function ago(from: string | null, now: number): string {
-  if (!from) return '';
-  const seconds = Math.max(0, Math.round((now - Date.parse(from)) / 1000));
-  if (seconds < 60) return `${seconds} seconds`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} minutes`;
-  if (seconds < 172800) return `${Math.round(seconds / 3600)} hours`;
-  return `${Math.round(seconds / 86400)} days`;
+  return from ? humanDuration(Math.max(0, now - Date.parse(from))) : '';
 }
 
 /** The same human text `docker ps` shows, built from inspect data (which has none). */

@@ -4,6 +4,7 @@ import { LucidError } from '../../shared/errors.js';
 import { timePointSeconds } from '../../shared/schemas/common.js';
 import type {
   ContainerDetails,
+  ContainerState,
   ContainerStats,
   ContainerSummary,
   ControlResult,
@@ -12,13 +13,15 @@ import type {
   LogsInput,
   LogsOutput,
 } from '../../shared/schemas/containers.js';
-import { parseAnswer, rawContainerInspectSchema, rawContainerListSchema } from '../docker/answers.js';
+import { parseAnswer, rawContainerInspectSchema, rawContainerListSchema, type RawContainerInspect } from '../docker/answers.js';
 import { statusCodeOf, toLucidError } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { decodeLog, LogDecoder } from '../docker/log-decoder.js';
 import { cpuSampleOf, rawStatsSchema, statsFigures, type RawStats } from '../docker/stats-math.js';
 import type { OperationContext } from '../core/context.js';
 import { isShutdown } from '../core/shutdown.js';
+import type { ContainerCache } from '../state/container-cache.js';
+import { ListAnswers, type ListAnswer } from '../state/list-answers.js';
 import { detailsFromInspect, summaryFromListItem, type GroupOf } from './container-mapping.js';
 import { CpuSampleCache } from './cpu-samples.js';
 
@@ -29,7 +32,7 @@ const KILL_MARGIN_MS = 5000;
 
 export interface ListOptions {
   all: boolean;
-  state?: string | undefined;
+  state?: ContainerState | undefined;
   group?: string | undefined;
 }
 
@@ -38,6 +41,8 @@ export interface ContainerServiceOptions {
   selfContainerId?: string | undefined;
   /** Group membership (label, config, compose project); without it no container is in a group. */
   groupOf?: GroupOf;
+  /** The event-driven snapshot; reads are served from it while it is live. */
+  cache?: ContainerCache | undefined;
 }
 
 export type ControlAction = 'start' | 'stop' | 'restart';
@@ -56,11 +61,14 @@ function toUnixSeconds(value: string | number | undefined): number | undefined {
 export class ContainerService {
   private readonly cpuSamples = new CpuSampleCache();
   private readonly inflightSamples = new Map<string, Promise<RawStats>>();
+  private readonly answers: ListAnswers | undefined;
 
   constructor(
     private readonly gateway: DockerGateway,
     private readonly options: ContainerServiceOptions = {},
-  ) {}
+  ) {
+    this.answers = options.cache ? new ListAnswers(options.cache, this.groupOf) : undefined;
+  }
 
   private get docker(): Dockerode {
     return this.gateway.docker;
@@ -70,6 +78,21 @@ export class ContainerService {
     return this.options.groupOf ?? (() => null);
   }
 
+  /** The list answer; the same object for the same snapshot, filter and second, so it is serialised once. */
+  async listAnswer(options: ListOptions): Promise<ListAnswer> {
+    const cache = this.options.cache;
+    if (cache?.live && this.answers) {
+      await cache.settle();
+      if (cache.live) return this.answers.get(options);
+    }
+    const containers = await this.list(options);
+    return { containers, total: containers.length };
+  }
+
+  /**
+   * Straight from Docker, for those who act on the answer (group start/stop plans): a control
+   * decision must not rest on a snapshot that may lag a change made behind the manager's back.
+   */
   async list(options: ListOptions): Promise<ContainerSummary[]> {
     const filters = options.state ? { status: [options.state] } : undefined;
     const raw = await this.gateway.call(
@@ -82,12 +105,23 @@ export class ContainerService {
   }
 
   async get(ref: string): Promise<ContainerDetails> {
+    return detailsFromInspect(await this.resolve(ref), this.groupOf);
+  }
+
+  /** Inspect data of a container: from the live snapshot for a full id or name, else from Docker. */
+  async resolve(ref: string): Promise<RawContainerInspect> {
+    const cache = this.options.cache;
+    if (cache?.live) {
+      await cache.settle();
+      const known = cache.live ? cache.lookup(ref) : undefined;
+      if (known) return known;
+    }
     const raw = await this.gateway.call(
       'containers.inspect',
       (abortSignal) => this.docker.getContainer(ref).inspect({ abortSignal }),
       { idempotent: true, ...NOT_FOUND },
     );
-    return detailsFromInspect(parseAnswer(rawContainerInspectSchema, raw), this.groupOf);
+    return parseAnswer(rawContainerInspectSchema, raw);
   }
 
   start(ref: string, ctx: OperationContext): Promise<ControlResult> {
@@ -143,6 +177,8 @@ export class ContainerService {
         ),
       { idempotent: false, extraMs: timeout * 1000 + KILL_MARGIN_MS, ...NOT_FOUND },
     );
+    // Re-read before answering, so that the change shows in every read that follows.
+    await this.options.cache?.refresh(id);
     return { changed, after: await this.get(id) };
   }
 
@@ -153,12 +189,7 @@ export class ContainerService {
   }
 
   async logs(input: LogsInput): Promise<LogsOutput> {
-    const raw = await this.gateway.call(
-      'containers.inspect',
-      (abortSignal) => this.docker.getContainer(input.id).inspect({ abortSignal }),
-      { idempotent: true, ...NOT_FOUND },
-    );
-    const inspect = parseAnswer(rawContainerInspectSchema, raw);
+    const inspect = await this.resolve(input.id);
     const since = toUnixSeconds(input.since);
     const until = toUnixSeconds(input.until);
     const data = await this.gateway.call(
@@ -187,13 +218,7 @@ export class ContainerService {
    * (`shutdown`); the connection to the daemon is closed in every case.
    */
   async followLogs(input: FollowLogsInput, ctx: OperationContext): Promise<FollowLogsOutput> {
-    const inspect = parseAnswer(
-      rawContainerInspectSchema,
-      await this.gateway.call('containers.inspect', (abortSignal) => this.docker.getContainer(input.id).inspect({ abortSignal }), {
-        idempotent: true,
-        ...NOT_FOUND,
-      }),
-    );
+    const inspect = await this.resolve(input.id);
     const since = toUnixSeconds(input.since);
     const stream = await this.gateway.openStream(
       'containers.logs.follow',

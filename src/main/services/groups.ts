@@ -35,14 +35,15 @@ export class GroupService {
     this.groups = config.groups.toSorted((a, b) => a.phase - b.phase);
   }
 
+  /** Status is read, like the container list, from the live snapshot when there is one. */
   async list(): Promise<GroupStatus[]> {
-    const containers = await this.containers.list({ all: true });
+    const { containers } = await this.containers.listAnswer({ all: true });
     return this.groups.map((group) => statusOf(group, membersOf(group, containers, this.resolver)));
   }
 
   async get(name: string): Promise<GroupStatus> {
     const group = this.find(name);
-    const containers = await this.containers.list({ all: true });
+    const { containers } = await this.containers.listAnswer({ all: true });
     return statusOf(group, membersOf(group, containers, this.resolver));
   }
 
@@ -52,6 +53,11 @@ export class GroupService {
 
   stop(command: GroupCommand, ctx: OperationContext): Promise<GroupOperationResult> {
     return this.operate('stop', command, ctx);
+  }
+
+  /** Refuses a group filter that names no configured group: it could never match anything. */
+  requireKnown(name: string | undefined): void {
+    if (name !== undefined) this.find(name);
   }
 
   private find(name: string): GroupConfig {

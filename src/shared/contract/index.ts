@@ -3,6 +3,7 @@ import { auditOperations } from './audit.js';
 import { composeOperations } from './compose.js';
 import { containerOperations } from './containers.js';
 import type { OperationDef } from './define.js';
+import { liveOperations } from './live.js';
 import { serviceOperations } from './services.js';
 import { systemOperations } from './system.js';
 
@@ -11,6 +12,7 @@ export type { HttpMethod, OperationDef, OperationKind } from './define.js';
 /** The one table both transports are generated from. */
 export const operations = {
   ...containerOperations,
+  ...liveOperations,
   ...serviceOperations,
   ...auditOperations,
   ...composeOperations,
@@ -27,4 +29,22 @@ export const operationNames = Object.keys(operations) as OperationName[];
 
 export function getOperation(name: OperationName): OperationDef {
   return operations[name];
+}
+
+type Toggle = { key: string; value: string; variant: OperationName };
+
+const toggles = new Map<OperationName, Toggle[]>();
+for (const variant of operationNames) {
+  const of = getOperation(variant).variantOf;
+  if (!of) continue;
+  const base = of.operation as OperationName;
+  toggles.set(base, [...(toggles.get(base) ?? []), ...Object.entries(of.query).map(([key, value]) => ({ key, value, variant }))]);
+}
+
+/**
+ * The query values that select a variant of `name` on its REST route (`follow: 'true'` for
+ * `containers.logs`), with the variant they select.
+ */
+export function variantToggles(name: OperationName): readonly Toggle[] {
+  return toggles.get(name) ?? [];
 }

@@ -1,0 +1,481 @@
+/**
+ * `npm run bench`: the manager against the raw Docker API, side by side, same engine, same run.
+ * Not part of `npm test`. Creates labelled containers (`lucid.bench.run=<id>`) and removes
+ * them at the end, also on failure or Ctrl-C. Progress goes to stderr, the table to stdout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http from 'node:http';
+import net from 'node:net';
+import { mintToken } from '../src/main/auth/tokens.js';
+import Docker from 'dockerode';
+import { envSchema } from '../src/main/config/env.js';
+import { PrivateEngine } from '../test/support/private-engine.js';
+import { BENCH_GROUP, fixtures } from './fixtures.js';
+import { keepAliveAgent, timedGet } from './http.js';
+import { load, type LoadResult } from './load.js';
+import { coreShare, machine, median, percentile, readPid } from './measure.js';
+
+const DOCKER_CLI = '/usr/bin/docker';
+const ROUNDS = 5;
+
+/**
+ * The engine both sides are measured against. `private` (default): a daemon of the bench's own,
+ * so that other engineers' tests on the shared engine (about ten container events a second on
+ * this machine) neither load the daemon nor keep the "idle" manager busy. `shared`: the engine
+ * at /var/run/docker.sock.
+ */
+interface Engine {
+  socketPath: string;
+  docker: Docker;
+  daemonPids(): number[];
+  close(): Promise<void>;
+}
+
+async function openEngine(kind: string): Promise<Engine> {
+  if (kind === 'shared') {
+    const socketPath = '/var/run/docker.sock';
+    return {
+      socketPath,
+      docker: new Docker({ socketPath }),
+      daemonPids: () =>
+        [readPid('/var/run/docker.pid'), readPid('/var/run/docker/containerd/containerd.pid')].filter(
+          (pid): pid is number => pid !== undefined,
+        ),
+      close: async () => {},
+    };
+  }
+  const daemon = await PrivateEngine.start();
+  await daemon.loadTestImage();
+  const containerd = readPid(`${daemon.dir}/exec/containerd/containerd.pid`);
+  return {
+    socketPath: daemon.socket,
+    docker: daemon.docker,
+    daemonPids: () => [daemon.pid, containerd].filter((pid): pid is number => pid !== undefined),
+    close: () => daemon.destroy(),
+  };
+}
+
+let engine: Engine;
+
+const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+const pct = (share: number) => `${(share * 100).toFixed(2)} %`;
+
+interface Row {
+  what: string;
+  baseline: string;
+  manager: string;
+  ratio: string;
+  goal: string;
+  met: boolean | null;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function runCli(args: string[]): Promise<{ ms: number; stdout: string }> {
+  const started = performance.now();
+  const child = spawn(DOCKER_CLI, ['-H', `unix://${engine.socketPath}`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => chunks.push(d));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`docker ${args[0]} failed (${code})`);
+  return { ms: performance.now() - started, stdout: Buffer.concat(chunks).toString('utf8') };
+}
+
+class ManagerProcess {
+  readonly agent = keepAliveAgent(1);
+  private constructor(
+    readonly child: ChildProcess,
+    readonly url: string,
+    readonly headers: Record<string, string>,
+    /** Holds the manager's services config and audit trail; removed on stop. */
+    private readonly dir: string,
+  ) {}
+
+  static async start(label: string): Promise<ManagerProcess> {
+    const port = await freePort();
+    // The bench's containers are one service group (by label), so batch stats can be asked for exactly them.
+    const dir = mkdtempSync(join(tmpdir(), 'lucid-bench-'));
+    const services = join(dir, 'services.yml');
+    writeFileSync(services, JSON.stringify({ groups: [{ name: BENCH_GROUP, phase: 1 }] }));
+    const secret = randomBytes(32).toString('hex');
+    const env: Record<string, string> = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      DOCKER_HOST: `unix://${engine.socketPath}`,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LUCID_ENV: 'production',
+      LOG_LEVEL: 'info',
+      JWT_SECRET_KEY: secret,
+      // Rate limiting stays on, with limits far above what the bench sends.
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      RATE_LIMIT_CONTROL_PER_MINUTE: '1000000',
+      // Batch stats stop collecting 5 s after the last request (default 30 s), so idle follows sooner.
+      STATS_LINGER_MS: '5000',
+      SERVICES_CONFIG: services,
+      SERVICES_LABEL_FILTER: label,
+      AUDIT_LOG_PATH: join(dir, 'audit.log'),
+    };
+    const child = spawn(process.execPath, ['dist/main/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const token = await mintToken({ secret, sub: 'bench', role: 'admin', ttlSeconds: 3600, audience: 'gui-docker-manager' });
+    const manager = new ManagerProcess(child, `http://127.0.0.1:${port}`, { authorization: `Bearer ${token}` }, dir);
+    for (let i = 0; ; i++) {
+      try {
+        if ((await manager.get('/api/v1/containers')).status === 200) return manager;
+      } catch {
+        if (i > 100) throw new Error('the manager did not start');
+      }
+      await sleep(100);
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  get(path: string, keepBody = false) {
+    return timedGet(this.agent, { url: this.url, path }, this.headers, keepBody);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      this.child.kill('SIGTERM');
+      await new Promise((r) => this.child.once('exit', r));
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until the manager lists `count` of this run's containers (the snapshot caught up). */
+async function waitListed(manager: ManagerProcess, label: string, count: number): Promise<void> {
+  const [key, value] = label.split('=') as [string, string];
+  for (;;) {
+    const res = await manager.get('/api/v1/containers', true);
+    const listed = JSON.parse(res.body).containers.filter((c: any) => c.labels[key] === value).length;
+    if (listed === count) return;
+    await sleep(200);
+  }
+}
+
+async function listBench(manager: ManagerProcess, count: number): Promise<void> {
+  const raw = keepAliveAgent(1);
+  const perRound = count >= 1000 ? 40 : 100;
+  const p50 = { raw: [] as number[], mgr: [] as number[] };
+  const p99 = { raw: [] as number[], mgr: [] as number[] };
+  let sizes = { raw: 0, mgr: 0 };
+  for (let warm = 0; warm < 5; warm++) {
+    await timedGet(raw, { socketPath: engine.socketPath, path: '/containers/json?all=1' });
+    await manager.get('/api/v1/containers');
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    const samples = { raw: [] as number[], mgr: [] as number[] };
+    for (let i = 0; i < perRound; i++) {
+      // Alternate who goes first, so neither always meets a warmer daemon.
+      const order = i % 2 === 0 ? (['raw', 'mgr'] as const) : (['mgr', 'raw'] as const);
+      for (const who of order) {
+        const res =
+          who === 'raw'
+            ? await timedGet(raw, { socketPath: engine.socketPath, path: '/containers/json?all=1' })
+            : await manager.get('/api/v1/containers');
+        if (res.status !== 200) throw new Error(`${who} list answered ${res.status}`);
+        samples[who].push(res.ms);
+        sizes = { ...sizes, [who]: res.bytes };
+      }
+    }
+    for (const who of ['raw', 'mgr'] as const) {
+      p50[who].push(percentile(samples[who], 50));
+      p99[who].push(percentile(samples[who], 99));
+    }
+  }
+  raw.destroy();
+  for (const [name, values] of [['p50', p50], ['p99', p99]] as const) {
+    const ratio = median(values.mgr) / median(values.raw);
+    rows.push({
+      what: `list ${count} containers, ${name}`,
+      baseline: `${ms(median(values.raw))} (GET /containers/json?all=1)`,
+      manager: ms(median(values.mgr)),
+      ratio: `${ratio.toFixed(3)}×`,
+      goal: '≤ 0.25×',
+      met: ratio <= 0.25,
+    });
+  }
+  const total = JSON.parse((await manager.get('/api/v1/containers', true)).body).total;
+  notes.push(`list ${count}: ${total} containers on the engine in all; answers of ${(sizes.raw / 1024).toFixed(0)} KiB (Docker) and ${(sizes.mgr / 1024).toFixed(0)} KiB (manager); ${ROUNDS} rounds × ${perRound} requests each, medians of the per-round percentiles.`);
+}
+
+function parseCpu(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [id, cpu] = line.split('\t');
+    if (id && cpu) out.set(id, Number(cpu.replace('%', '')));
+  }
+  return out;
+}
+
+async function statsBench(manager: ManagerProcess, ids: string[], daemonPids: number[]): Promise<void> {
+  const statsPath = `/api/v1/stats?group=${BENCH_GROUP}`;
+  const cold = await manager.get(statsPath, true);
+  const coldBody = JSON.parse(cold.body);
+  log(`stats cold: ${ms(cold.ms)}, ${coldBody.stats.length}/${coldBody.running} containers`);
+  const cli: number[] = [];
+  const warm: number[] = [];
+  const diffs: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const run = await runCli(['stats', '--no-stream', '--format', '{{.Container}}\t{{.CPUPerc}}', ...ids]);
+    cli.push(run.ms);
+    const res = await manager.get(statsPath, true);
+    warm.push(res.ms);
+    const mine = new Map<string, number>(JSON.parse(res.body).stats.map((s: any) => [s.id, s.cpuPercent]));
+    const theirs = parseCpu(run.stdout);
+    let worst = 0;
+    for (const [id, cpu] of theirs) {
+      const ours = mine.get(id);
+      if (ours !== undefined) worst = Math.max(worst, Math.abs(ours - cpu));
+    }
+    diffs.push(worst);
+    if (round === 0) {
+      const busy = [...theirs].filter(([, cpu]) => cpu > 1).map(([id, cpu]) => `${cpu.toFixed(1)}/${(mine.get(id) ?? NaN).toFixed(1)}`);
+      notes.push(`stats: busy containers, CLI/manager CPU %: ${busy.join(', ') || 'none above 1 %'}`);
+    }
+  }
+  for (let i = 0; i < 10; i++) warm.push((await manager.get(statsPath)).ms);
+  const speedup = median(cli) / median(warm);
+  rows.push({
+    what: `stats of ${ids.length} running containers (warm)`,
+    baseline: `${ms(median(cli))} (docker stats --no-stream)`,
+    manager: ms(median(warm)),
+    ratio: `${speedup.toFixed(0)}× faster`,
+    goal: '≥ 50× faster',
+    met: speedup >= 50,
+  });
+  rows.push({
+    what: `stats of ${ids.length} running containers (first request, cold)`,
+    baseline: `${ms(median(cli))} (docker stats --no-stream)`,
+    manager: ms(cold.ms),
+    ratio: `${(median(cli) / cold.ms).toFixed(1)}× faster`,
+    goal: '—',
+    met: null,
+  });
+  rows.push({
+    what: 'stats: CPU % difference to the CLI (worst container)',
+    baseline: 'docker stats CPU %',
+    manager: `${median(diffs).toFixed(2)} points`,
+    ratio: '—',
+    goal: '≤ 5 points',
+    met: median(diffs) <= 5,
+  });
+  // The daemon's cost while batch stats are collected: keep asking so the streams stay open.
+  const keepAsking = setInterval(() => void manager.get(statsPath).catch(() => undefined), 2000);
+  const watched = median([await coreShare(daemonPids, 10_000), await coreShare(daemonPids, 10_000)]);
+  clearInterval(keepAsking);
+  rows.push({
+    what: `daemon CPU while ${ids.length} containers' stats are collected`,
+    baseline: '—',
+    manager: `${pct(watched)} of a core (dockerd + containerd)`,
+    ratio: '—',
+    goal: 'state it',
+    met: null,
+  });
+}
+
+async function logsBench(manager: ManagerProcess, id: string): Promise<void> {
+  const cli: number[] = [];
+  const mgr: number[] = [];
+  const first = await manager.get(`/api/v1/containers/${id}/logs?tail=10000`, true);
+  const lines = JSON.parse(first.body).lines.length;
+  if (lines !== 10000) throw new Error(`expected 10000 lines, got ${lines}`);
+  for (let round = 0; round < 7; round++) {
+    cli.push((await runCli(['logs', '--tail', '10000', id])).ms);
+    mgr.push((await manager.get(`/api/v1/containers/${id}/logs?tail=10000`)).ms);
+  }
+  const ratio = median(mgr) / median(cli);
+  rows.push({
+    what: 'last 10,000 log lines',
+    baseline: `${ms(median(cli))} (docker logs --tail 10000)`,
+    manager: ms(median(mgr)),
+    ratio: `${ratio.toFixed(2)}×`,
+    goal: '≤ 1.5×',
+    met: ratio <= 1.5,
+  });
+}
+
+/** Docker's RFC 3339 timestamp with nanoseconds, to fractional epoch milliseconds. */
+function epochMs(timestamp: string): number {
+  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(timestamp);
+  if (!match) return NaN;
+  return Date.parse(`${match[1]}Z`) + Number(`0.${match[2] ?? '0'}`) * 1000;
+}
+
+/** SSE of a followed log: latency from Docker's timestamp of each line to its arrival here. */
+function followLatencies(manager: ManagerProcess, id: string, seconds: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    const url = new URL(`${manager.url}/api/v1/containers/${id}/logs?follow=true&tail=0&timestamps=true`);
+    const req = http.get(url, { headers: { ...manager.headers, accept: 'text/event-stream' } }, (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const now = performance.timeOrigin + performance.now();
+        buffer += chunk;
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const data = /\ndata: (.*)$/m.exec(frame)?.[1];
+          if (frame.includes('event: line') && data) latencies.push(now - epochMs(JSON.parse(data).timestamp));
+        }
+      });
+    });
+    req.on('error', reject);
+    setTimeout(() => {
+      req.destroy();
+      resolve(latencies);
+    }, seconds * 1000);
+  });
+}
+
+async function main(): Promise<void> {
+  const rateLimited = 'RATE_LIMIT_PER_MINUTE' in envSchema.shape;
+  const engineKind = process.env['BENCH_ENGINE'] === 'shared' ? 'shared' : 'private';
+  log(`engine: ${engineKind}`);
+  engine = await openEngine(engineKind);
+  const header = `Machine: ${machine()}. Docker ${(await engine.docker.version()).Version}, ${engineKind === 'private' ? "a private daemon of the bench's own" : 'the shared engine'}.`;
+  log(header);
+  const fx = fixtures(engine.docker);
+  let manager: ManagerProcess | undefined;
+  const cleanup = async () => {
+    await manager?.stop().catch(() => undefined);
+    log(`removed ${await fx.removeAll().catch(() => 0)} bench containers`);
+    await engine.close();
+  };
+  process.once('SIGINT', () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+  try {
+    const daemonPids = engine.daemonPids();
+    log('creating and starting 100 containers');
+    const running = await fx.create(100, { start: true });
+
+    log('daemon CPU without the manager (3 × 10 s)');
+    const daemonAlone = median([await coreShare(daemonPids, 10_000), await coreShare(daemonPids, 10_000), await coreShare(daemonPids, 10_000)]);
+
+    log('starting the manager');
+    manager = await ManagerProcess.start(fx.label);
+    await waitListed(manager, fx.label, 100);
+    await sleep(6000);
+    log('idle: manager and daemon CPU with nobody watching (3 × 10 s)');
+    const idleManager: number[] = [];
+    const idleDaemon: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const [m, d] = await Promise.all([coreShare([manager.pid], 10_000), coreShare(daemonPids, 10_000)]);
+      idleManager.push(m);
+      idleDaemon.push(d);
+    }
+    rows.push({
+      what: 'idle, 100 running containers, nobody watching: manager CPU',
+      baseline: '—',
+      manager: `${pct(median(idleManager))} of a core`,
+      ratio: '—',
+      goal: '< 1 % of a core',
+      met: median(idleManager) < 0.01,
+    });
+    rows.push({
+      what: 'idle: daemon CPU (dockerd + containerd)',
+      baseline: `${pct(daemonAlone)} without the manager`,
+      manager: `${pct(median(idleDaemon))} with the idle manager`,
+      ratio: `${((median(idleDaemon) - daemonAlone) * 100).toFixed(2)} points`,
+      goal: 'no extra',
+      met: median(idleDaemon) - daemonAlone < 0.005,
+    });
+
+    log('list, 100 containers of the run');
+    await listBench(manager, 100);
+
+    log('load: 50 connections for 30 s on the list');
+    const loaded: LoadResult = await load(manager.url, '/api/v1/containers', manager.headers, 50, 30, manager.pid);
+    rows.push({
+      what: '50 connections × 30 s on list',
+      baseline: '—',
+      manager: `${loaded.perSecond.toFixed(0)} req/s, p99 ${ms(loaded.p99)}, ${loaded.errors} errors of ${loaded.requests}, RSS ≤ ${(loaded.maxRssBytes / 2 ** 20).toFixed(0)} MiB`,
+      ratio: '—',
+      goal: '0 errors',
+      met: loaded.errors === 0,
+    });
+
+    log('stats: two CPU-capped busy containers among the 100');
+    const [quiet1, quiet2] = running;
+    if (quiet1 && quiet2) await Promise.all([quiet1, quiet2].map((id) => engine.docker.getContainer(id).remove({ force: true })));
+    const busy = [
+      ...(await fx.create(1, { cmd: ['sh', '-c', 'while :; do :; done'], nanoCpus: 0.1e9, start: true })),
+      ...(await fx.create(1, { cmd: ['sh', '-c', 'while :; do :; done'], nanoCpus: 0.25e9, start: true })),
+    ];
+    const hundred = [...running.slice(2), ...busy];
+    await sleep(3000);
+    await statsBench(manager, hundred, daemonPids);
+    await Promise.all(busy.map((id) => engine.docker.getContainer(id).remove({ force: true })));
+
+    log('logs: 12,000 lines written, last 10,000 read');
+    const [writer] = await fx.create(1, {
+      cmd: ['sh', '-c', "yes 'lucid bench log line: the quick brown fox jumps over the lazy dog 0123456789' | head -n 12000; sleep 3600"],
+      start: true,
+    });
+    if (!writer) throw new Error('no log container');
+    await sleep(2000);
+    await logsBench(manager, writer);
+
+    log('follow latency: a line every 20 ms (3 × 10 s)');
+    const [ticker] = await fx.create(1, { cmd: ['sh', '-c', 'while :; do echo tick; usleep 20000; done'], start: true });
+    if (!ticker) throw new Error('no ticker container');
+    const followRuns = [];
+    for (let i = 0; i < 3; i++) followRuns.push(await followLatencies(manager, ticker, 10));
+    rows.push({
+      what: 'follow latency (line written → delivered over SSE)',
+      baseline: '—',
+      manager: `p50 ${ms(median(followRuns.map((r) => percentile(r, 50))))}, p99 ${ms(median(followRuns.map((r) => percentile(r, 99))))} (${followRuns.map((r) => r.length).join('/')} lines)`,
+      ratio: '—',
+      goal: 'p99 ≤ 100 ms',
+      met: median(followRuns.map((r) => percentile(r, 99))) <= 100,
+    });
+    await Promise.all([writer, ticker].map((id) => engine.docker.getContainer(id).remove({ force: true })));
+
+    log('list, 1000 containers of the run (902 more, created and not started)');
+    await fx.create(902);
+    await waitListed(manager, fx.label, 1000);
+    await listBench(manager, 1000);
+  } finally {
+    await cleanup();
+  }
+
+  const lines = [
+    header,
+    `Manager: headless server as its own process, JWT auth on every request, LOG_LEVEL=info; rate limiting ${rateLimited ? 'on, limits set far above the load' : 'not in this build (arrives with issue 3)'}.`,
+    '',
+    '| what | baseline | manager | ratio | goal | met |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.what} | ${r.baseline} | ${r.manager} | ${r.ratio} | ${r.goal} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} |`),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  log(`failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,56 @@
+import { LucidError } from '../../shared/errors.js';
+import type { BatchStats, WatchStatsOutput } from '../../shared/schemas/live.js';
+import type { OperationContext } from '../core/context.js';
+import { isShutdown } from '../core/shutdown.js';
+import { toLucidError } from '../docker/errors.js';
+import type { DockerGateway } from '../docker/gateway.js';
+import { destroyStream, readJsonLines } from '../docker/json-lines.js';
+import { isEmptyFrame, openStatsStream, statsFrameSchema, statsOfFrame } from '../docker/stats-stream.js';
+import type { StatsCollector } from '../state/stats-collector.js';
+import type { ContainerService } from './containers.js';
+
+/** Live resource usage: one container as a stream, or every running container at once. */
+export class LiveStatsService {
+  constructor(
+    private readonly gateway: DockerGateway,
+    private readonly containers: ContainerService,
+    private readonly collector: StatsCollector,
+  ) {}
+
+  /**
+   * One sample per daemon collection cycle (about a second) until the container stops, the caller
+   * leaves, the daemon's stream breaks or the manager shuts down; the Docker stream behind it is
+   * closed in every case.
+   */
+  async watch(ref: string, ctx: OperationContext): Promise<WatchStatsOutput> {
+    const target = await this.containers.resolve(ref);
+    const name = target.Name.replace(/^\//, '');
+    if (target.State.Status !== 'running') {
+      throw new LucidError('CONTAINER_NOT_RUNNING', `container ${name} is ${target.State.Status}`);
+    }
+    const stream = await openStatsStream(this.gateway, target.Id, ctx.signal);
+    ctx.ready();
+    const container = { id: target.Id, name, startedAt: Date.parse(target.State.StartedAt ?? '') };
+    let samples = 0;
+    let ended = false;
+    const broken = await readJsonLines(stream, ctx.signal, (value) => {
+      const frame = statsFrameSchema.safeParse(value);
+      if (!frame.success || ended) return;
+      if (isEmptyFrame(frame.data)) {
+        ended = true;
+        destroyStream(stream);
+        return;
+      }
+      ctx.emit(statsOfFrame(frame.data, container));
+      samples++;
+    });
+    const end = { id: target.Id, samples };
+    if (ctx.signal.aborted) return { ...end, reason: isShutdown(ctx.signal) ? 'shutdown' : 'cancelled' };
+    if (ended || broken === undefined) return { ...end, reason: 'ended' };
+    return { ...end, reason: 'error', error: toLucidError(broken, false).toBody() };
+  }
+
+  batch(group: string | undefined): Promise<BatchStats> {
+    return this.collector.batch(group);
+  }
+}

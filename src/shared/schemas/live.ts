@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { errorBodySchema } from '../errors.js';
+import { containerRefSchema, groupNameSchema } from './common.js';
+import { containerSummarySchema, FOLLOW_END_REASONS, statsOutput } from './containers.js';
+
+export const watchStatsInput = z.object({
+  id: containerRefSchema,
+  /** Only routes the REST variant (`…/stats?stream=true`); IPC callers leave it out. */
+  stream: z.literal('true').optional(),
+});
+
+export const watchStatsOutput = z.object({
+  id: z.string(),
+  samples: z.number().int(),
+  /**
+   * `ended`: the container stopped; `cancelled`: the caller unsubscribed or disconnected;
+   * `error`: the daemon's stream broke, see `error`; `shutdown`: the manager is shutting down.
+   */
+  reason: z.enum(FOLLOW_END_REASONS),
+  error: errorBodySchema.optional(),
+});
+export type WatchStatsOutput = z.infer<typeof watchStatsOutput>;
+
+/**
+ * The container events the snapshot acts on. Exec, attach, resize and copy events are left out:
+ * they change no state, and an exec's command line may carry secrets.
+ */
+export const CONTAINER_ACTIONS = [
+  'create',
+  'start',
+  'restart',
+  'stop',
+  'kill',
+  'die',
+  'oom',
+  'pause',
+  'unpause',
+  'rename',
+  'update',
+  'health_status',
+  'destroy',
+] as const;
+export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
+
+/**
+ * One change to one container, sent once the snapshot has taken it in: `container` is the state
+ * right after the change (null once removed), so a GUI can update its list from events alone.
+ */
+export const containerEventSchema = z.object({
+  type: z.literal('container'),
+  action: z.enum(CONTAINER_ACTIONS),
+  id: z.string(),
+  name: z.string(),
+  group: z.string().nullable(),
+  /** When Docker reported the change (ISO 8601). */
+  time: z.string(),
+  container: containerSummarySchema.nullable(),
+});
+export type ContainerEvent = z.infer<typeof containerEventSchema>;
+
+/** The manager lost Docker's event stream (daemon restart) and rebuilt its snapshot: reload lists. */
+export const resyncEventSchema = z.object({
+  type: z.literal('resync'),
+  time: z.string(),
+  total: z.number().int(),
+});
+export type ResyncEvent = z.infer<typeof resyncEventSchema>;
+
+export const liveEventSchema = z.discriminatedUnion('type', [containerEventSchema, resyncEventSchema]);
+export type LiveEvent = z.infer<typeof liveEventSchema>;
+
+export const watchEventsInput = z.object({ group: groupNameSchema.optional() });
+
+export const watchEventsOutput = z.object({
+  events: z.number().int(),
+  /** Container events never end by themselves: the caller left, or the manager shuts down. */
+  reason: z.enum(['cancelled', 'shutdown']),
+});
+export type WatchEventsOutput = z.infer<typeof watchEventsOutput>;
+
+export const batchStatsInput = z.object({ group: groupNameSchema.optional() });
+
+export const batchStatsOutput = z.object({
+  stats: z.array(statsOutput),
+  /** Running containers in scope; more than `stats.length` when a first sample had not arrived in time. */
+  running: z.number().int(),
+});
+export type BatchStats = z.infer<typeof batchStatsOutput>;
