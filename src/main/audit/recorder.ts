@@ -21,8 +21,8 @@ interface Suppression {
 }
 
 /**
- * Decides what the trail keeps: every control operation, whatever its outcome, and every
- * refusal — except that a caller over its rate limit gets one RATE_LIMITED line per window and,
+ * Decides what the trail keeps: every control operation, whatever its outcome, every successful
+ * sign-in (whose identity the window keeps), and every refusal — except that a caller over its rate limit gets one RATE_LIMITED line per window and,
  * when the window ends, one `suppressed` line counting the refusals in between. A flood then
  * costs two lines a minute per caller instead of one per request.
  */
@@ -41,7 +41,8 @@ export class AuditRecorder implements CallHooks {
   settled(call: SettledCall): void {
     const code = call.error?.code ?? null;
     const denied = code !== null && DENIALS.has(code);
-    if (call.op.kind !== 'control' && !denied) return;
+    const succeeded = code === null && call.op.auditSuccess === true;
+    if (call.op.kind !== 'control' && !denied && !succeeded) return;
     const entry = this.entryOf(call, code, denied);
     if (code === 'RATE_LIMITED' && this.suppress(call, entry)) return;
     this.trail.record(entry);

@@ -14,15 +14,18 @@ export interface CallDescriptor {
   kind: OperationKind;
   /** Counted by the limiter only without a valid identity: a sign-in with a good token costs nothing. */
   limitRefusalsOnly?: boolean;
+  /** Recorded by the audit trail when it succeeds too, though not a control operation (a sign-in). */
+  auditSuccess?: boolean;
 }
 
 /**
  * Calls that exist on one transport only, yet pass the same hooks as the operations: the IPC
- * sign-in (a failed attempt is audited and counted on the read budget; a good one is neither),
- * and the stream cancel and acknowledgement, which reach the hooks only when their sender is refused.
+ * sign-in (a failed attempt is audited and counted on the read budget; a good one is audited
+ * too — it decides who the window is from then on — but costs nothing), and the stream cancel
+ * and acknowledgement, which reach the hooks only when their sender is refused.
  */
 export const TRANSPORT_CALLS = {
-  'auth.setToken': { access: 'transport', kind: 'read', limitRefusalsOnly: true },
+  'auth.setToken': { access: 'transport', kind: 'read', limitRefusalsOnly: true, auditSuccess: true },
   'stream.cancel': { access: 'transport', kind: 'read' },
   'stream.ack': { access: 'transport', kind: 'read' },
 } as const satisfies Record<string, CallDescriptor>;
