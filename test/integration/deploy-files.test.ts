@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { envSchema } from '../../src/main/config/env.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url);
@@ -83,6 +84,9 @@ describe('deploy/docker-compose.gui-docker-manager.yml', () => {
     assert.deepEqual(service.env_file, ['../config/env.gui-docker-manager']);
     assert.deepEqual(service.healthcheck.test, ['CMD', '/nodejs/bin/node', '/app/dist/main/healthcheck.js']);
     assert.deepEqual(service.ports, ['127.0.0.1:8098:8098'], 'published on loopback only by default');
+    const stopSeconds = Number(/^(\d+)s$/.exec(service.stop_grace_period)?.[1]);
+    const graceMs = envSchema.shape.SHUTDOWN_GRACE_MS.parse(undefined);
+    assert.ok(stopSeconds * 1000 >= graceMs + 5000, 'Docker waits for the grace period and the audit trail to close');
   });
 
   it('is accepted by the compose CLI, and refuses to start without the socket group', async () => {
