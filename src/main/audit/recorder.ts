@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../shared/errors.js';
-import type { AuditEntry } from '../../shared/schemas/audit.js';
+import type { AuditEntry, AuditResult } from '../../shared/schemas/audit.js';
 import { rateLimitDetailsSchema } from '../../shared/schemas/rate-limit.js';
 import type { CallHooks, SettledCall } from '../core/manager.js';
 import { rateLimitKey } from '../limits/rate-limiter.js';
@@ -62,7 +62,7 @@ export class AuditRecorder implements CallHooks {
   }
 
   private entryOf(call: SettledCall, code: ErrorCode | null, denied: boolean): AuditEntry {
-    const result = code === null ? (call.failures > 0 ? 'partial' : 'ok') : denied ? 'denied' : 'failed';
+    const result = resultOf(call, code, denied);
     return {
       time: new Date(this.now()).toISOString(),
       sub: call.identity?.sub ?? null,
@@ -120,4 +120,10 @@ export class AuditRecorder implements CallHooks {
       suppressed: open.count,
     });
   }
+}
+
+function resultOf(call: SettledCall, code: ErrorCode | null, denied: boolean): AuditResult {
+  if (call.interrupted) return 'interrupted';
+  if (code === null) return call.failures > 0 ? 'partial' : 'ok';
+  return denied ? 'denied' : 'failed';
 }

@@ -79,6 +79,11 @@ export interface SettledCall extends AdmittedCall {
   /** Parts that failed in an operation that still answered (`ctx.reportFailures`). */
   failures: number;
   durationMs: number;
+  /**
+   * Settled by `interruptInFlight` while its handler still ran (the manager shutting down): the
+   * error is SHUTTING_DOWN, and what the handler did or will do is unknown.
+   */
+  interrupted: boolean;
 }
 
 /** Observers of every call: audit trail, rate limiting and metrics hook in here, not in a transport. */
@@ -88,6 +93,7 @@ export interface CallHooks {
    * so that anonymous and failed attempts count too; throws to refuse the call (e.g. RATE_LIMITED).
    */
   admit?(call: AdmittedCall): void | Promise<void>;
+  /** Called exactly once per call, also for a call `interruptInFlight` settled before its handler returned. */
   settled?(call: SettledCall): void;
 }
 
@@ -103,6 +109,9 @@ const NO_OUTCOME: Outcome = { target: undefined, failures: 0 };
  * permission, input validation, then the handler. Transports only translate requests and answers.
  */
 export class OperationRunner {
+  /** Admitted calls whose handler has not returned: each settles as interrupted when called. */
+  private readonly inFlight = new Set<() => void>();
+
   constructor(
     private readonly handlers: Handlers,
     private readonly hooks: CallHooks[] = [],
@@ -168,6 +177,18 @@ export class OperationRunner {
     return this.guard(name, op, { ...meta, credentials: async () => null }, fail, () => NO_OUTCOME);
   }
 
+  /**
+   * Settles every admitted call whose handler is still running as interrupted (SHUTTING_DOWN), for
+   * a host about to exit: a stop waiting on Docker when the shutdown grace ran out would otherwise
+   * leave no audit line. The handlers are not stopped; when one returns later, its hooks are not
+   * called again. Returns how many calls were interrupted.
+   */
+  interruptInFlight(): number {
+    const pending = [...this.inFlight];
+    for (const interrupt of pending) interrupt();
+    return pending.length;
+  }
+
   private async guard<T>(
     name: CallName,
     op: CallDescriptor,
@@ -178,12 +199,23 @@ export class OperationRunner {
     const started = performance.now();
     let identity: Identity | null = null;
     let failure: LucidError | undefined;
+    let reported = false;
+    const report = (error: LucidError | undefined, interrupted: boolean) => {
+      if (reported) return;
+      reported = true;
+      this.inFlight.delete(interrupt);
+      const { target, failures } = outcome();
+      const settled = { name, op, meta, identity, target, failures, error, interrupted, durationMs: performance.now() - started };
+      for (const hook of this.hooks) hook.settled?.(settled);
+    };
+    const interrupt = () => report(new LucidError('SHUTTING_DOWN', 'the manager shut down before the call ended'), true);
     try {
       let refusal: unknown;
       if (op.access !== PUBLIC) {
         ({ identity, refusal } = await identify(meta));
       }
       for (const hook of this.hooks) await hook.admit?.({ name, op, meta, identity });
+      this.inFlight.add(interrupt);
       if (refusal !== undefined) throw refusal;
       return await body(identity);
     } catch (err) {
@@ -191,9 +223,7 @@ export class OperationRunner {
       if (failure.cause !== undefined) this.onFailure(failure, name, meta.requestId);
       throw failure;
     } finally {
-      const { target, failures } = outcome();
-      const settled = { name, op, meta, identity, target, failures, error: failure, durationMs: performance.now() - started };
-      for (const hook of this.hooks) hook.settled?.(settled);
+      report(failure, false);
     }
   }
 
