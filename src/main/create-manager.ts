@@ -162,17 +162,24 @@ export async function createManager(config: Config, logger: Logger, options: Man
     authenticate: (token) => verifier.verify(token),
     generatedSecret: keys.generated ? keys.secret : undefined,
     close: async () => {
-      // Compose runs first, bounded: their callers get SHUTTING_DOWN, and the audit trail,
-      // still open for one more turn of the loop, records those answers.
-      await compose.close();
-      await new Promise((resolve) => setImmediate(resolve));
-      statsCollector.close();
-      await cache.close();
-      dockerHealth.stop();
-      limiter.close();
-      // The summaries of rate-limit windows still open are written before the trail closes.
-      recorder.close();
-      audit.close();
+      try {
+        // Compose runs first, bounded: their callers get SHUTTING_DOWN, and the audit trail,
+        // still open for one more turn of the loop, records those answers.
+        await compose.close();
+        await new Promise((resolve) => setImmediate(resolve));
+        statsCollector.close();
+        await cache.close();
+        dockerHealth.stop();
+        limiter.close();
+      } finally {
+        // Whatever failed above, every admitted call has its line and the trail reaches the disk:
+        // calls still running (a stop the shutdown grace cut) are recorded as interrupted, the
+        // summaries of rate-limit windows still open are written, then the trail is synced and closed.
+        const interrupted = runner.interruptInFlight();
+        if (interrupted > 0) logger.warn(`shutdown: ${interrupted} call(s) still running were recorded as interrupted`);
+        recorder.close();
+        audit.close();
+      }
     },
   };
 }

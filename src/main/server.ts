@@ -23,11 +23,9 @@ export interface RunningServer {
 }
 
 export interface ServerOptions {
-  /** How long requests in flight may take to finish on shutdown before their connections are cut. */
+  /** How long requests in flight may take to finish on shutdown before their connections are cut (default: SHUTDOWN_GRACE_MS). */
   shutdownGraceMs?: number;
 }
-
-const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Starts the headless REST server; resolves once it listens. */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -57,7 +55,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     await manager.close();
     throw err;
   }
-  const closeHttp = gracefulCloser(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
+  const closeHttp = gracefulCloser(server, options.shutdownGraceMs ?? config.SHUTDOWN_GRACE_MS);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;

@@ -3,26 +3,19 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { envOf, finalStage, ownedDirectories } from '../../scripts/dockerfile-runtime.js';
+import { envSchema } from '../../src/main/config/env.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 
-/** Instructions of the final stage: what the image is made of at run time. */
-function finalStage(dockerfile: string): string[] {
-  const lines = dockerfile.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const lastFrom = lines.map((l) => l.startsWith('FROM ')).lastIndexOf(true);
-  return lines.slice(lastFrom);
-}
-
 /** Names the final stage's ENV instructions set (`ENV A=1 B=2`). */
-function envKeys(stage: string[]): string[] {
-  return stage.filter((l) => l.startsWith('ENV ')).flatMap((l) => [...l.slice(4).matchAll(/([A-Z_][A-Z0-9_]*)=/g)].map((m) => m[1] as string));
-}
+const envKeys = (stage: string[]) => envOf(stage).map(([key]) => key);
 
 describe('Dockerfile.gui-docker-manager', () => {
   const dockerfile = read('Dockerfile.gui-docker-manager');
@@ -42,6 +35,12 @@ describe('Dockerfile.gui-docker-manager', () => {
       assert.ok(env.includes(setting), setting);
     }
     assert.equal(find('COPY --from=builder --chown=65532:65532 /state /var/lib/lucid-docker-manager').length, 1);
+    const auditLogPath = new Map(envOf(stage)).get('AUDIT_LOG_PATH') ?? '';
+    assert.deepEqual(
+      ownedDirectories(stage),
+      [{ owner: find('USER ')[0]?.slice(5), path: dirname(auditLogPath) }],
+      'the one directory the runtime user owns is the audit trail’s',
+    );
     assert.match(dockerfile, /npm prune --omit=dev/);
     assert.ok(find('COPY --from=compose /docker-compose ').length === 1, 'compose v2 binary copied in');
   });
@@ -83,6 +82,9 @@ describe('deploy/docker-compose.gui-docker-manager.yml', () => {
     assert.deepEqual(service.env_file, ['../config/env.gui-docker-manager']);
     assert.deepEqual(service.healthcheck.test, ['CMD', '/nodejs/bin/node', '/app/dist/main/healthcheck.js']);
     assert.deepEqual(service.ports, ['127.0.0.1:8098:8098'], 'published on loopback only by default');
+    const stopSeconds = Number(/^(\d+)s$/.exec(service.stop_grace_period)?.[1]);
+    const graceMs = envSchema.shape.SHUTDOWN_GRACE_MS.parse(undefined);
+    assert.ok(stopSeconds * 1000 >= graceMs + 5000, 'Docker waits for the grace period and the audit trail to close');
   });
 
   it('is accepted by the compose CLI, and refuses to start without the socket group', async () => {

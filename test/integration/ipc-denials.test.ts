@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { unauthenticatedPath } from '../../src/main/audit/trail.js';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { ipcChannel } from '../../src/shared/ipc.js';
 import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
@@ -12,10 +14,11 @@ const LIMITS = { RATE_LIMIT_PER_MINUTE: '3', RATE_LIMIT_CONTROL_PER_MINUTE: '2' 
 
 describe('IPC refusals outside the operations: sign-in and sender', () => {
   let harness: IpcHarness;
+  const auditPath = tempAuditPath();
 
   before(async () => {
     await requireEngine();
-    harness = await startIpcHarness({ ...LIMITS, AUDIT_LOG_PATH: tempAuditPath() });
+    harness = await startIpcHarness({ ...LIMITS, AUDIT_LOG_PATH: auditPath });
   });
 
   after(async () => {
@@ -64,10 +67,25 @@ describe('IPC refusals outside the operations: sign-in and sender', () => {
       'under the expired token’s subject',
     );
 
+  });
+
+  it('audits a good sign-in under its subject, never with the token', async () => {
     const other = await harness.openWindow(null);
-    const signedIn = await other.api.auth.setToken(await harness.tokenFor('developer', 'ipc-signin'));
+    const token = await harness.tokenFor('developer', 'ipc-signin');
+    const signedIn = await other.api.auth.setToken(token);
     assert.equal(signedIn.sub, 'ipc-signin');
-    assert.deepEqual(await audit((e) => e.client === `window-${other.webContents.id}`), [], 'a good sign-in is not an entry');
+    const window = `window-${other.webContents.id}`;
+    assert.deepEqual(
+      (await audit((e) => e.client === window)).map((e) => [e.operation, e.result, e.code, e.sub, e.role, e.transport, e.target]),
+      [['auth.setToken', 'ok', null, 'ipc-signin', 'developer', 'ipc', null]],
+    );
+    await other.api.containers.list();
+    assert.equal((await audit((e) => e.client === window)).length, 1, 'the reads that follow are not entries');
+    const files = [auditPath, unauthenticatedPath(auditPath)].filter((file) => existsSync(file));
+    const text = files.map((file) => readFileSync(file, 'utf8')).join('');
+    assert.ok(text.includes('"ipc-signin"'), 'the entry is on disk');
+    assert.equal(text.includes(token), false, 'the token is not');
+    assert.equal(text.includes(token.split('.')[2] as string), false, 'nor its signature');
   });
 
   it('audits and limits calls from a refused sender, naming the window and the origin', async () => {

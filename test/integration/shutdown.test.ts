@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { createTestContainer, docker, removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
 import { TEST_SECRET } from '../support/server.js';
+import { tempAuditPath } from '../support/temp.js';
 
 const SERVER = fileURLToPath(new URL('../../dist/main/server.js', import.meta.url));
 
@@ -19,7 +20,7 @@ interface ServerProcess {
 }
 
 /** The real headless entry point, as `npm start` runs it. */
-async function spawnServer(): Promise<ServerProcess> {
+async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   assert.ok(existsSync(SERVER), 'dist/main/server.js is missing: run "npm run build" first');
   const child = spawn(process.execPath, [SERVER], {
     env: {
@@ -29,6 +30,8 @@ async function spawnServer(): Promise<ServerProcess> {
       JWT_SECRET_KEY: TEST_SECRET,
       LOG_LEVEL: 'info',
       DOCKER_HOST: 'unix:///var/run/docker.sock',
+      AUDIT_LOG_PATH: tempAuditPath(),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -126,6 +129,40 @@ describe('graceful shutdown of the headless server', () => {
 
     assert.deepEqual(await server.exited, { code: 0, signal: null });
     assert.match(server.output(), /shut down cleanly/);
+  });
+
+  it('records a control call the grace period cut as interrupted, once, before the process exits', async () => {
+    const stubborn = await createTestContainer({
+      cmd: ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'],
+      stopSignal: 'SIGTERM',
+    });
+    const name = (await stubborn.inspect()).Name.slice(1);
+    const auditPath = tempAuditPath();
+    const server = await spawnServer({ SHUTDOWN_GRACE_MS: '300', AUDIT_LOG_PATH: auditPath });
+    spawned.push(server.child);
+    const token = await mintToken({ secret: TEST_SECRET, sub: 'cut-short', role: 'admin', ttlSeconds: 600, audience: 'gui-docker-manager' });
+
+    const events = await docker.getEvents({ filters: { container: [stubborn.id], event: ['kill'] } });
+    const stopBegan = new Promise<void>((resolve) => events.once('data', () => resolve()));
+    // A stop that waits 60 s for a container that ignores SIGTERM: far beyond the 300 ms grace.
+    const inFlight = fetch(`${server.url}/api/v1/containers/${stubborn.id}/stop`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ timeout: 60 }),
+    });
+    await stopBegan;
+    (events as unknown as { destroy(): void }).destroy();
+    server.child.kill('SIGTERM');
+
+    await assert.rejects(inFlight, 'the grace period cut the connection');
+    assert.deepEqual(await server.exited, { code: 0, signal: null });
+    assert.equal(await stateOf(stubborn), 'running', 'the stop was still waiting when the manager went');
+    const lines = readFileSync(auditPath, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    assert.deepEqual(
+      lines.map((e) => [e.operation, e.result, e.code, e.sub, e.role, e.target, e.transport]),
+      [['containers.stop', 'interrupted', 'SHUTTING_DOWN', 'cut-short', 'admin', name, 'rest']],
+      'exactly one line for the call, and it says the call was cut',
+    );
   });
 
   it('exits 0 at once on SIGINT when idle', async () => {

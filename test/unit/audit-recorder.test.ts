@@ -56,6 +56,7 @@ function call(options: {
     error,
     failures: options.failures ?? 0,
     durationMs: 1,
+    interrupted: false,
   };
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
@@ -46,6 +46,27 @@ describe('audit trail', () => {
     const sinceUnix = (await trail.list({ limit: 100, since: Date.parse(entry(4).time) / 1000 })).entries;
     assert.deepEqual(sinceUnix.map((e) => e.requestId), ['req-5', 'req-4']);
     trail.close();
+  });
+
+  it('writes nothing once closed, not even into a file that took over its descriptor number', () => {
+    const dir = tempDir();
+    const path = join(dir, 'audit.log');
+    const logger = captureLogger();
+    const trail = AuditTrail.open({ locations: [{ path, shared: false }], maxBytes: 1024 * 1024, maxFiles: 5, logger });
+    trail.record(entry(1));
+    trail.close();
+    // Descriptors are reused lowest first: these take the numbers the trail's two files had.
+    const others = [join(dir, 'other-1'), join(dir, 'other-2')];
+    const fds = others.map((other) => openSync(other, 'w'));
+    try {
+      trail.record(entry(2));
+      trail.record(entry(3, null));
+    } finally {
+      fds.forEach((fd) => closeSync(fd));
+    }
+    for (const other of others) assert.equal(readFileSync(other, 'utf8'), '', `${other} untouched`);
+    assert.equal(readFileSync(path, 'utf8').trimEnd().split('\n').length, 1, 'the trail itself keeps its one line');
+    assert.ok(logger.lines.some((l) => l.level === 'error' && /write failed/.test(l.text)), 'the lost entries are reported');
   });
 
   it('keeps the entries across a reopen and skips a line cut short by a crash', async () => {

@@ -76,6 +76,7 @@ export class AuditFile {
   private fd: number;
   private size: number;
   private dirty = false;
+  private closed = false;
   private readonly syncTimer: NodeJS.Timeout;
 
   private constructor(
@@ -121,6 +122,8 @@ export class AuditFile {
   }
 
   append(line: string): void {
+    // A closed descriptor's number may already belong to another file: never write through it.
+    if (this.closed) throw new Error(`${this.path} is closed`);
     if (this.fd < 0) this.reopen();
     const bytes = Buffer.byteLength(line);
     if (this.size > 0 && this.size + bytes > this.options.maxBytes) this.rotate();
@@ -165,9 +168,16 @@ export class AuditFile {
 
   close(): void {
     clearInterval(this.syncTimer);
+    if (this.closed) return;
+    this.closed = true;
     if (this.fd < 0) return;
-    this.sync();
-    closeSync(this.fd);
+    const fd = this.fd;
+    this.fd = -1;
+    try {
+      if (this.dirty) fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private files(): string[] {

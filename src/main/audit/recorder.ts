@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../shared/errors.js';
-import type { AuditEntry } from '../../shared/schemas/audit.js';
+import type { AuditEntry, AuditResult } from '../../shared/schemas/audit.js';
 import { rateLimitDetailsSchema } from '../../shared/schemas/rate-limit.js';
 import type { CallHooks, SettledCall } from '../core/manager.js';
 import { rateLimitKey } from '../limits/rate-limiter.js';
@@ -21,8 +21,8 @@ interface Suppression {
 }
 
 /**
- * Decides what the trail keeps: every control operation, whatever its outcome, and every
- * refusal — except that a caller over its rate limit gets one RATE_LIMITED line per window and,
+ * Decides what the trail keeps: every control operation, whatever its outcome, every successful
+ * sign-in (whose identity the window keeps), and every refusal — except that a caller over its rate limit gets one RATE_LIMITED line per window and,
  * when the window ends, one `suppressed` line counting the refusals in between. A flood then
  * costs two lines a minute per caller instead of one per request.
  */
@@ -41,7 +41,8 @@ export class AuditRecorder implements CallHooks {
   settled(call: SettledCall): void {
     const code = call.error?.code ?? null;
     const denied = code !== null && DENIALS.has(code);
-    if (call.op.kind !== 'control' && !denied) return;
+    const succeeded = code === null && call.op.auditSuccess === true;
+    if (call.op.kind !== 'control' && !denied && !succeeded) return;
     const entry = this.entryOf(call, code, denied);
     if (code === 'RATE_LIMITED' && this.suppress(call, entry)) return;
     this.trail.record(entry);
@@ -61,7 +62,7 @@ export class AuditRecorder implements CallHooks {
   }
 
   private entryOf(call: SettledCall, code: ErrorCode | null, denied: boolean): AuditEntry {
-    const result = code === null ? (call.failures > 0 ? 'partial' : 'ok') : denied ? 'denied' : 'failed';
+    const result = resultOf(call, code, denied);
     return {
       time: new Date(this.now()).toISOString(),
       sub: call.identity?.sub ?? null,
@@ -119,4 +120,10 @@ export class AuditRecorder implements CallHooks {
       suppressed: open.count,
     });
   }
+}
+
+function resultOf(call: SettledCall, code: ErrorCode | null, denied: boolean): AuditResult {
+  if (call.interrupted) return 'interrupted';
+  if (code === null) return call.failures > 0 ? 'partial' : 'ok';
+  return denied ? 'denied' : 'failed';
 }

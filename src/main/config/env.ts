@@ -88,6 +88,8 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9._~+/=-]{16,512}$/, 'must be 16 to 512 characters usable in a Bearer header')
     .optional(),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
+  /** How long requests in flight may finish on SIGTERM/SIGINT before their connections are cut. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   STATS_LINGER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   SELF_CONTAINER_ID: z
     .string()

@@ -14,15 +14,18 @@ export interface CallDescriptor {
   kind: OperationKind;
   /** Counted by the limiter only without a valid identity: a sign-in with a good token costs nothing. */
   limitRefusalsOnly?: boolean;
+  /** Recorded by the audit trail when it succeeds too, though not a control operation (a sign-in). */
+  auditSuccess?: boolean;
 }
 
 /**
  * Calls that exist on one transport only, yet pass the same hooks as the operations: the IPC
- * sign-in (a failed attempt is audited and counted on the read budget; a good one is neither),
- * and the stream cancel and acknowledgement, which reach the hooks only when their sender is refused.
+ * sign-in (a failed attempt is audited and counted on the read budget; a good one is audited
+ * too — it decides who the window is from then on — but costs nothing), and the stream cancel
+ * and acknowledgement, which reach the hooks only when their sender is refused.
  */
 export const TRANSPORT_CALLS = {
-  'auth.setToken': { access: 'transport', kind: 'read', limitRefusalsOnly: true },
+  'auth.setToken': { access: 'transport', kind: 'read', limitRefusalsOnly: true, auditSuccess: true },
   'stream.cancel': { access: 'transport', kind: 'read' },
   'stream.ack': { access: 'transport', kind: 'read' },
 } as const satisfies Record<string, CallDescriptor>;
@@ -76,6 +79,11 @@ export interface SettledCall extends AdmittedCall {
   /** Parts that failed in an operation that still answered (`ctx.reportFailures`). */
   failures: number;
   durationMs: number;
+  /**
+   * Settled by `interruptInFlight` while its handler still ran (the manager shutting down): the
+   * error is SHUTTING_DOWN, and what the handler did or will do is unknown.
+   */
+  interrupted: boolean;
 }
 
 /** Observers of every call: audit trail, rate limiting and metrics hook in here, not in a transport. */
@@ -85,6 +93,7 @@ export interface CallHooks {
    * so that anonymous and failed attempts count too; throws to refuse the call (e.g. RATE_LIMITED).
    */
   admit?(call: AdmittedCall): void | Promise<void>;
+  /** Called exactly once per call, also for a call `interruptInFlight` settled before its handler returned. */
   settled?(call: SettledCall): void;
 }
 
@@ -100,6 +109,9 @@ const NO_OUTCOME: Outcome = { target: undefined, failures: 0 };
  * permission, input validation, then the handler. Transports only translate requests and answers.
  */
 export class OperationRunner {
+  /** Admitted calls whose handler has not returned: each settles as interrupted when called. */
+  private readonly inFlight = new Set<() => void>();
+
   constructor(
     private readonly handlers: Handlers,
     private readonly hooks: CallHooks[] = [],
@@ -166,6 +178,18 @@ export class OperationRunner {
     return this.guard(name, op, { ...meta, credentials: async () => null }, fail, () => NO_OUTCOME);
   }
 
+  /**
+   * Settles every admitted call whose handler is still running as interrupted (SHUTTING_DOWN), for
+   * a host about to exit: a stop waiting on Docker when the shutdown grace ran out would otherwise
+   * leave no audit line. The handlers are not stopped; when one returns later, its hooks are not
+   * called again. Returns how many calls were interrupted.
+   */
+  interruptInFlight(): number {
+    const pending = [...this.inFlight];
+    for (const interrupt of pending) interrupt();
+    return pending.length;
+  }
+
   private async guard<T>(
     name: CallName,
     op: CallDescriptor,
@@ -176,12 +200,23 @@ export class OperationRunner {
     const started = performance.now();
     let identity: Identity | null = null;
     let failure: LucidError | undefined;
+    let reported = false;
+    const report = (error: LucidError | undefined, interrupted: boolean) => {
+      if (reported) return;
+      reported = true;
+      this.inFlight.delete(interrupt);
+      const { target, failures } = outcome();
+      const settled = { name, op, meta, identity, target, failures, error, interrupted, durationMs: performance.now() - started };
+      for (const hook of this.hooks) hook.settled?.(settled);
+    };
+    const interrupt = () => report(new LucidError('SHUTTING_DOWN', 'the manager shut down before the call ended'), true);
     try {
       let refusal: unknown;
       if (op.access !== PUBLIC) {
         ({ identity, refusal } = await identify(meta));
       }
       for (const hook of this.hooks) await hook.admit?.({ name, op, meta, identity });
+      this.inFlight.add(interrupt);
       if (refusal !== undefined) throw refusal;
       return await body(identity);
     } catch (err) {
@@ -189,9 +224,7 @@ export class OperationRunner {
       if (failure.cause !== undefined) this.onFailure(failure, name, meta.requestId);
       throw failure;
     } finally {
-      const { target, failures } = outcome();
-      const settled = { name, op, meta, identity, target, failures, error: failure, durationMs: performance.now() - started };
-      for (const hook of this.hooks) hook.settled?.(settled);
+      report(failure, false);
     }
   }
 

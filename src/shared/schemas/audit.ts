@@ -6,10 +6,12 @@ import { intParam, timePointSchema } from './common.js';
 /**
  * ok: done; partial: answered, but `failures` of its parts did not succeed (a group member that
  * could not stop); denied: refused for who asked (401/403/429/409 self-protection); failed: any
- * other error; suppressed: the summary of the RATE_LIMITED refusals of one caller in one window,
- * which are not written one by one (`suppressed` counts them).
+ * other error; interrupted: the manager shut down while the call still ran (code SHUTTING_DOWN;
+ * whether Docker finished what was asked is unknown); suppressed: the summary of the RATE_LIMITED
+ * refusals of one caller in one window, which are not written one by one (`suppressed` counts them).
  */
-export const AUDIT_RESULTS = ['ok', 'partial', 'denied', 'failed', 'suppressed'] as const;
+export const AUDIT_RESULTS = ['ok', 'partial', 'denied', 'failed', 'interrupted', 'suppressed'] as const;
+export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
 /** One line of the audit trail. Never a token: only the verified subject and role. */
 export const auditEntrySchema = z.object({
