@@ -33,7 +33,7 @@ describe('compose output streams', () => {
     await composeDown(project, [file]);
     await removeRunContainers();
     await server?.close();
-    harness?.registration.dispose();
+    await harness?.close();
     removeDir(root);
   });
 

@@ -34,8 +34,7 @@ describe('Docker daemon faults, on a private dockerd', () => {
 
   after(async () => {
     await server?.close();
-    ipc?.registration.dispose();
-    await ipc?.manager.close();
+    await ipc?.close();
     await engine?.destroy();
     process.removeListener('unhandledRejection', onCrash);
     process.removeListener('uncaughtException', onCrash);

@@ -17,7 +17,7 @@ describe('IPC bridge', () => {
 
   after(async () => {
     await removeRunContainers();
-    harness?.registration.dispose();
+    await harness?.close();
   });
 
   it('bundles the preload into one file that requires nothing but electron', () => {

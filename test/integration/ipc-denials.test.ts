@@ -23,8 +23,7 @@ describe('IPC refusals outside the operations: sign-in and sender', () => {
 
   after(async () => {
     await removeRunContainers();
-    harness?.registration.dispose();
-    await harness?.manager.close();
+    await harness?.close();
   });
 
   const audit = async (filter: (entry: any) => boolean) =>

@@ -25,8 +25,7 @@ describe('live stats (containers.watchStats)', () => {
 
   after(async () => {
     await removeRunContainers();
-    harness?.registration.dispose();
-    await harness?.manager.close();
+    await harness?.close();
     await server?.close();
   });
 
@@ -101,8 +100,7 @@ describe('live stats (containers.watchStats)', () => {
       await assert.rejects(window.api.containers.stats({ id: running.id, stream: true }), /^Error: \[VALIDATION_FAILED\] .*stream/);
       assert.equal(ipc.registration.openStreams, 0);
     } finally {
-      ipc.registration.dispose();
-      await ipc.manager.close();
+      await ipc.close();
     }
   });
 });
@@ -185,8 +183,7 @@ describe('stream teardown closes the Docker connection behind it', () => {
 
   after(async () => {
     await removeRunContainers();
-    harness?.registration.dispose();
-    await harness?.manager.close();
+    await harness?.close();
     await server?.close();
   });
 
@@ -261,8 +258,7 @@ describe('IPC backpressure', () => {
 
   after(async () => {
     await removeRunContainers();
-    harness?.registration.dispose();
-    await harness?.manager.close();
+    await harness?.close();
   });
 
   it('a stalled page gets a bounded window and queue, then a dropped notice; nothing is lost uncounted', async () => {

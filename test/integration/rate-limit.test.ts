@@ -76,8 +76,7 @@ describe('rate limits over IPC', () => {
   });
 
   after(async () => {
-    harness?.registration.dispose();
-    await harness?.manager.close();
+    await harness?.close();
   });
 
   it('uses the same limiter: per subject, and per window when anonymous', async () => {

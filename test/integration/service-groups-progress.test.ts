@@ -92,7 +92,7 @@ describe('group progress over IPC', () => {
 
   after(async () => {
     await removeRunContainers();
-    harness?.registration.dispose();
+    await harness?.close();
   });
 
   it('sends progress to the calling window only, then resolves with the result', async () => {

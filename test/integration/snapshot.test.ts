@@ -151,8 +151,7 @@ describe('container events (containers.onEvent)', () => {
 
   after(async () => {
     await removeRunContainers();
-    harness?.registration.dispose();
-    await harness?.manager.close();
+    await harness?.close();
     await server?.close();
   });
 

@@ -33,8 +33,7 @@ describe('streams end when the caller’s token expires', () => {
   after(async () => {
     await removeRunContainers();
     await server?.close();
-    harness?.registration.dispose();
-    await harness?.manager.close();
+    await harness?.close();
   });
 
   it('over REST: the SSE stream ends with an UNAUTHENTICATED error event', async () => {

@@ -93,7 +93,7 @@ describe('followed logs over IPC', () => {
 
   after(async () => {
     await removeRunContainers();
-    harness?.registration.dispose();
+    await harness?.close();
   });
 
   it('delivers lines to the subscribing window until it unsubscribes', async () => {

@@ -77,8 +77,7 @@ describe('token attacks', () => {
     await removeRunContainers();
     await server?.close();
     await rsServer?.close();
-    ipc?.registration.dispose();
-    await ipc?.manager.close();
+    await ipc?.close();
   });
 
   const stopWith = (on: TestServer, token: string) =>

@@ -33,8 +33,7 @@ describe('token bounds', () => {
     await removeRunContainers();
     await server?.close();
     await lenient?.close();
-    ipc?.registration.dispose();
-    await ipc?.manager.close();
+    await ipc?.close();
   });
 
   const list = (on: TestServer, token: string, sub = 'bounds') =>

@@ -102,8 +102,7 @@ export async function ipcClient(env: Record<string, string> = {}): Promise<Opera
       }
     },
     close: async () => {
-      harness.registration.dispose();
-      await harness.manager.close();
+      await harness.close();
     },
   };
 }

@@ -16,6 +16,8 @@ export interface IpcHarness {
   /** A new window running the real preload bundle; signed in with `role` unless null. */
   openWindow(role: Role | null, url?: string | null): Promise<IpcWindow>;
   tokenFor(role: Role, sub?: string): Promise<string>;
+  /** Removes the IPC handlers and closes the manager (its Docker event stream included). */
+  close(): Promise<void>;
 }
 
 export interface IpcWindow {
@@ -43,7 +45,11 @@ export async function startIpcHarness(env: Record<string, string> = {}): Promise
     renderer.frameUrl = url;
     return { api, renderer, webContents };
   };
-  return { manager, ipcMain, registration, openWindow, tokenFor };
+  const close = async () => {
+    registration.dispose();
+    await manager.close();
+  };
+  return { manager, ipcMain, registration, openWindow, tokenFor, close };
 }
 
 /** Runs `fn` and returns the rejection's message, or fails when it resolves. */
