@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { envOf, finalStage } from '../../scripts/dockerfile-runtime.js';
 import { mintToken } from '../../src/main/auth/tokens.js';
+import { eventually } from '../support/eventually.js';
 import { docker, removeRunContainers, requireEngine, RUN_ID, sleeper, stateOf, TEST_LABEL } from '../support/engine.js';
 import { TEST_SECRET } from '../support/server.js';
 
@@ -28,16 +29,6 @@ async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds: number): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** Runs a command inside the container as `docker exec` does; the exit code is the answer. */
@@ -92,7 +83,12 @@ describe('container mode: the manager in its hardened container', () => {
     });
     await docker.createVolume({ Name: AUDIT_VOLUME, Labels: { [TEST_LABEL]: RUN_ID } });
     await manager.start();
-    await until('the manager to answer', async () => (await fetch(`${base}/openapi.json`)).status === 200 || undefined, 60);
+    await eventually(
+      async () => ((await fetch(`${base}/openapi.json`).catch(() => undefined))?.status === 200 ? true : undefined),
+      'the manager to answer',
+      60_000,
+      250,
+    );
     token = await mintToken({ secret: TEST_SECRET, sub: 'smoke-admin', role: 'admin', ttlSeconds: 600, audience: 'gui-docker-manager' });
   });
 
@@ -203,13 +199,14 @@ describe('container mode: the manager in its hardened container', () => {
   });
 
   it('is reported healthy by Docker through the image HEALTHCHECK (no shell involved)', async () => {
-    const health = await until(
-      'Docker to mark the manager healthy',
+    const health = await eventually(
       async () => {
         const status = (await manager.inspect()).State.Health?.Status;
         return status === 'healthy' || status === 'unhealthy' ? status : undefined;
       },
-      60,
+      'Docker to mark the manager healthy',
+      60_000,
+      250,
     );
     assert.equal(health, 'healthy');
   });

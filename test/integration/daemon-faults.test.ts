@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { requireEngine, RUN_ID, TEST_IMAGE, TEST_LABEL } from '../support/engine.js';
 import { readSse } from '../support/sse.js';
 import { startIpcHarness, type IpcHarness, type IpcWindow } from '../support/ipc.js';
-import { sampleSum, sampleValue, waitFor } from '../support/metrics.js';
+import { sampleSum, sampleValue } from '../support/metrics.js';
+import { waitFor } from '../support/eventually.js';
 import { PrivateEngine } from '../support/private-engine.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 

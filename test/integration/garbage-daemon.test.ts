@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { GARBAGE_CONTAINER, GarbageDaemon, type Behaviour } from '../support/garbage-daemon.js';
-import { sampleValue, waitFor } from '../support/metrics.js';
+import { sampleValue } from '../support/metrics.js';
+import { waitFor } from '../support/eventually.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /**

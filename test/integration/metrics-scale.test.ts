@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { requireEngine, TEST_IMAGE } from '../support/engine.js';
-import { dockerCallCount, promtoolCheck, sampleValue, waitFor } from '../support/metrics.js';
+import { dockerCallCount, promtoolCheck, sampleValue } from '../support/metrics.js';
+import { waitFor } from '../support/eventually.js';
 import { PrivateEngine } from '../support/private-engine.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 

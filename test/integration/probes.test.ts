@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/main/config/env.js';
 import { ComposeDriver } from '../../src/main/compose/driver.js';
 import { TRANSPORTS, type OperationClient } from '../support/clients.js';
 import { docker, requireEngine } from '../support/engine.js';
-import { waitFor } from '../support/metrics.js';
+import { waitFor } from '../support/eventually.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

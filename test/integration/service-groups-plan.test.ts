@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
 import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
-import { newScenario, waitFor } from '../support/scenario.js';
+import { newScenario } from '../support/scenario.js';
+import { waitFor } from '../support/eventually.js';
 
 const NEVER_HEALTHY = { healthCmd: 'false', healthIntervalMs: 200 };
 
@@ -61,7 +62,7 @@ for (const transport of TRANSPORTS) {
       const sick = await s.container('sick', { ...NEVER_HEALTHY, start: true });
       const needsSick = await s.container('needs-sick');
       const fine = await s.container('fine');
-      await waitFor('sick to report unhealthy', async () => (await sick.inspect()).State.Health?.Status === 'unhealthy');
+      await waitFor('sick to report unhealthy', 20_000, async () => (await sick.inspect()).State.Health?.Status === 'unhealthy');
       const client = await transport.start(s.env);
       clients.push(client);
 

@@ -5,7 +5,8 @@ import type Docker from 'dockerode';
 import { DOCKER_CALLS } from '../../src/main/services/group-execution.js';
 import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
 import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
-import { newScenario, waitFor } from '../support/scenario.js';
+import { newScenario } from '../support/scenario.js';
+import { waitFor } from '../support/eventually.js';
 
 /** Healthy only once the test opens the gate: the order is caused by the test, not by timing. */
 const GATED = { healthCmd: 'test -f /tmp/ready', healthIntervalMs: 200 };
@@ -55,7 +56,7 @@ for (const transport of TRANSPORTS) {
 
       const run = client.call('services.start', { group: 'core' });
       try {
-        await waitFor('after-quick to start while gated waits for its health', async () => (await stateOf(afterQuick)) === 'running');
+        await waitFor('after-quick to start while gated waits for its health', 20_000, async () => (await stateOf(afterQuick)) === 'running');
         assert.notEqual(await health(gated), 'healthy', 'gated cannot be healthy before the gate opens');
         assert.equal(await stateOf(quick), 'running');
       } finally {
@@ -81,7 +82,7 @@ for (const transport of TRANSPORTS) {
 
       const run = client.call('services.start', { group: 'core' });
       try {
-        await waitFor('every member to start while the gated ones wait for health', async () => {
+        await waitFor('every member to start while the gated ones wait for health', 20_000, async () => {
           const states = await Promise.all([...gated, free].map(stateOf));
           return states.every((state) => state === 'running');
         });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
 import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
-import { finishedAt, newScenario, startedAt, waitFor, type Scenario } from '../support/scenario.js';
+import { finishedAt, newScenario, startedAt, type Scenario } from '../support/scenario.js';
+import { waitFor } from '../support/eventually.js';
 
 /** Ready 1.5 s after start: the healthcheck passes only from then on. */
 const SLOW_READY = {
@@ -216,7 +217,7 @@ for (const transport of TRANSPORTS) {
       const client = await clientFor(s);
 
       const first = client.call('services.start', { group: 'core' });
-      await waitFor('the first start to be under way', async () => (await stateOf(slow)) === 'running');
+      await waitFor('the first start to be under way', 20_000, async () => (await stateOf(slow)) === 'running');
       for (const op of ['services.start', 'services.stop'] as const) {
         const second = await client.call(op, { group: 'core' });
         assert.equal(!second.ok && second.code, 'OPERATION_IN_PROGRESS', op);

@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestContainer, removeRunContainers, requireEngine } from '../support/engine.js';
 import { startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { waitFor } from '../support/eventually.js';
 import { readSse } from '../support/sse.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const TICKER = ['sh', '-c', 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done'];
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('followed logs over REST (Server-Sent Events)', () => {
   let server: TestServer;
@@ -107,11 +100,11 @@ describe('followed logs over IPC', () => {
     const unsubscribe = api.containers.followLogs({ id: c.id, tail: 0 }, (line: { text: string }) => lines.push(line), (err: unknown) => {
       ended = err;
     });
-    await until(() => lines.length >= 3, 'three lines');
+    await waitFor('three lines', 10_000, () => lines.length >= 3, 50);
     assert.ok(lines.every((l) => /^tick\d+$/.test(l.text)));
     assert.equal(harness.registration.openStreams, 1);
     unsubscribe();
-    await until(() => ended !== 'not yet', 'the end callback');
+    await waitFor('the end callback', 10_000, () => ended !== 'not yet', 50);
     assert.equal(ended, null);
     assert.equal(harness.registration.openStreams, 0);
     assert.deepEqual(otherLines, [], 'another window never sees these events');
@@ -122,9 +115,9 @@ describe('followed logs over IPC', () => {
     const window = await harness.openWindow('user');
     let count = 0;
     window.api.containers.followLogs({ id: c.id, tail: 0 }, () => count++);
-    await until(() => count >= 1, 'a first line');
+    await waitFor('a first line', 10_000, () => count >= 1, 50);
     window.webContents.destroy();
-    await until(() => harness.registration.openStreams === 0, 'the stream to close');
+    await waitFor('the stream to close', 10_000, () => harness.registration.openStreams === 0, 50);
   });
 
   it('reports an error through the end callback', async () => {

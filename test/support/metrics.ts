@@ -38,15 +38,6 @@ export function sampleSum(text: string, name: string, labels: Record<string, str
 }
 
 /** Polls `probe` until it returns true; the elapsed milliseconds, or an error after `timeoutMs`. */
-export async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>, everyMs = 100): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
 /** Runs `promtool check metrics` on an exposition: its exit status and every line it printed. */
 export function promtoolCheck(exposition: string): { status: number | null; problems: string[] } {
   const run = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });

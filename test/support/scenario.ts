@@ -60,11 +60,3 @@ export async function startedAt(container: Docker.Container): Promise<bigint> {
 export async function finishedAt(container: Docker.Container): Promise<bigint> {
   return nanos((await container.inspect()).State.FinishedAt);
 }
-
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
