@@ -58,6 +58,20 @@ function toUnixSeconds(value: string | number | undefined): number | undefined {
   return value === undefined ? undefined : timePointSeconds(value);
 }
 
+/** What a log read and a followed log ask Docker alike: streams, tail, timestamps, time window. */
+function dockerLogOptions(input: Pick<LogsInput, 'stream' | 'tail' | 'timestamps' | 'since'> & { until?: LogsInput['until'] }) {
+  const since = toUnixSeconds(input.since);
+  const until = toUnixSeconds(input.until);
+  return {
+    stdout: input.stream !== 'stderr',
+    stderr: input.stream !== 'stdout',
+    tail: input.tail,
+    timestamps: input.timestamps,
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+  };
+}
+
 export class ContainerService {
   private readonly cpuSamples = new CpuSampleCache();
   private readonly inflightSamples = new Map<string, Promise<RawStats>>();
@@ -190,21 +204,9 @@ export class ContainerService {
 
   async logs(input: LogsInput): Promise<LogsOutput> {
     const inspect = await this.resolve(input.id);
-    const since = toUnixSeconds(input.since);
-    const until = toUnixSeconds(input.until);
     const data = await this.gateway.call(
       'containers.logs',
-      (abortSignal) =>
-        this.docker.getContainer(inspect.Id).logs({
-          follow: false,
-          stdout: input.stream !== 'stderr',
-          stderr: input.stream !== 'stdout',
-          tail: input.tail,
-          timestamps: input.timestamps,
-          ...(since !== undefined ? { since } : {}),
-          ...(until !== undefined ? { until } : {}),
-          abortSignal,
-        }),
+      (abortSignal) => this.docker.getContainer(inspect.Id).logs({ follow: false, ...dockerLogOptions(input), abortSignal }),
       { idempotent: true, ...NOT_FOUND },
     );
     const buffer = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
@@ -219,19 +221,9 @@ export class ContainerService {
    */
   async followLogs(input: FollowLogsInput, ctx: OperationContext): Promise<FollowLogsOutput> {
     const inspect = await this.resolve(input.id);
-    const since = toUnixSeconds(input.since);
     const stream = await this.gateway.openStream(
       'containers.logs.follow',
-      (abortSignal) =>
-        this.docker.getContainer(inspect.Id).logs({
-          follow: true,
-          stdout: input.stream !== 'stderr',
-          stderr: input.stream !== 'stdout',
-          tail: input.tail,
-          timestamps: input.timestamps,
-          ...(since !== undefined ? { since } : {}),
-          abortSignal,
-        }),
+      (abortSignal) => this.docker.getContainer(inspect.Id).logs({ follow: true, ...dockerLogOptions(input), abortSignal }),
       { signal: ctx.signal, ...NOT_FOUND },
     );
     ctx.ready();
