@@ -28,8 +28,8 @@ const LIST_REQUESTS = 100;
 
 /**
  * The engine both sides are measured against. `private` (default): a daemon of the bench's own,
- * so that other engineers' tests on the shared engine (about ten container events a second on
- * this machine) neither load the daemon nor keep the "idle" manager busy. `shared`: the engine
+ * so that this project's other test suites, running in parallel on the shared engine (about ten
+ * container events a second), neither load the daemon nor keep the "idle" manager busy. `shared`: the engine
  * at /var/run/docker.sock.
  */
 interface Engine {
