@@ -11,7 +11,7 @@ export interface Fixtures {
   runId: string;
   label: string;
   create(count: number, options?: { cmd?: string[]; nanoCpus?: number; start?: boolean }): Promise<string[]>;
-  start(ids: string[]): Promise<void>;
+  /** Refuses further creates, waits for those in flight, then removes every container of the run. */
   removeAll(): Promise<number>;
 }
 
@@ -22,26 +22,37 @@ export interface Fixtures {
 export function fixtures(docker: Docker): Fixtures {
   const runId = randomUUID().slice(0, 8);
   const label = `${BENCH_LABEL}=${runId}`;
+  // removeAll may run while a create is under way (a signal mid-run): a container created or
+  // started after its listing would outlive the run, so it waits for those calls and stops new ones.
+  let removing = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const guarded = <T>(call: () => Promise<T>): Promise<T> => {
+    if (removing) return Promise.reject(new Error('the bench containers are being removed'));
+    const pending = call();
+    inFlight.add(pending);
+    const settle = () => inFlight.delete(pending);
+    pending.then(settle, settle);
+    return pending;
+  };
   return {
     runId,
     label,
     async create(count, options = {}) {
       return mapLimit(Array.from({ length: count }, (_, i) => i), 6, async () => {
-        const container = await docker.createContainer({
+        const container = await guarded(() => docker.createContainer({
           Image: BENCH_IMAGE,
           Cmd: options.cmd ?? ['sleep', '3600'],
           StopSignal: 'SIGKILL',
           Labels: { [BENCH_LABEL]: runId, 'lucid.service.group': BENCH_GROUP },
           HostConfig: { NetworkMode: 'none', ...(options.nanoCpus ? { NanoCpus: options.nanoCpus } : {}) },
-        });
-        if (options.start) await container.start();
+        }));
+        if (options.start) await guarded(() => container.start());
         return container.id;
       });
     },
-    async start(ids) {
-      await mapLimit(ids, 6, (id) => docker.getContainer(id).start());
-    },
     async removeAll() {
+      removing = true;
+      await Promise.allSettled([...inFlight]);
       const listed = await docker.listContainers({ all: true, filters: { label: [label] } });
       await mapLimit(listed, 6, (c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined));
       return listed.length;
