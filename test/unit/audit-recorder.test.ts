@@ -115,6 +115,35 @@ describe('audit recorder', () => {
     assert.deepEqual(lines.slice(3).map((l) => [l.result, l.suppressed]), [['suppressed', 1]]);
   });
 
+  it('writes the good sign-ins of a subject from one client once a minute, then one line counting the repeats', () => {
+    const { lines, recorder, advance } = setup();
+    const first = call({ name: 'auth.setToken', sub: 'gui' });
+    recorder.settled(first);
+    for (let i = 0; i < 500; i++) recorder.settled(call({ name: 'auth.setToken', sub: 'gui' }));
+    recorder.settled(call({ name: 'auth.setToken', sub: 'other' }));
+    recorder.settled(call({ name: 'auth.setToken', sub: 'gui', client: '198.51.100.9' }));
+    recorder.settled(call({ name: 'auth.setToken', sub: 'gui', code: 'UNAUTHENTICATED' }));
+    assert.deepEqual(
+      lines.map((l) => [l.operation, l.result, l.sub, l.client]),
+      [
+        ['auth.setToken', 'ok', 'gui', '192.0.2.1'],
+        ['auth.setToken', 'ok', 'other', '192.0.2.1'],
+        ['auth.setToken', 'ok', 'gui', '198.51.100.9'],
+        ['auth.setToken', 'denied', 'gui', '192.0.2.1'],
+      ],
+      'another subject or client has a line of its own; a refusal is always written',
+    );
+    advance(60_000);
+    recorder.flush();
+    assert.deepEqual(
+      lines.slice(4).map((l) => [l.result, l.code, l.operation, l.suppressed, l.sub, l.requestId]),
+      [['suppressed', null, 'auth.setToken', 500, 'gui', first.meta.requestId]],
+    );
+    recorder.settled(call({ name: 'auth.setToken', sub: 'gui' }));
+    assert.equal(lines.at(-1)?.result, 'ok', 'a new minute writes a new line');
+    recorder.close();
+  });
+
   it('records a control operation that answered with failed parts as partial, with their count', () => {
     const { lines, recorder } = setup();
     recorder.settled(call({ name: 'services.stop', failures: 2, sub: 'ops' }));

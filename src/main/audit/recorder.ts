@@ -11,7 +11,13 @@ const DENIALS: ReadonlySet<ErrorCode> = new Set(['UNAUTHENTICATED', 'FORBIDDEN',
 /** How often windows that ended are looked for, to write their summaries. */
 const SWEEP_MS = 5_000;
 
-/** The RATE_LIMITED refusals of one caller in one limiter window after the first, which was written. */
+/**
+ * Good sign-ins cost no rate budget (a busy window must be able to renew its token), so their
+ * repeats are folded instead: the first of a subject from one client per minute is written.
+ */
+const SIGN_IN_WINDOW_MS = 60_000;
+
+/** The repeats of one line (a caller's RATE_LIMITED refusal, a sign-in) in one window after the first, which was written. */
 interface Suppression {
   windowEndsMs: number;
   first: AuditEntry;
@@ -22,9 +28,10 @@ interface Suppression {
 
 /**
  * Decides what the trail keeps: every control operation, whatever its outcome, every successful
- * sign-in (whose identity the window keeps), and every refusal — except that a caller over its rate limit gets one RATE_LIMITED line per window and,
- * when the window ends, one `suppressed` line counting the refusals in between. A flood then
- * costs two lines a minute per caller instead of one per request.
+ * sign-in (whose identity the window keeps), and every refusal — except that a caller over its
+ * rate limit gets one RATE_LIMITED line per window, and a subject signing in again and again from
+ * one client one sign-in line a minute; when the window ends, one `suppressed` line counts the
+ * repeats in between. A flood then costs two lines a minute per caller instead of one per request.
  */
 export class AuditRecorder implements CallHooks {
   private readonly limited = new Map<string, Suppression>();
@@ -45,6 +52,7 @@ export class AuditRecorder implements CallHooks {
     if (call.op.kind !== 'control' && !denied && !succeeded) return;
     const entry = this.entryOf(call, code, denied);
     if (code === 'RATE_LIMITED' && this.suppress(call, entry)) return;
+    if (succeeded && this.fold(`sign-in|${entry.transport}|${entry.client}|${entry.sub}|${entry.role}`, entry, SIGN_IN_WINDOW_MS)) return;
     this.trail.record(entry);
   }
 
@@ -86,6 +94,11 @@ export class AuditRecorder implements CallHooks {
     const details = rateLimitDetailsSchema.safeParse(call.error?.details);
     if (!details.success) return false;
     const key = `${details.data.policy}|${call.meta.transport}|${rateLimitKey(call.identity, call.meta)}`;
+    return this.fold(key, entry, details.data.retryAfterSeconds * 1000);
+  }
+
+  /** True when `entry` is only counted: a line of the same key was written in this window. */
+  private fold(key: string, entry: AuditEntry, windowMs: number): boolean {
     const now = this.now();
     const open = this.limited.get(key);
     if (open !== undefined && now < open.windowEndsMs) {
@@ -95,7 +108,7 @@ export class AuditRecorder implements CallHooks {
       return true;
     }
     if (open !== undefined) this.summarise(key, open);
-    const windowEndsMs = now + details.data.retryAfterSeconds * 1000;
+    const windowEndsMs = now + windowMs;
     this.limited.set(key, { windowEndsMs, first: entry, last: entry, operations: new Set(), count: 0 });
     return false;
   }
@@ -112,10 +125,10 @@ export class AuditRecorder implements CallHooks {
       operation: open.operations.size === 1 ? last.operation : '*',
       target: null,
       result: 'suppressed',
-      code: 'RATE_LIMITED',
+      code: open.first.code,
       durationMs: 0,
       client: last.client,
-      // Links the summary to the RATE_LIMITED line that opened the window.
+      // Links the summary to the line that opened the window.
       requestId: open.first.requestId,
       suppressed: open.count,
     });

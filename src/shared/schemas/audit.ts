@@ -7,8 +7,9 @@ import { intParam, timePointSchema } from './common.js';
  * ok: done; partial: answered, but `failures` of its parts did not succeed (a group member that
  * could not stop); denied: refused for who asked (401/403/429/409 self-protection); failed: any
  * other error; interrupted: the manager shut down while the call still ran (code SHUTTING_DOWN;
- * whether Docker finished what was asked is unknown); suppressed: the summary of the RATE_LIMITED
- * refusals of one caller in one window, which are not written one by one (`suppressed` counts them).
+ * whether Docker finished what was asked is unknown); suppressed: the summary of the repeats of one
+ * line in one window — a caller's RATE_LIMITED refusals (code RATE_LIMITED), a subject's sign-ins
+ * from one client (code null) — which are not written one by one (`suppressed` counts them).
  */
 export const AUDIT_RESULTS = ['ok', 'partial', 'denied', 'failed', 'interrupted', 'suppressed'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
@@ -34,7 +35,7 @@ export const auditEntrySchema = z.object({
   origin: z.string().nullable().optional(),
   /** Result `partial`: how many parts failed. */
   failures: z.number().int().positive().optional(),
-  /** Result `suppressed`: how many RATE_LIMITED refusals this line stands for. */
+  /** Result `suppressed`: how many repeated lines (refusals or sign-ins) this line stands for. */
   suppressed: z.number().int().positive().optional(),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
