@@ -302,6 +302,8 @@ for (const transport of TRANSPORTS) {
 
       const bad = await client.call('containers.list', { group: 'Not A Group' });
       assert.equal(!bad.ok && bad.code, 'VALIDATION_FAILED');
+      const unknown = await client.call('containers.list', { group: 'nosuchgroup' });
+      assert.equal(!unknown.ok && unknown.code, 'GROUP_NOT_FOUND');
     });
 
     it('validates group names and inputs first, answers 404 for an unknown group, and changes nothing', async () => {

@@ -31,7 +31,10 @@ export interface Services {
 export function createHandlers(services: Services): Handlers {
   const { containers, groups, audit, compose, health, metrics, liveStats, events } = services;
   return {
-    'containers.list': (input) => containers.listAnswer(input),
+    'containers.list': (input) => {
+      groups.requireKnown(input.group);
+      return containers.listAnswer(input);
+    },
     'containers.get': (input) => containers.get(input.id),
     'containers.start': (input, ctx) => containers.start(input.id, ctx),
     'containers.stop': (input, ctx) => containers.stop(input.id, input.timeout, ctx),
