@@ -20,6 +20,10 @@ function setup() {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   const handlers = {
+    'containers.list': async () => {
+      await released;
+      return { containers: [], total: 0 };
+    },
     'containers.stop': async (_input: unknown, ctx: { target: string | undefined }) => {
       ctx.target = 'lucid-api';
       entered();
@@ -44,9 +48,10 @@ describe('calls in flight when the manager shuts down', () => {
   it('settles an admitted call still running once, as interrupted, and not again when it returns', async () => {
     const { runner, recorder, settled, lines, inHandler, release, meta } = setup();
     recorders.push(recorder);
+    const read = runner.run('containers.list', {}, meta(ADMIN));
     const call = runner.run('containers.stop', { id: ID, timeout: 30 }, meta(ADMIN));
     await inHandler;
-    assert.equal(runner.interruptInFlight(), 1);
+    assert.equal(runner.interruptInFlight(), 1, 'the control call only: a read changes nothing');
     assert.deepEqual(
       settled.map((c) => [c.name, c.interrupted, c.error?.code, c.target, c.identity?.sub]),
       [['containers.stop', true, 'SHUTTING_DOWN', 'lucid-api', ADMIN.sub]],
@@ -57,7 +62,15 @@ describe('calls in flight when the manager shuts down', () => {
     );
     release();
     assert.equal(((await call) as { state: string }).state, 'exited', 'the handler itself was not stopped');
-    assert.equal(settled.length, 1, 'the late return is not reported again');
+    await read;
+    assert.deepEqual(
+      settled.map((c) => [c.name, c.interrupted, c.error?.code ?? null]),
+      [
+        ['containers.stop', true, 'SHUTTING_DOWN'],
+        ['containers.list', false, null],
+      ],
+      'the late return of the stop is not reported again; the read settles as it ends',
+    );
     assert.equal(lines.length, 1);
     assert.equal(runner.interruptInFlight(), 0);
   });

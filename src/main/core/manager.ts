@@ -109,7 +109,7 @@ const NO_OUTCOME: Outcome = { target: undefined, failures: 0 };
  * permission, input validation, then the handler. Transports only translate requests and answers.
  */
 export class OperationRunner {
-  /** Admitted calls whose handler has not returned: each settles as interrupted when called. */
+  /** Admitted control calls whose handler has not returned: each settles as interrupted when called. */
   private readonly inFlight = new Set<() => void>();
 
   constructor(
@@ -179,10 +179,12 @@ export class OperationRunner {
   }
 
   /**
-   * Settles every admitted call whose handler is still running as interrupted (SHUTTING_DOWN), for
-   * a host about to exit: a stop waiting on Docker when the shutdown grace ran out would otherwise
-   * leave no audit line. The handlers are not stopped; when one returns later, its hooks are not
-   * called again. Returns how many calls were interrupted.
+   * Settles every admitted control call whose handler is still running as interrupted
+   * (SHUTTING_DOWN), for a host about to exit: a stop waiting on Docker when the shutdown grace ran
+   * out would otherwise leave no audit line. Reads are left alone — they change nothing, and
+   * counting them as failed would only add shutdown noise to the error metrics. The handlers are
+   * not stopped; when one returns later, its hooks are not called again. Returns how many calls
+   * were interrupted.
    */
   interruptInFlight(): number {
     const pending = [...this.inFlight];
@@ -216,7 +218,7 @@ export class OperationRunner {
         ({ identity, refusal } = await identify(meta));
       }
       for (const hook of this.hooks) await hook.admit?.({ name, op, meta, identity });
-      this.inFlight.add(interrupt);
+      if (op.kind === 'control') this.inFlight.add(interrupt);
       if (refusal !== undefined) throw refusal;
       return await body(identity);
     } catch (err) {
