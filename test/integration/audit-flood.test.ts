@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { unauthenticatedPath } from '../../src/main/audit/trail.js';
-import { TRANSPORTS, type OperationClient } from '../support/clients.js';
-import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
+import { clientPool, TRANSPORTS } from '../support/clients.js';
+import { sleeper, stateOf } from '../support/engine.js';
 import { tempAuditPath } from '../support/temp.js';
 
 function lines(path: string): any[] {
@@ -13,19 +13,7 @@ function lines(path: string): any[] {
 
 for (const transport of TRANSPORTS) {
   describe(`audit trail under a flood over ${transport.name}`, () => {
-    const clients: OperationClient[] = [];
-    const start = async (env: Record<string, string>) => {
-      const client = await transport.start(env);
-      clients.push(client);
-      return client;
-    };
-
-    before(requireEngine);
-
-    after(async () => {
-      await removeRunContainers();
-      for (const client of clients) await client.close();
-    });
+    const start = clientPool(transport);
 
     it('writes one RATE_LIMITED line per caller and window, and the count of the rest when it ends', async () => {
       const path = tempAuditPath();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
-import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
+import { describe, it } from 'node:test';
+import { clientPool, TRANSPORTS, type Outcome } from '../support/clients.js';
+import { stateOf } from '../support/engine.js';
 import { newScenario } from '../support/scenario.js';
 import { waitFor } from '../support/eventually.js';
 
@@ -30,14 +30,7 @@ function assertRunMatchesPlan(plan: any, run: any): void {
 
 for (const transport of TRANSPORTS) {
   describe(`group dry runs over ${transport.name}`, () => {
-    const clients: OperationClient[] = [];
-
-    before(requireEngine);
-
-    after(async () => {
-      await removeRunContainers();
-      for (const client of clients) await client.close();
-    });
+    const start = clientPool(transport);
 
     it('plans a start as the run does it: skips behind missing and failing members, waits on health, fails a paused member', async () => {
       const s = newScenario((n) => [
@@ -63,8 +56,7 @@ for (const transport of TRANSPORTS) {
       const needsSick = await s.container('needs-sick');
       const fine = await s.container('fine');
       await waitFor('sick to report unhealthy', 20_000, async () => (await sick.inspect()).State.Health?.Status === 'unhealthy');
-      const client = await transport.start(s.env);
-      clients.push(client);
+      const client = await start(s.env);
 
       const plan = data(await client.call('services.start', { group: 'core', dryRun: true }));
       assert.deepEqual(
@@ -98,8 +90,7 @@ for (const transport of TRANSPORTS) {
       await frozen.pause();
       const up = await s.container('up', { start: true });
       const down = await s.container('down');
-      const client = await transport.start(s.env);
-      clients.push(client);
+      const client = await start(s.env);
 
       const plan = data(await client.call('services.stop', { group: 'core', dryRun: true, timeout: 0 }));
       assert.deepEqual(

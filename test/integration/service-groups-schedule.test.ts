@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { finished } from 'node:stream/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { DOCKER_CALLS } from '../../src/main/services/group-execution.js';
-import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
-import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
+import { clientPool, TRANSPORTS, type Outcome } from '../support/clients.js';
+import { stateOf } from '../support/engine.js';
 import { newScenario } from '../support/scenario.js';
 import { waitFor } from '../support/eventually.js';
 
@@ -31,19 +31,7 @@ function data(outcome: Outcome): any {
 
 for (const transport of TRANSPORTS) {
   describe(`group start scheduling over ${transport.name}`, () => {
-    const clients: OperationClient[] = [];
-    const clientFor = async (env: Record<string, string>) => {
-      const client = await transport.start(env);
-      clients.push(client);
-      return client;
-    };
-
-    before(requireEngine);
-
-    after(async () => {
-      await removeRunContainers();
-      for (const client of clients) await client.close();
-    });
+    const clientFor = clientPool(transport);
 
     it('starts a member once its own dependencies are up, not once its whole previous level is', async () => {
       const s = newScenario((n) => [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
-import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
+import { describe, it } from 'node:test';
+import { clientPool, TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
+import { stateOf } from '../support/engine.js';
 import { finishedAt, newScenario, startedAt, type Scenario } from '../support/scenario.js';
 import { waitFor } from '../support/eventually.js';
 
@@ -24,19 +24,8 @@ function actions(result: any): Record<string, string> {
 
 for (const transport of TRANSPORTS) {
   describe(`service groups over ${transport.name}`, () => {
-    const clients: OperationClient[] = [];
-    const clientFor = async (scenario: Scenario) => {
-      const client = await transport.start(scenario.env);
-      clients.push(client);
-      return client;
-    };
-
-    before(requireEngine);
-
-    after(async () => {
-      await removeRunContainers();
-      for (const client of clients) await client.close();
-    });
+    const start = clientPool(transport);
+    const clientFor = (scenario: Scenario) => start(scenario.env);
 
     it('starts members in dependency order, waiting for health, and stops them in reverse', async () => {
       const s = newScenario((n) => [
@@ -157,8 +146,7 @@ for (const transport of TRANSPORTS) {
       const base = await s.container('base', { start: true });
       const self = await s.container('manager', { start: true });
       const other = await s.container('other', { start: true });
-      const client = await transport.start({ ...s.env, SELF_CONTAINER_ID: self.id });
-      clients.push(client);
+      const client = await start({ ...s.env, SELF_CONTAINER_ID: self.id });
 
       const result = data(await client.call('services.stop', { group: 'support', timeout: 0 }));
       assert.equal(result.ok, false);

@@ -1,5 +1,7 @@
+import { after, before } from 'node:test';
 import { getOperation, type OperationName } from '../../src/shared/contract/index.js';
 import type { Role } from '../../src/shared/permissions.js';
+import { removeRunContainers, requireEngine } from './engine.js';
 import { startIpcHarness, type IpcHarness, type IpcWindow } from './ipc.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -111,3 +113,22 @@ export const TRANSPORTS = [
   { name: 'rest', start: restClient },
   { name: 'ipc', start: ipcClient },
 ] as const;
+
+/**
+ * Starts clients of one transport for the describe block it is called in: the engine is required
+ * before the block, and after it the run's containers are removed and every client closed, also
+ * when a test failed.
+ */
+export function clientPool(transport: (typeof TRANSPORTS)[number]): (env?: Record<string, string>) => Promise<OperationClient> {
+  const clients: OperationClient[] = [];
+  before(requireEngine);
+  after(async () => {
+    await removeRunContainers();
+    for (const client of clients) await client.close();
+  });
+  return async (env = {}) => {
+    const client = await transport.start(env);
+    clients.push(client);
+    return client;
+  };
+}
