@@ -2,7 +2,7 @@ import { app, ipcMain } from 'electron';
 import { loadConfig } from './config/env.js';
 import { createManager, type Manager } from './create-manager.js';
 import { registerIpc, type IpcRegistration } from './ipc/register.js';
-import { createLogger } from './logging.js';
+import { createLogger } from './system/logging.js';
 
 export interface AttachOptions {
   /** Origins whose frames may call the manager: `file://` for a packaged app, a dev server's origin in development. */

@@ -5,6 +5,6 @@ export { registerIpc, type IpcRegistration, type RegisterIpcOptions } from './ip
 export type { IpcMainLike, WebContentsLike } from './ipc/types.js';
 export { createHttpApp } from './http/app.js';
 export { startServer, type RunningServer } from './server.js';
-export type { Identity } from './core/context.js';
+export type { Identity } from './model/context.js';
 export { operations, operationNames } from '../shared/contract/index.js';
 export { LucidError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';

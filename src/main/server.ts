@@ -5,11 +5,11 @@ import { writeDevKeyFile } from './auth/dev-key-file.js';
 import { mintToken } from './auth/tokens.js';
 import { loadConfig, type Config } from './config/env.js';
 import { createManager, type Manager } from './create-manager.js';
-import { ShutdownReason } from './core/shutdown.js';
 import { createHttpApp } from './http/app.js';
 import { gracefulCloser } from './http/graceful.js';
 import { locals } from './http/request-context.js';
-import { createLogger, type Logger } from './logging.js';
+import { ShutdownReason } from './model/shutdown.js';
+import { createLogger, type Logger } from './system/logging.js';
 
 export interface RunningServer {
   manager: Manager;

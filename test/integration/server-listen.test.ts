@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
-import { createLogger } from '../../src/main/logging.js';
 import { startServer } from '../../src/main/server.js';
+import { createLogger } from '../../src/main/system/logging.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
 
 describe('starting the REST server', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
-import { createLogger } from '../../src/main/logging.js';
 import { startServer } from '../../src/main/server.js';
+import { createLogger } from '../../src/main/system/logging.js';
 import { TEST_SECRET } from '../support/server.js';
 
 describe('server start', () => {

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
 import { loadServicesConfig } from '../../src/main/config/services-config.js';
-import { OperationContext } from '../../src/main/core/context.js';
 import { createDockerClient } from '../../src/main/docker/client.js';
 import { DockerGateway } from '../../src/main/docker/gateway.js';
+import { OperationContext } from '../../src/main/model/context.js';
+import type { StreamHooks } from '../../src/main/model/context.js';
+import { GroupResolver } from '../../src/main/model/group-membership.js';
 import { ContainerService } from '../../src/main/services/containers.js';
 import { DOCKER_CALLS } from '../../src/main/services/group-execution.js';
-import { GroupResolver } from '../../src/main/services/group-membership.js';
 import { GroupService } from '../../src/main/services/groups.js';
-import type { StreamHooks } from '../../src/main/core/context.js';
 import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
 import { newScenario, type Scenario } from '../support/scenario.js';
 

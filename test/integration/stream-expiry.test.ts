@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { CLOCK_TOLERANCE_SECONDS } from '../../src/main/core/context.js';
+import { CLOCK_TOLERANCE_SECONDS } from '../../src/main/model/context.js';
 import { createTestContainer, removeRunContainers, requireEngine } from '../support/engine.js';
 import { startIpcHarness, type IpcHarness } from '../support/ipc.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';

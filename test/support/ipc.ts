@@ -1,8 +1,8 @@
+import { mintToken } from '../../src/main/auth/tokens.js';
 import { loadConfig } from '../../src/main/config/env.js';
 import { createManager, type Manager } from '../../src/main/create-manager.js';
 import { registerIpc, type IpcRegistration } from '../../src/main/ipc/register.js';
-import { createLogger } from '../../src/main/logging.js';
-import { mintToken } from '../../src/main/auth/tokens.js';
+import { createLogger } from '../../src/main/system/logging.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { FakeIpcMain, FakeIpcRenderer, FakeWebContents, loadPreload } from './fake-electron.js';
 import { TEST_DEFAULTS, TEST_SECRET } from './server.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../src/main/logging.js';
+import type { Logger } from '../../src/main/system/logging.js';
 
 export interface CapturedLogger extends Logger {
   lines: { level: string; text: string }[];

@@ -1,7 +1,7 @@
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { loadConfig } from '../../src/main/config/env.js';
-import { createLogger } from '../../src/main/logging.js';
 import { startServer, type RunningServer } from '../../src/main/server.js';
+import { createLogger } from '../../src/main/system/logging.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { tempAuditPath } from './temp.js';
 

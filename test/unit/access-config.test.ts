@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
-import { isExpired } from '../../src/main/core/context.js';
-import { auditListInput } from '../../src/shared/schemas/audit.js';
+import { isExpired } from '../../src/main/model/context.js';
 import { GROUP_NAMES, roleCovers, roleHas, ROLES } from '../../src/shared/permissions.js';
+import { auditListInput } from '../../src/shared/schemas/audit.js';
 
 describe('access settings', () => {
   it('takes rate limits as non-negative integers, 0 included, and names a bad one', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ComposeRegistry, requireUsable } from '../../src/main/compose/registry.js';
 import type { GroupConfig } from '../../src/main/config/services-config.js';
-import { GroupResolver } from '../../src/main/services/group-membership.js';
+import { GroupResolver } from '../../src/main/model/group-membership.js';
 import { LucidError } from '../../src/shared/errors.js';
 import { removeDir, tempDir, writeFile } from '../support/compose.js';
 

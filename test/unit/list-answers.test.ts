@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonBodyOf, markReusable } from '../../src/main/core/json-cache.js';
 import { rawContainerInspectSchema, type RawContainerInspect } from '../../src/main/docker/answers.js';
 import type { ContainerCache } from '../../src/main/state/container-cache.js';
+import { jsonBodyOf, markReusable } from '../../src/main/state/json-cache.js';
 import { ListAnswers } from '../../src/main/state/list-answers.js';
 
 function raw(id: string, status: string, created: string, labels: Record<string, string> = {}): RawContainerInspect {

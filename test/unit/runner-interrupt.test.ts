@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { AuditRecorder } from '../../src/main/audit/recorder.js';
-import type { Identity } from '../../src/main/core/context.js';
 import type { Handlers } from '../../src/main/core/handlers.js';
 import { OperationRunner, type CallMeta, type SettledCall } from '../../src/main/core/manager.js';
+import type { Identity } from '../../src/main/model/context.js';
 import { LucidError } from '../../src/shared/errors.js';
 import type { AuditEntry } from '../../src/shared/schemas/audit.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
 import { servicesConfigSchema, type ServicesConfig } from '../../src/main/config/services-config.js';
-import { GroupResolver } from '../../src/main/services/group-membership.js';
+import { GroupResolver } from '../../src/main/model/group-membership.js';
 import { dependencyLevels, membersOf, planLevels, statusOf, type GroupMember } from '../../src/main/services/group-plan.js';
 import { reachedState } from '../../src/main/services/group-rules.js';
 import { phaseWarnings } from '../../src/main/services/group-warnings.js';

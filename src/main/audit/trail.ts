@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { auditEntrySchema, type AuditEntry, type AuditListInput, type AuditListOutput } from '../../shared/schemas/audit.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../system/logging.js';
 import { AuditFile } from './audit-file.js';
 import { prepareSharedLocation, type AuditLocation } from './location.js';
 

@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
 import { ROLES } from '../../shared/permissions.js';
-import { CLOCK_TOLERANCE_SECONDS, ExpiredIdentityError, type Identity } from '../core/context.js';
+import { CLOCK_TOLERANCE_SECONDS, ExpiredIdentityError, type Identity } from '../model/context.js';
 
 /** A subject goes into logs and audit lines: no control characters (newlines, escapes). */
 export const subjectSchema = z

@@ -1,4 +1,4 @@
-import { expiryMs, type Identity } from './context.js';
+import { expiryMs, type Identity } from '../model/context.js';
 
 /** setTimeout fires at once beyond this (about 24.8 days): longer waits are taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -1,5 +1,6 @@
 import type { OperationName, OperationOutput, ParsedInput } from '../../shared/contract/index.js';
 import type { AuditTrail } from '../audit/trail.js';
+import type { OperationContext } from '../model/context.js';
 import type { ComposeService } from '../services/compose.js';
 import type { ContainerEventsService } from '../services/container-events.js';
 import type { ContainerService } from '../services/containers.js';
@@ -7,7 +8,6 @@ import type { GroupService } from '../services/groups.js';
 import type { HealthService } from '../services/health.js';
 import type { LiveStatsService } from '../services/live-stats.js';
 import type { MetricsService } from '../services/metrics.js';
-import type { OperationContext } from './context.js';
 
 export type Handler<N extends OperationName> = (
   input: ParsedInput<N>,

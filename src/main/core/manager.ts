@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { getOperation, type OperationDef, type OperationKind, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC, roleHas, type OperationAccess, type Permission } from '../../shared/permissions.js';
-import { ExpiredIdentityError, isExpired, OperationContext, type Identity, type Transport } from './context.js';
+import { ExpiredIdentityError, isExpired, OperationContext, type Identity, type Transport } from '../model/context.js';
 import { watchExpiry } from './expiry.js';
 import type { Handlers } from './handlers.js';
 import { checkVariantToggles, parseInput } from './validation.js';

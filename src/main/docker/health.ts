@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../system/logging.js';
 import { parseAnswer } from './answers.js';
 import { isSupportedApi } from './api-version.js';
 import type { CircuitBreaker, DockerGateway } from './gateway.js';

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { getOperation, operationNames } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import type { OperationRunner } from '../core/manager.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../system/logging.js';
 import { contractRoute } from './contract-route.js';
 import { corsFor } from './cors.js';
 import { mountDocs } from './docs.js';

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { LucidError } from '../../shared/errors.js';
-import type { Identity } from '../core/context.js';
+import type { Identity } from '../model/context.js';
 
 const TOKEN_QUERY_KEYS = ['token', 'access_token', 'jwt', 'bearer'];
 /** RFC 6750 §2.1: `"Bearer" 1*SP b64token`; the scheme is case-insensitive (RFC 9110). */

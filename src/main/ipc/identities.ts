@@ -1,4 +1,4 @@
-import type { Identity } from '../core/context.js';
+import type { Identity } from '../model/context.js';
 import type { WebContentsLike } from './types.js';
 
 /**

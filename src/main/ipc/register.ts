@@ -7,8 +7,8 @@ import {
   STREAM_CANCEL_CHANNEL,
   type IpcEnvelope,
 } from '../../shared/ipc.js';
-import type { Identity } from '../core/context.js';
 import type { CallName, CallMeta, OperationRunner } from '../core/manager.js';
+import type { Identity } from '../model/context.js';
 import { WindowIdentities } from './identities.js';
 import { checkSender, originOf } from './sender.js';
 import { IpcStreams } from './streams.js';

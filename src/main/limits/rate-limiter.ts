@@ -4,8 +4,8 @@ import type { OperationKind } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC } from '../../shared/permissions.js';
 import type { RateLimitDetails } from '../../shared/schemas/rate-limit.js';
-import { isExpired, type Identity } from '../core/context.js';
 import type { AdmittedCall, CallHooks, CallMeta } from '../core/manager.js';
+import { isExpired, type Identity } from '../model/context.js';
 
 const WINDOW_MS = 60_000;
 

@@ -12,14 +12,14 @@ import { downArgs, listServicesArgs, upArgs, type ComposeTarget } from '../compo
 import type { ComposeCli } from '../compose/detect.js';
 import type { ComposeDriver, DriverInfo } from '../compose/driver.js';
 import { composeContainers, projectOf, servicesOf, stateOf } from '../compose/engine-state.js';
-import { OutputTail } from '../compose/output-tail.js';
 import { relativizeOutput } from '../compose/output-paths.js';
+import { OutputTail } from '../compose/output-tail.js';
 import { handedOverAs, projectOrigin, type ProjectOrigin } from '../compose/ownership.js';
 import type { OutputStream } from '../compose/process.js';
 import { readiness } from '../compose/readiness.js';
 import { requireUsable, type ComposeRegistry, type ProjectEntry, type UsableProject } from '../compose/registry.js';
-import type { OperationContext } from '../core/context.js';
 import type { DockerGateway } from '../docker/gateway.js';
+import type { OperationContext } from '../model/context.js';
 
 export interface ComposeServiceOptions {
   /** COMPOSE_TIMEOUT in ms: bounds a whole up (waiting included) or down (plus its own `timeout`). */

@@ -1,6 +1,6 @@
 import type { LiveEvent, WatchEventsOutput } from '../../shared/schemas/live.js';
-import type { OperationContext } from '../core/context.js';
-import { isShutdown } from '../core/shutdown.js';
+import type { OperationContext } from '../model/context.js';
+import { isShutdown } from '../model/shutdown.js';
 import type { ContainerCache } from '../state/container-cache.js';
 
 /**

@@ -18,11 +18,11 @@ import { statusCodeOf, toLucidError } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { decodeLog, LogDecoder } from '../docker/log-decoder.js';
 import { cpuSampleOf, rawStatsSchema, statsFigures, type RawStats } from '../docker/stats-math.js';
-import type { OperationContext } from '../core/context.js';
-import { isShutdown } from '../core/shutdown.js';
+import { detailsFromInspect, summaryFromListItem, type GroupOf } from '../model/container-mapping.js';
+import type { OperationContext } from '../model/context.js';
+import { isShutdown } from '../model/shutdown.js';
 import type { ContainerCache } from '../state/container-cache.js';
 import { ListAnswers, type ListAnswer } from '../state/list-answers.js';
-import { detailsFromInspect, summaryFromListItem, type GroupOf } from './container-mapping.js';
 import { CpuSampleCache } from './cpu-samples.js';
 
 const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;

@@ -1,7 +1,7 @@
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
 import type { GroupStatus, MemberAction, PlanEntry } from '../../shared/schemas/services.js';
 import type { GroupConfig } from '../config/services-config.js';
-import type { GroupResolver } from './group-membership.js';
+import type { GroupResolver } from '../model/group-membership.js';
 import { decide, expectedAction, prerequisites } from './group-rules.js';
 
 /** Members that joined by label or compose project have no config entry, hence no own timeout. */

@@ -1,6 +1,6 @@
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
 import type { GroupConfig } from '../config/services-config.js';
-import type { GroupResolver } from './group-membership.js';
+import type { GroupResolver } from '../model/group-membership.js';
 import { membersOf, type Direction } from './group-plan.js';
 
 /**

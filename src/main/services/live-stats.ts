@@ -1,11 +1,11 @@
 import { LucidError } from '../../shared/errors.js';
 import type { BatchStats, WatchStatsOutput } from '../../shared/schemas/live.js';
-import type { OperationContext } from '../core/context.js';
-import { isShutdown } from '../core/shutdown.js';
 import { toLucidError } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { destroyStream, readJsonLines } from '../docker/json-lines.js';
 import { isEmptyFrame, openStatsStream, statsFrameSchema, statsOfFrame } from '../docker/stats-stream.js';
+import type { OperationContext } from '../model/context.js';
+import { isShutdown } from '../model/shutdown.js';
 import type { StatsCollector } from '../state/stats-collector.js';
 import type { ContainerService } from './containers.js';
 

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { LucidError } from '../../shared/errors.js';
 import type { ComposeAvailability } from '../compose/availability.js';
-import type { OperationContext } from '../core/context.js';
 import type { DockerHealth } from '../docker/health.js';
 import type { ContainerCensus } from '../metrics/census.js';
 import type { ManagerMetrics } from '../metrics/registry.js';
+import type { OperationContext } from '../model/context.js';
 
 export interface MetricsServiceDeps {
   metrics: ManagerMetrics;

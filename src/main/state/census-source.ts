@@ -1,5 +1,5 @@
 import type { CensusItem } from '../metrics/census.js';
-import type { GroupOf } from '../services/container-mapping.js';
+import type { GroupOf } from '../model/container-mapping.js';
 import type { ContainerCache } from './container-cache.js';
 import { summaryFromInspect } from './render.js';
 

@@ -5,8 +5,8 @@ import { parseAnswer, rawContainerInspectSchema, type RawContainerInspect } from
 import { actionOf, EVENT_FILTERS, eventTime, rawEventSchema } from '../docker/events.js';
 import type { CircuitBreaker, DockerGateway } from '../docker/gateway.js';
 import { readJsonLines, unrefStream } from '../docker/json-lines.js';
-import type { Logger } from '../logging.js';
-import type { GroupOf } from '../services/container-mapping.js';
+import type { GroupOf } from '../model/container-mapping.js';
+import type { Logger } from '../system/logging.js';
 import { mapLimit } from './map-limit.js';
 import { summaryFromInspect } from './render.js';
 

@@ -1,7 +1,7 @@
 import type { ContainerState, ContainerSummary } from '../../shared/schemas/containers.js';
-import { markReusable } from '../core/json-cache.js';
-import type { GroupOf } from '../services/container-mapping.js';
+import type { GroupOf } from '../model/container-mapping.js';
 import type { ContainerCache } from './container-cache.js';
+import { markReusable } from './json-cache.js';
 import { summaryFromInspect } from './render.js';
 
 export interface ListAnswer {

@@ -1,6 +1,6 @@
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
 import type { RawContainerInspect } from '../docker/answers.js';
-import { detailsFromInspect, type GroupOf } from '../services/container-mapping.js';
+import { detailsFromInspect, type GroupOf } from '../model/container-mapping.js';
 
 /**
  * The list entry of a container, from its inspect data. Status text ("Up 3 minutes") depends on

@@ -3,9 +3,9 @@ import type { ContainerStats } from '../../shared/schemas/containers.js';
 import type { BatchStats } from '../../shared/schemas/live.js';
 import type { RawContainerInspect } from '../docker/answers.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import type { GroupOf } from '../services/container-mapping.js';
 import { destroyStream, readJsonLines, unrefStream } from '../docker/json-lines.js';
 import { isEmptyFrame, openStatsStream, previousSample, statsFrameSchema, statsOfFrame } from '../docker/stats-stream.js';
+import type { GroupOf } from '../model/container-mapping.js';
 import type { ContainerCache } from './container-cache.js';
 
 /** How long a cold batch request waits for first samples; the daemon's second frame comes after ~2 s. */
