@@ -1,5 +1,5 @@
 import type { OperationName, OperationOutput, ParsedInput } from '../../shared/contract/index.js';
-import type { AuditTrail } from '../audit/trail.js';
+import type { AuditListInput, AuditListOutput } from '../../shared/schemas/audit.js';
 import type { OperationContext } from '../model/context.js';
 import type { ComposeService } from '../services/compose.js';
 import type { ContainerEventsService } from '../services/container-events.js';
@@ -17,10 +17,18 @@ export type Handler<N extends OperationName> = (
 /** Exactly one handler per contract entry: the compiler rejects a missing or extra one. */
 export type Handlers = { [N in OperationName]: Handler<N> };
 
+/**
+ * What the binding needs of the audit trail. The trail sits above the runner (its recorder observes
+ * every call), so the runner names only the shape it reads, never the audit folder.
+ */
+export interface AuditReader {
+  list(input: AuditListInput): Promise<AuditListOutput>;
+}
+
 export interface Services {
   containers: ContainerService;
   groups: GroupService;
-  audit: AuditTrail;
+  audit: AuditReader;
   compose: ComposeService;
   health: HealthService;
   metrics: MetricsService;
