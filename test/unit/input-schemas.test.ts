@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
 import { parseDockerHost } from '../../src/main/docker/client.js';
-import { healthFromStatus } from '../../src/main/model/container-mapping.js';
+import { healthFromStatus } from '../../src/main/docker/container-state.js';
 import { logsInput, stopContainerInput } from '../../src/shared/schemas/containers.js';
 
 describe('input schemas', () => {

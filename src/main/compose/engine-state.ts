@@ -1,7 +1,7 @@
 import type { ComposeStatus, ProjectState } from '../../shared/schemas/compose.js';
 import { parseAnswer, rawContainerListSchema, type RawContainerListItem } from '../docker/answers.js';
+import { healthFromStatus, toState } from '../docker/container-state.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import { healthFromStatus, toState } from '../model/container-mapping.js';
 import { COMPOSE_LABEL } from './labels.js';
 import { isOurs, type ProjectOrigin } from './ownership.js';
 

@@ -1,5 +1,5 @@
 import type { RawContainerListItem } from '../docker/answers.js';
-import { healthFromStatus, toState } from '../model/container-mapping.js';
+import { healthFromStatus, toState } from '../docker/container-state.js';
 import { serviceOf } from './engine-state.js';
 import { isOurs, type ProjectOrigin } from './ownership.js';
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ContainerState, ContainerSummary } from '../../shared/schemas/containers.js';
 import { parseAnswer } from '../docker/answers.js';
+import { healthFromStatus, toState } from '../docker/container-state.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import { healthFromStatus, toState, type GroupOf } from '../model/container-mapping.js';
+import type { GroupOf } from '../model/container-mapping.js';
 
 export type CensusItem = Pick<ContainerSummary, 'state' | 'health' | 'group'>;
 

@@ -1,11 +1,6 @@
-import {
-  CONTAINER_STATES,
-  type ContainerDetails,
-  type ContainerState,
-  type ContainerSummary,
-  type Health,
-} from '../../shared/schemas/containers.js';
+import type { ContainerDetails, ContainerSummary, Health } from '../../shared/schemas/containers.js';
 import type { RawContainerInspect, RawContainerListItem } from '../docker/answers.js';
+import { healthFromStatus, toState } from '../docker/container-state.js';
 import type { ContainerRef } from './group-membership.js';
 import { humanDuration } from './human-duration.js';
 
@@ -14,19 +9,6 @@ export type GroupOf = (container: ContainerRef) => string | null;
 
 /** Docker writes this for "never happened". */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
-
-export function toState(raw: string): ContainerState {
-  const lower = raw.toLowerCase();
-  return (CONTAINER_STATES as readonly string[]).includes(lower) ? (lower as ContainerState) : 'dead';
-}
-
-/** The list endpoint only says health inside its human status text, e.g. "Up 3 minutes (healthy)". */
-export function healthFromStatus(status: string): Health {
-  if (status.includes('(healthy)')) return 'healthy';
-  if (status.includes('(unhealthy)')) return 'unhealthy';
-  if (status.includes('(health: starting)')) return 'starting';
-  return 'none';
-}
 
 function toHealth(raw: string | undefined): Health {
   return raw === 'healthy' || raw === 'unhealthy' || raw === 'starting' ? raw : 'none';
