@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Bring up a local Docker engine + the offline test image used by the test suite.
+# Bring up a local Docker engine + the offline test image used by the test suite. npm test runs
+# it first (npm run test:engine).
 #
 #   - installs docker.io, docker-compose and busybox-static via apt when missing
 #     (root on Debian/Ubuntu only),
@@ -62,7 +63,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y \
       docker.io docker-compose busybox-static prometheus chromium ca-certificates
   else
-    die "missing: ${missing[*]}; install docker.io docker-compose busybox-static (needs root on Debian/Ubuntu)"
+    die "missing: ${missing[*]}. Install the Debian/Ubuntu packages docker.io docker-compose busybox-static prometheus chromium (or your system's equivalents), or run this script as root on Debian/Ubuntu to install them"
   fi
   command -v dockerd >/dev/null 2>&1 || die "dockerd still missing after apt-get install"
   command -v docker-compose >/dev/null 2>&1 || die "docker-compose still missing after apt-get install"
@@ -137,7 +138,7 @@ fail_with_log() {
 if engine_ping; then
   log "engine already answering on $DOCKER_HOST"
 else
-  is_root || die "no engine answers on $DOCKER_HOST and not root: cannot start dockerd"
+  is_root || die "no engine answers on $DOCKER_HOST and this is not root: start dockerd there (or run this script as root)"
 
   existing=$(pidfile_pid "$DOCKERD_PIDFILE")
   if [ -n "$existing" ] && pid_alive "$existing" dockerd; then
