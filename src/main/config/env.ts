@@ -61,50 +61,109 @@ const originListSchema = z
  * without documenting it in config/env.gui-docker-manager.template fails a test.
  */
 export const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8098),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DOCKER_HOST: dockerHostSchema.default('unix:///var/run/docker.sock'),
-  DOCKER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
-  LUCID_ENV: z.enum(['development', 'production']).default('development'),
-  LUCID_PLATFORM: z.enum(['arm64', 'amd64']).default(detectPlatform),
-  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8098).describe(
+    "Port of the REST API; 0 picks a free port. 8098 is the Lucid system's port for this manager.",
+  ),
+  HOST: z.string().min(1).default('127.0.0.1').describe(
+    'Listen address of the REST API. Loopback by default so that nothing outside this machine reaches the Docker socket through it; the container image sets 0.0.0.0 inside its own network namespace.',
+  ),
+  DOCKER_HOST: dockerHostSchema.default('unix:///var/run/docker.sock').describe(
+    "Docker engine endpoint: unix://PATH, tcp://HOST:PORT or npipe:////./pipe/NAME. Defaults to the local engine's socket; point it at a socket proxy to restrict the Engine API (see docs/operations.md).",
+  ),
+  DOCKER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000).describe(
+    'Deadline of every Docker call in milliseconds, 1000-600000 (stop and restart add their grace period plus 5 s). 10 s outlasts a busy engine without leaving a caller hanging on a dead one.',
+  ),
+  LUCID_ENV: z.enum(['development', 'production']).default('development').describe(
+    'development or production. production refuses to start without a configured JWT key; development may generate a throwaway key on a loopback HOST.',
+  ),
+  LUCID_PLATFORM: z.enum(['arm64', 'amd64']).default(detectPlatform).describe(
+    "CPU architecture the Lucid images are chosen for: amd64 or arm64. Detected from the Node process's architecture.",
+  ).meta({ documentedDefault: 'detected' }),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info').describe(
+    'Log level: error, warn, info, verbose, debug or silly. info logs start-up, each request and every change in whether Docker answers.',
+  ),
   JWT_SECRET_KEY: z
     .string()
     .refine((key) => Buffer.byteLength(key, 'utf8') >= 32, 'must be at least 32 bytes (RFC 7518 for HS256)')
-    .optional(),
-  JWT_PUBLIC_KEY: z.string().includes('-----BEGIN', { message: 'must be a PEM public key' }).optional(),
-  JWT_JWKS_URL: jwksUrlSchema.optional(),
-  JWT_AUDIENCE: z.string().min(1).default('gui-docker-manager'),
-  JWT_ISSUER: z.string().min(1).optional(),
+    .optional()
+    .describe('HS256 key the bearer tokens are signed with, at least 32 bytes (RFC 7518). Unset: a development run on loopback generates one per run; production refuses to start.'),
+  JWT_PUBLIC_KEY: z.string().includes('-----BEGIN', { message: 'must be a PEM public key' }).optional().describe(
+    'PEM public key: verify RS256/ES256 tokens instead of HS256 (JWT_SECRET_KEY is then ignored). Unset by default.',
+  ),
+  JWT_JWKS_URL: jwksUrlSchema.optional().describe(
+    'JWKS endpoint: verify RS256/ES256 tokens with its keys instead of HS256; https (plain http only for a loopback host). Unset by default.',
+  ),
+  JWT_AUDIENCE: z.string().min(1).default('gui-docker-manager').describe(
+    'Audience every token must carry in aud, so that tokens minted for another service are refused.',
+  ),
+  JWT_ISSUER: z.string().min(1).optional().describe(
+    'Issuer every token must carry in iss. Unset: iss is not checked.',
+  ),
   /** Longest token lifetime accepted (`exp` at most this far ahead); `npm run token` keeps to it. */
-  JWT_MAX_TTL_SECONDS: nonNegativeInt(24 * 3600, 30 * 24 * 3600).pipe(z.number().min(60)),
-  SERVICES_CONFIG: z.string().min(1).optional(),
-  SERVICES_LABEL_FILTER: labelFilterSchema.optional(),
-  COMPOSE_PROJECTS_DIR: z.string().min(1).default('/opt/lucid/compose'),
-  COMPOSE_BIN: z.string().min(1).optional(),
-  COMPOSE_TIMEOUT: z.coerce.number().int().min(1).max(86_400).default(300),
+  JWT_MAX_TTL_SECONDS: nonNegativeInt(24 * 3600, 30 * 24 * 3600).pipe(z.number().min(60)).describe(
+    'Longest token lifetime accepted, in seconds, 60-2592000: a token whose exp lies further ahead is refused, so a stolen long-lived token is useless. One day by default; npm run token keeps to it.',
+  ),
+  SERVICES_CONFIG: z.string().min(1).optional().describe(
+    'YAML file of the service groups (groups, members, compose projects). Unset: config/services.yml shipped with the package, the default Lucid groups.',
+  ),
+  SERVICES_LABEL_FILTER: labelFilterSchema.optional().describe(
+    'LABEL or LABEL=VALUE: only containers carrying it join a group, to tell several deployments on one host apart. Unset: no filter.',
+  ),
+  COMPOSE_PROJECTS_DIR: z.string().min(1).default('/opt/lucid/compose').describe(
+    'Folder holding the compose files, declared and discovered (relative: from the working directory). /opt/lucid/compose is where Lucid deployments keep them.',
+  ),
+  COMPOSE_BIN: z.string().min(1).optional().describe(
+    'Compose program to run instead of detecting docker compose (v2) then docker-compose (v1); a path to docker means its plugin. Unset: detected.',
+  ),
+  COMPOSE_TIMEOUT: z.coerce.number().int().min(1).max(86_400).default(300).describe(
+    'Seconds a compose up (waiting included) or down (plus its own stop timeout) may take, 1-86400; then its process tree is killed and the call answers 504. 300 s lets images start and become healthy.',
+  ),
   METRICS_TOKEN: z
     .string()
     .regex(/^[A-Za-z0-9._~+/=-]{16,512}$/, 'must be 16 to 512 characters usable in a Bearer header')
-    .optional(),
-  SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
+    .optional()
+    .describe('When set (16-512 characters usable in a Bearer header), GET /metrics needs Authorization: Bearer <token> or a signed-in caller. Unset: /metrics is public, as Prometheus scrapes usually are on a private network.'),
+  SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000).describe(
+    'Interval of the keep-alive comment on Server-Sent Events in milliseconds, 10-300000. 15 s is below the idle timeout of common proxies.',
+  ),
   /** How long requests in flight may finish on SIGTERM/SIGINT before their connections are cut. */
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  STATS_LINGER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000).describe(
+    'On SIGTERM/SIGINT, how long requests in flight may finish before their connections are cut, in milliseconds, 0-600000. Keep it below the stop timeout of whatever stops the manager (the compose file gives 20 s, docker stop 10 s).',
+  ),
+  STATS_LINGER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000).describe(
+    "How long batch stats (GET /api/v1/stats) keep their per-container stats streams open after the last request, in milliseconds, 1000-3600000. 30 s keeps a polling dashboard's answers instant without collecting for nobody.",
+  ),
   SELF_CONTAINER_ID: z
     .string()
     .regex(/^[0-9a-f]{12,64}$/, 'must be a container id (12 to 64 hex digits)')
-    .optional(),
-  RATE_LIMIT_PER_MINUTE: nonNegativeInt(100),
-  RATE_LIMIT_CONTROL_PER_MINUTE: nonNegativeInt(20),
-  AUDIT_LOG_PATH: z.string().min(1).optional(),
-  AUDIT_LOG_MAX_BYTES: nonNegativeInt(10 * 1024 * 1024).pipe(z.number().min(4096)),
-  AUDIT_LOG_MAX_FILES: nonNegativeInt(5, 100).pipe(z.number().min(1)),
+    .optional()
+    .describe("The manager's own container id (12-64 hex digits), which the API refuses to stop or restart. Unset: found at start from /proc/self/cgroup, /proc/self/mountinfo or the hostname."),
+  RATE_LIMIT_PER_MINUTE: nonNegativeInt(100).describe(
+    'Reads per minute per caller; 0 disables the limit. 100 is ample for a GUI and stops a runaway client.',
+  ),
+  RATE_LIMIT_CONTROL_PER_MINUTE: nonNegativeInt(20).describe(
+    'Control operations (start, stop, restart, group and compose changes) per minute per caller; 0 disables the limit. 20, because each one changes the engine.',
+  ),
+  AUDIT_LOG_PATH: z.string().min(1).optional().describe(
+    'File of the audit trail (JSON lines). Unset: Electron userData/audit.log; headless $XDG_STATE_HOME/lucid-docker-manager/audit.log; the image sets /var/lib/lucid-docker-manager/audit.log.',
+  ),
+  AUDIT_LOG_MAX_BYTES: nonNegativeInt(10 * 1024 * 1024).pipe(z.number().min(4096)).describe(
+    'Size in bytes at which the audit file is rotated, at least 4096. 10 MiB holds tens of thousands of entries per file.',
+  ),
+  AUDIT_LOG_MAX_FILES: nonNegativeInt(5, 100).pipe(z.number().min(1)).describe(
+    'Rotated audit files kept (audit.log.1 ... .N), 1-100; the oldest beyond is deleted, so a flood cannot fill the disk.',
+  ),
   /** Only to place the default audit trail, as the XDG base directory spec says. */
-  XDG_STATE_HOME: z.string().startsWith('/', 'must be an absolute path').optional(),
+  XDG_STATE_HOME: z.string().startsWith('/', 'must be an absolute path').optional().describe(
+    "Absolute path; only used, as the XDG base directory spec says, to place the default audit trail when headless and, without XDG_RUNTIME_DIR, a development run's key file. Unset: ~/.local/state.",
+  ),
   /** Only to keep a development run's generated signing key in a private, per-session place. */
-  XDG_RUNTIME_DIR: z.string().startsWith('/', 'must be an absolute path').optional(),
-  CORS_ORIGINS: originListSchema.default([]),
+  XDG_RUNTIME_DIR: z.string().startsWith('/', 'must be an absolute path').optional().describe(
+    "Absolute path; only used to keep a development run's generated key file in a private, per-session place. Unset: ~/.local/state, else the temporary directory.",
+  ),
+  CORS_ORIGINS: originListSchema.default([]).describe(
+    'Comma-separated browser origins allowed to call the REST API (exact match, no *). Unset: no CORS headers, as the GUI itself uses IPC.',
+  ),
 });
 
 export type Config = z.infer<typeof envSchema>;
