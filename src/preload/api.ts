@@ -36,7 +36,7 @@ export interface SubscriptionCallbacks {
    * the list in `onReady`, and no change falls in between.
    */
   onReady?: () => void;
-  /** How many events were lost because the page fell behind (flow control, see README). */
+  /** How many events were lost because the page fell behind (flow control, see docs/streams.md). */
   onDropped?: (count: number) => void;
 }
 

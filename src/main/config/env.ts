@@ -68,7 +68,7 @@ export const envSchema = z.object({
     'Listen address of the REST API. Loopback by default so that nothing outside this machine reaches the Docker socket through it; the container image sets 0.0.0.0 inside its own network namespace.',
   ),
   DOCKER_HOST: dockerHostSchema.default('unix:///var/run/docker.sock').describe(
-    "Docker engine endpoint: unix://PATH, tcp://HOST:PORT or npipe:////./pipe/NAME. Defaults to the local engine's socket; point it at a socket proxy to restrict the Engine API (see docs/operations.md).",
+    "Docker engine endpoint: unix://PATH, tcp://HOST:PORT or npipe:////./pipe/NAME. Defaults to the local engine's socket; point it at a socket proxy to restrict the Engine API (see docs/operations.md, Security).",
   ),
   DOCKER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000).describe(
     'Deadline of every Docker call in milliseconds, 1000-600000 (stop and restart add their grace period plus 5 s). 10 s outlasts a busy engine without leaving a caller hanging on a dead one.',
