@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 
 /**
  * A private dockerd (own socket, data root, exec root) is killed, paused and restarted under a
- * running manager: the probes tell the truth within the issue's bounds, calls fail fast instead
+ * running manager: the probes tell the truth within their documented bounds, calls fail fast instead
  * of hanging, and the manager recovers by itself.
  */
 describe('Docker daemon faults, on a private dockerd', () => {

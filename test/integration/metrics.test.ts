@@ -65,7 +65,7 @@ describe('GET /metrics', () => {
     assert.ok(problems.some((line) => line.startsWith('lucid_containers_total ')), 'promtool really linted the exposition');
   });
 
-  it('exposes every metric of the issue with its type', async () => {
+  it('exposes every documented metric with its type', async () => {
     const text = await scrape();
     for (const [name, type] of Object.entries(EXPECTED_TYPES)) {
       assert.match(text, new RegExp(`^# TYPE ${name} ${type}$`, 'm'), name);

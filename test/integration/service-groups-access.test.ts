@@ -9,7 +9,7 @@ import { newScenario } from '../support/scenario.js';
 const GROUPS = ['foundation', 'core', 'application', 'support'] as const;
 const ROLES: (Role | null)[] = [null, 'user', 'developer', 'admin'];
 
-/** The access issue's matrix for group control: what each role gets, by group. */
+/** The access matrix for group control (docs/access.md): what each role gets, by group. */
 function expected(role: Role | null, group: (typeof GROUPS)[number]): { code: string; status: number } | 'ok' {
   if (role === null) return { code: 'UNAUTHENTICATED', status: 401 };
   if (role === 'user') return { code: 'FORBIDDEN', status: 403 };

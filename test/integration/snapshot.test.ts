@@ -72,7 +72,7 @@ describe('the container snapshot', () => {
     assert.equal(expected.length, survivors.length);
     assert.deepEqual(new Set(expected.map((r) => r.state)), new Set(['created', 'running', 'exited']));
 
-    // The bound: whatever changed a container shows within one second.
+    // The documented bound: whatever changed a container shows within one second.
     const agreed = await eventually(async () => {
       const res = await server.call('GET', '/api/v1/containers?all=true');
       const rows = rowsOf(res.body.containers ?? [], churn);

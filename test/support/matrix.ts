@@ -8,7 +8,7 @@ import { composeFixtures } from './matrix-compose.js';
 import { newScenario, SCENARIO_LABEL, type Scenario as ServicesScenario } from './scenario.js';
 
 /**
- * The access matrix of the roles issue, as data: rows say which operation on which kind of
+ * The access matrix of docs/access.md, as data: rows say which operation on which kind of
  * target, the policy says who may, each scenario checks the real effect on the engine. The
  * compose operations add their rows here (see `createMatrix`) with their own `arrange`; the
  * test that walks the table does not change.
@@ -21,7 +21,7 @@ export const callerName = (caller: Caller): CallerName => caller ?? 'anonymous';
 
 export type Expected = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN';
 
-/** The issue's table, written out rather than derived from the permission table it checks. */
+/** The documented table, written out rather than derived from the permission table it checks. */
 export const POLICIES = {
   /** list/get containers, logs, stats; list/get groups, compose status and projects */
   read: { anonymous: 'UNAUTHENTICATED', user: 'ok', developer: 'ok', admin: 'ok' },
@@ -50,7 +50,7 @@ export interface MatrixRow {
   arrange(): Promise<Scenario>;
 }
 
-/** Where a container sits: the label decides its group until the service-groups work lands. */
+/** Where a container sits: its group label decides which role may control it. */
 export const PLACEMENTS = [
   { name: 'core', labels: { 'lucid.service.group': 'core' }, inScope: true },
   { name: 'support', labels: { 'lucid.service.group': 'support' }, inScope: false },

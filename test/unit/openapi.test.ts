@@ -17,7 +17,7 @@ async function assertValidOpenApi(doc: Doc): Promise<void> {
   assert.ok(result.valid, JSON.stringify(result.errors, null, 2));
 }
 
-/** A table shaped like what later issues add: public probes, events, bodies with required fields. */
+/** A table with the richer shapes of the real contract: public probes, events, bodies with required fields. */
 const synthetic: Record<string, OperationDef> = {
   'system.health': defineOperation({
     summary: 'Liveness',

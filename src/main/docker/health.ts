@@ -26,7 +26,7 @@ export interface HealthTiming {
   timeoutMs: number;
   /**
    * Deadline of a probe asked for by a call that has itself waited without an answer: a ping
-   * answers in milliseconds, so together they tell a hung daemon within the issue's 2 s.
+   * answers in milliseconds, so together they tell a hung daemon within the 2 s readiness promises.
    */
   suspectTimeoutMs: number;
   /** Delays between probes while it does not: quick at first (a blip), then every intervalMs. */
