@@ -10,6 +10,7 @@ import type { Config } from './config/env.js';
 import { loadServicesConfig, type ServicesConfig } from './config/services-config.js';
 import { createHandlers } from './core/handlers.js';
 import { OperationRunner, type CallHooks } from './core/manager.js';
+import { StreamCaps } from './core/stream-caps.js';
 import { createDockerClient } from './docker/client.js';
 import { DockerGateway } from './docker/gateway.js';
 import { DockerHealth } from './docker/health.js';
@@ -97,12 +98,18 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message));
   const groupOf = (container: ContainerRef) => resolver.groupOf(container);
   const cache = new ContainerCache(gateway, logger, { groupOf, breaker });
-  const containers = new ContainerService(gateway, { selfContainerId, groupOf, cache });
+  const containers = new ContainerService(gateway, {
+    selfContainerId,
+    groupOf,
+    cache,
+    logReadMaxBytes: config.LOG_READ_MAX_BYTES,
+    followBacklogMaxBytes: config.STREAM_MAX_QUEUED_BYTES,
+  });
   const groups = new GroupService(services, containers, resolver);
   const compose = createComposeService(config, services, gateway);
   const statsCollector = new StatsCollector(gateway, cache, config.STATS_LINGER_MS, groupOf);
   const liveStats = new LiveStatsService(gateway, containers, statsCollector);
-  const events = new ContainerEventsService(cache);
+  const events = new ContainerEventsService(cache, dockerHealth);
   const composeAvailability = new ComposeAvailability(async () => {
     const info = await compose.driverInfo();
     return info.available
@@ -140,7 +147,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
   });
   const runner = new OperationRunner(
     createHandlers({ containers, groups, audit, compose, health, metrics: metricsService, liveStats, events }),
-    [limiter, recorder, ...(options.hooks ?? []), ipcCallLog(logger)],
+    [limiter, recorder, new StreamCaps(config.MAX_STREAMS_PER_CALLER), ...(options.hooks ?? []), ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
   );
   runner.onFailure = (error, name, requestId) =>

@@ -29,6 +29,7 @@ export async function attachLucidDockerManager(options: AttachOptions): Promise<
     runner: manager.runner,
     authenticate: manager.authenticate,
     allowedOrigins: options.allowedOrigins,
+    streamQueue: { maxBytes: config.STREAM_MAX_QUEUED_BYTES },
   });
   return {
     manager,

@@ -40,6 +40,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     onRequestFinished: (req, res, seconds) =>
       manager.metrics.observeHttp(req.method, locals(res).route, res.statusCode, seconds),
     sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
+    streamQueueBytes: config.STREAM_MAX_QUEUED_BYTES,
   });
   const server = createServer(app);
   try {

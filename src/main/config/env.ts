@@ -164,6 +164,21 @@ export const envSchema = z.object({
   CORS_ORIGINS: originListSchema.default([]).describe(
     'Comma-separated browser origins allowed to call the REST API (exact match, no *). Unset: no CORS headers, as the GUI itself uses IPC.',
   ),
+  MAX_STREAMS_PER_CALLER: nonNegativeInt(32, 10_000)
+    .pipe(z.number().min(1))
+    .describe(
+      'Streams (SSE responses, IPC subscriptions, progress streams) one caller may hold open at once, per identity, else per address or window; past it TOO_MANY_STREAMS (429). Default 32: a GUI with a few windows uses a handful.',
+    ),
+  STREAM_MAX_QUEUED_BYTES: nonNegativeInt(1024 * 1024, 256 * 1024 * 1024)
+    .pipe(z.number().min(64 * 1024))
+    .describe(
+      'Bytes one stream holds for a consumer that reads slower than events arrive; past it events are dropped and counted (a `dropped` notice follows). Default 1 MiB: 64 lines of 16 KiB, so 32 unread streams of a caller hold at most 32 MiB.',
+    ),
+  LOG_READ_MAX_BYTES: nonNegativeInt(16 * 1024 * 1024, 64 * 1024 * 1024)
+    .pipe(z.number().min(64 * 1024))
+    .describe(
+      'Text one log read answers at most; older lines are left out and `truncated: true` says so. Default 16 MiB: a tail of 10,000 lines of 16 KiB would be 160 MiB.',
+    ),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -18,6 +18,8 @@ export interface HttpAppOptions {
   corsOrigins?: string[];
   /** Interval of the SSE keep-alive comment (SSE_HEARTBEAT_MS). */
   sseHeartbeatMs?: number;
+  /** Bytes each SSE response holds for a slow client (STREAM_MAX_QUEUED_BYTES). */
+  streamQueueBytes?: number;
   /** Routes outside the contract (probes, metrics) mounted before the fallback. */
   mountExtra?: (app: express.Express) => void;
   onRequestFinished?: (req: Request, res: Response, seconds: number) => void;

@@ -16,6 +16,8 @@ export interface RouteDeps {
   shutdown?: AbortSignal | undefined;
   /** Interval of the SSE keep-alive comment (default 15 s). */
   sseHeartbeatMs?: number | undefined;
+  /** Bytes each SSE response holds for a slow client (STREAM_MAX_QUEUED_BYTES). */
+  streamQueueBytes?: number | undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -66,7 +68,7 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
     const aborted = new AbortController();
     res.on('close', () => aborted.abort());
     let stream: SseStream | undefined;
-    const open = () => (stream ??= new SseStream(res, { heartbeatMs: deps.sseHeartbeatMs }));
+    const open = () => (stream ??= new SseStream(res, { heartbeatMs: deps.sseHeartbeatMs, maxQueuedBytes: deps.streamQueueBytes }));
     const names = sseEventNames(op);
     try {
       const data = await deps.runner.run(name, inputOf(req), {

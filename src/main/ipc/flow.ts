@@ -1,40 +1,42 @@
 import { STREAM_ACK_EVERY } from '../../shared/ipc.js';
+import { approximateBytes, BoundedQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from '../core/bounded-queue.js';
 
 /** Events sent but not yet acknowledged; must exceed the preload's ack batch or nothing moves. */
 export const CREDIT_WINDOW = STREAM_ACK_EVERY * 4;
 /** Events held in main beyond the window before the oldest-first delivery gives way to dropping. */
-export const MAX_QUEUED = 1000;
+export const MAX_QUEUED = DEFAULT_QUEUE_LIMITS.maxEvents;
 
 /**
- * Credit-based sending for one IPC stream. Memory per stream is bounded by `maxQueued` whatever
- * the renderer does; a renderer that falls behind loses events, counted, and hears the count in
- * one notice once it has caught up.
+ * Credit-based sending for one IPC stream. Memory per stream is bounded in events and bytes (the
+ * shared BoundedQueue) whatever the renderer does; a renderer that falls behind loses events,
+ * counted, and hears the count in one notice once it has caught up.
  */
 export class CreditedSender {
   private inFlight = 0;
-  private readonly queue: unknown[] = [];
-  private head = 0;
-  private dropped = 0;
+  private readonly queue: BoundedQueue<unknown>;
 
   constructor(
     private readonly send: (event: unknown) => void,
     private readonly notify: (dropped: number) => void,
     private readonly window = CREDIT_WINDOW,
-    private readonly maxQueued = MAX_QUEUED,
-  ) {}
+    limits: number | Partial<QueueLimits> = {},
+  ) {
+    const given = typeof limits === 'number' ? { maxEvents: limits } : limits;
+    this.queue = new BoundedQueue<unknown>({ ...DEFAULT_QUEUE_LIMITS, ...given }, (event) => approximateBytes(event));
+  }
 
   get queued(): number {
-    return this.queue.length - this.head;
+    return this.queue.length;
+  }
+
+  get queuedBytes(): number {
+    return this.queue.bytes;
   }
 
   push(event: unknown): void {
-    if (this.queued === 0 && this.inFlight < this.window) {
+    if (this.queue.length === 0 && this.inFlight < this.window) {
       this.inFlight++;
       this.send(event);
-      return;
-    }
-    if (this.queued >= this.maxQueued) {
-      this.dropped++;
       return;
     }
     this.queue.push(event);
@@ -55,21 +57,13 @@ export class CreditedSender {
   }
 
   private pump(all: boolean): void {
-    while (this.queued > 0 && (all || this.inFlight < this.window)) {
-      const event = this.queue[this.head];
-      this.queue[this.head++] = undefined;
+    while (this.queue.length > 0 && (all || this.inFlight < this.window)) {
       this.inFlight++;
-      this.send(event);
+      this.send(this.queue.shift());
     }
-    // Reclaim the consumed front so the array stays as small as what is queued.
-    if (this.head > 0 && (this.queued === 0 || this.head >= this.maxQueued)) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
-    if (this.queued === 0 && this.dropped > 0) {
-      const count = this.dropped;
-      this.dropped = 0;
-      this.notify(count);
+    if (this.queue.length === 0) {
+      const dropped = this.queue.takeDropped();
+      if (dropped > 0) this.notify(dropped);
     }
   }
 }

@@ -7,6 +7,7 @@ import {
   STREAM_CANCEL_CHANNEL,
   type IpcEnvelope,
 } from '../../shared/ipc.js';
+import type { QueueLimits } from '../core/bounded-queue.js';
 import type { CallName, CallMeta, OperationRunner } from '../core/manager.js';
 import type { Identity } from '../model/context.js';
 import { WindowIdentities } from './identities.js';
@@ -19,6 +20,8 @@ export interface RegisterIpcOptions {
   /** Origins whose frames may call in, e.g. `file://` for a packaged app or a dev server's origin. */
   allowedOrigins: string[];
   authenticate: (token: string) => Promise<Identity>;
+  /** What each stream may hold for a window that falls behind (STREAM_MAX_QUEUED_BYTES). */
+  streamQueue?: Partial<QueueLimits> | undefined;
 }
 
 export interface BindOptions {
@@ -51,7 +54,7 @@ function envelopeOf(err: unknown): IpcEnvelope<never> {
 export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): IpcRegistration {
   const allowed = new Set(options.allowedOrigins.map((o) => originOf(o) ?? o));
   const identities = new WindowIdentities();
-  const streams = new IpcStreams();
+  const streams = new IpcStreams(options.streamQueue);
   const channels: string[] = [];
 
   const metaOf = (event: IpcInvokeEventLike): Omit<CallMeta, 'credentials'> => ({

@@ -1,4 +1,5 @@
 import { STREAM_EVENT_CHANNEL, STREAM_ID, STREAM_NOTICE_CHANNEL, type StreamNotice, type StreamRequest } from '../../shared/ipc.js';
+import type { QueueLimits } from '../core/bounded-queue.js';
 import { CreditedSender } from './flow.js';
 import type { WebContentsLike } from './types.js';
 
@@ -16,6 +17,9 @@ interface OpenStream {
 export class IpcStreams {
   private readonly open = new Map<string, OpenStream>();
   private readonly watched = new WeakSet<WebContentsLike>();
+
+  /** `limits`: what each stream may hold for a renderer that falls behind (see BoundedQueue). */
+  constructor(private readonly limits: Partial<QueueLimits> = {}) {}
 
   /** Null when the caller did not ask for events (or the request is malformed: then it gets none). */
   static requested(value: unknown): StreamRequest | null {
@@ -42,6 +46,8 @@ export class IpcStreams {
     const credited = new CreditedSender(
       (event) => deliver(STREAM_EVENT_CHANNEL, event),
       (dropped) => deliver(STREAM_NOTICE_CHANNEL, { dropped } satisfies StreamNotice),
+      undefined,
+      this.limits,
     );
     const entry = { controller, sender: credited };
     this.open.set(key, entry);
@@ -105,6 +111,13 @@ export class IpcStreams {
   get queued(): number {
     let total = 0;
     for (const entry of this.open.values()) total += entry.sender.queued;
+    return total;
+  }
+
+  /** Bytes (approximate) held in main for renderers that fell behind (bounded per stream). */
+  get queuedBytes(): number {
+    let total = 0;
+    for (const entry of this.open.values()) total += entry.sender.queuedBytes;
     return total;
   }
 }
