@@ -5,56 +5,134 @@ type StreamName = LogLine['stream'];
 
 const HEADER_BYTES = 8;
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) /;
+const BREAK = /[\r\n]/g;
 
-/** One output stream's text: UTF-8 decoded across chunk boundaries, cut into whole lines. */
+/**
+ * The longest piece of a line delivered at once, in characters. Docker itself cuts a log message
+ * at 16 KiB (its copier's buffer), so a longer line already arrives as several messages; the
+ * decoder keeps to the same size, and never holds more than this of a line that has not ended.
+ */
+export const MAX_LINE_CHARS = 16 * 1024;
+
+/**
+ * One output stream's text: UTF-8 decoded across chunk boundaries, cut into lines at `\n`, `\r\n`
+ * or a lone `\r` (a redrawn progress bar is delivered at each redraw, not held). A line longer
+ * than MAX_LINE_CHARS goes out in pieces marked `partial: true`, the last piece without the mark.
+ * Every character is copied a bounded number of times: the work is linear in the input.
+ */
 class LineAssembler {
   private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
+  private parts: string[] = [];
+  private held = 0;
+  /** The previous text ended in `\r`: a `\n` starting the next text belongs to it. */
+  private skipLf = false;
+  /** The last piece delivered was partial: the next piece continues its line. */
+  private continuing = false;
+  private timestamp: string | undefined;
 
   constructor(
     private readonly stream: StreamName,
     private readonly timestamps: boolean,
   ) {}
 
-  push(bytes: Buffer, out: LogLine[]): void {
-    this.split(this.decoder.write(bytes), out);
+  get heldChars(): number {
+    return this.held;
   }
 
-  /** Ends a line that had no newline: the next message starts afresh (it carries its own timestamp). */
-  breakLine(out: LogLine[]): void {
-    if (this.partial !== '') out.push(this.line(this.partial));
-    this.partial = '';
+  push(bytes: Buffer, out: LogLine[]): void {
+    this.feed(this.decoder.write(bytes), out);
+  }
+
+  /**
+   * A message of a multiplexed log with timestamps ended: each such message is whole and carries
+   * its own time, so what it left without a newline goes out now, marked partial.
+   */
+  endMessage(out: LogLine[]): void {
+    if (this.held > 0) this.emit(true, out);
+    this.continuing = false;
+    this.skipLf = false;
   }
 
   flush(out: LogLine[]): void {
-    this.split(this.decoder.end(), out);
-    if (this.partial !== '') out.push(this.line(this.partial));
-    this.partial = '';
+    this.feed(this.decoder.end(), out);
+    if (this.held > 0) this.emit(false, out);
   }
 
-  private split(text: string, out: LogLine[]): void {
-    const pieces = (this.partial + text).split('\n');
-    this.partial = pieces.pop() ?? '';
-    for (const piece of pieces) out.push(this.line(piece.endsWith('\r') ? piece.slice(0, -1) : piece));
+  private feed(text: string, out: LogLine[]): void {
+    let start = 0;
+    if (this.skipLf && text.length > 0) {
+      if (text.charCodeAt(0) === 10) start = 1;
+      this.skipLf = false;
+    }
+    BREAK.lastIndex = start;
+    for (let match = BREAK.exec(text); match !== null; match = BREAK.exec(text)) {
+      const at = match.index;
+      this.append(text.slice(start, at), out);
+      this.emit(false, out);
+      start = at + 1;
+      if (text.charCodeAt(at) === 13) {
+        if (at + 1 === text.length) this.skipLf = true;
+        else if (text.charCodeAt(at + 1) === 10) start = at + 2;
+      }
+      BREAK.lastIndex = start;
+    }
+    this.append(text.slice(start), out);
   }
 
-  private line(raw: string): LogLine {
-    if (!this.timestamps) return { stream: this.stream, text: raw };
+  /** Holds text of the line in progress, sending full pieces out as soon as it passes the bound. */
+  private append(text: string, out: LogLine[]): void {
+    let rest = text;
+    while (this.held + rest.length > MAX_LINE_CHARS) {
+      const take = MAX_LINE_CHARS - this.held;
+      this.parts.push(rest.slice(0, take));
+      this.held += take;
+      rest = rest.slice(take);
+      this.emit(true, out);
+    }
+    if (rest.length > 0) {
+      this.parts.push(rest);
+      this.held += rest.length;
+    }
+  }
+
+  private emit(partial: boolean, out: LogLine[]): void {
+    const raw = this.parts.length === 1 ? (this.parts[0] ?? '') : this.parts.join('');
+    this.parts = [];
+    this.held = 0;
+    out.push(this.line(raw, partial));
+    this.continuing = partial;
+  }
+
+  private line(raw: string, partial: boolean): LogLine {
+    const mark = partial ? { partial: true as const } : {};
+    if (!this.timestamps) return { stream: this.stream, text: raw, ...mark };
+    // A continuation piece carries the time of the line it continues.
+    if (this.continuing) {
+      return this.timestamp === undefined
+        ? { stream: this.stream, text: raw, ...mark }
+        : { stream: this.stream, text: raw, timestamp: this.timestamp, ...mark };
+    }
     const match = TIMESTAMP.exec(raw);
-    if (!match || match[1] === undefined) return { stream: this.stream, text: raw };
-    return { stream: this.stream, text: raw.slice(match[0].length), timestamp: match[1] };
+    this.timestamp = match?.[1];
+    if (!match || match[1] === undefined) return { stream: this.stream, text: raw, ...mark };
+    return { stream: this.stream, text: raw.slice(match[0].length), timestamp: match[1], ...mark };
   }
 }
 
 /**
- * Decodes a container log as the Engine API sends it: multiplexed 8-byte frames
- * (stream byte, three zero bytes, big-endian length) when the container has no TTY,
- * raw bytes when it has one. Frames and characters may straddle the chunks pushed in.
+ * Decodes a container log as the Engine API sends it: multiplexed 8-byte frames (stream byte,
+ * three zero bytes, big-endian length) when the container has no TTY, raw bytes when it has one.
+ * Frames and characters may straddle the chunks pushed in. A frame's body is handed on as it
+ * arrives, never gathered, so a frame that claims gigabytes costs no memory.
  */
 export class LogDecoder {
   private readonly stdout: LineAssembler;
   private readonly stderr: LineAssembler;
-  private pending: Buffer = Buffer.alloc(0);
+  private readonly header = Buffer.alloc(HEADER_BYTES);
+  private headerFill = 0;
+  /** Body bytes of the current frame still to come; 0 while reading a header. */
+  private remaining = 0;
+  private current: LineAssembler;
 
   constructor(
     private readonly tty: boolean,
@@ -62,6 +140,12 @@ export class LogDecoder {
   ) {
     this.stdout = new LineAssembler('stdout', timestamps);
     this.stderr = new LineAssembler('stderr', timestamps);
+    this.current = this.stdout;
+  }
+
+  /** Characters held of lines not yet ended (bounded by MAX_LINE_CHARS per stream). */
+  get heldChars(): number {
+    return this.stdout.heldChars + this.stderr.heldChars;
   }
 
   push(chunk: Buffer): LogLine[] {
@@ -70,19 +154,27 @@ export class LogDecoder {
       this.stdout.push(chunk, out);
       return out;
     }
-    let buffer = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-    while (buffer.length >= HEADER_BYTES) {
-      const size = buffer.readUInt32BE(4);
-      if (buffer.length < HEADER_BYTES + size) break;
-      const payload = buffer.subarray(HEADER_BYTES, HEADER_BYTES + size);
-      const assembler = buffer[0] === 2 ? this.stderr : this.stdout;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.remaining === 0) {
+        const take = Math.min(HEADER_BYTES - this.headerFill, chunk.length - offset);
+        chunk.copy(this.header, this.headerFill, offset, offset + take);
+        this.headerFill += take;
+        offset += take;
+        if (this.headerFill < HEADER_BYTES) break;
+        this.headerFill = 0;
+        this.remaining = this.header.readUInt32BE(4);
+        this.current = this.header[0] === 2 ? this.stderr : this.stdout;
+        continue;
+      }
+      const take = Math.min(this.remaining, chunk.length - offset);
+      this.current.push(chunk.subarray(offset, offset + take), out);
+      offset += take;
+      this.remaining -= take;
       // With timestamps each frame is one whole message prefixed by its time, so a line left
-      // open by the previous message must not swallow the next message's timestamp.
-      if (this.timestamps) assembler.breakLine(out);
-      assembler.push(payload, out);
-      buffer = buffer.subarray(HEADER_BYTES + size);
+      // open by the message must not swallow the next message's timestamp.
+      if (this.remaining === 0 && this.timestamps) this.current.endMessage(out);
     }
-    this.pending = Buffer.from(buffer);
     return out;
   }
 

@@ -122,12 +122,19 @@ export const logLineSchema = z.object({
   stream: z.enum(['stdout', 'stderr']),
   text: z.string(),
   timestamp: z.string().optional(),
+  /**
+   * True when the line goes on in the next piece: a line longer than 16 KiB (Docker's own cut)
+   * arrives in pieces, and so does output that has not ended its line yet (a message written
+   * without a newline). Absent on a piece that ends its line.
+   */
+  partial: z.boolean().optional(),
 });
 export type LogLine = z.infer<typeof logLineSchema>;
 
 export const logsOutput = z.object({
   id: z.string(),
   lines: z.array(logLineSchema),
+  /** True when older lines were left out: `tail` lines were reached, or the byte limit (LOG_READ_MAX_BYTES). */
   truncated: z.boolean(),
 });
 export type LogsOutput = z.infer<typeof logsOutput>;
