@@ -47,7 +47,7 @@ export function createHandlers(services: Services): Handlers {
     'containers.start': (input, ctx) => containers.start(input.id, ctx),
     'containers.stop': (input, ctx) => containers.stop(input.id, input.timeout, ctx),
     'containers.restart': (input, ctx) => containers.restart(input.id, input.timeout, ctx),
-    'containers.logs': (input) => containers.logs(input),
+    'containers.logs': (input, ctx) => containers.logs(input, ctx.signal),
     'containers.followLogs': (input, ctx) => containers.followLogs(input, ctx),
     'containers.stats': (input) => containers.stats(input.id),
     'containers.watchStats': (input, ctx) => liveStats.watch(input.id, ctx),

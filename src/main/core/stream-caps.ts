@@ -1,5 +1,5 @@
 import { LucidError } from '../../shared/errors.js';
-import type { Identity } from './context.js';
+import type { Identity } from '../model/context.js';
 import type { AdmittedCall, CallHooks, CallMeta, SettledCall } from './manager.js';
 
 /** `details` of a TOO_MANY_STREAMS refusal. */

@@ -4,6 +4,7 @@ import type { Logger } from '../system/logging.js';
 import { parseAnswer } from './answers.js';
 import { isSupportedApi } from './api-version.js';
 import type { CircuitBreaker, DockerGateway } from './gateway.js';
+import { LoopTimeDeadline } from './loop-deadline.js';
 
 export interface DockerStatus {
   /** The latest probe succeeded. */
@@ -86,6 +87,7 @@ export class DockerHealth implements CircuitBreaker {
   private quickNext = false;
   private tighten: ((deadlineMs: number) => void) | undefined;
   private readonly openListeners = new Set<() => void>();
+  private readonly changeListeners = new Set<(reachable: boolean) => void>();
 
   constructor(
     private readonly gateway: DockerGateway,
@@ -121,6 +123,12 @@ export class DockerHealth implements CircuitBreaker {
   onOpen(listener: () => void): () => void {
     this.openListeners.add(listener);
     return () => this.openListeners.delete(listener);
+  }
+
+  /** Calls `listener` when the daemon goes from answering to not answering (false) or back (true). */
+  onReachabilityChange(listener: (reachable: boolean) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** A call went wrong or waits too long: probe now, and only briefly, or cut the probe in flight short. */
@@ -166,16 +174,12 @@ export class DockerHealth implements CircuitBreaker {
     const timeoutMs = this.quickNext ? this.timing.suspectTimeoutMs : this.timing.timeoutMs;
     this.quickNext = false;
     const controller = new AbortController();
-    let deadline = Date.now() + timeoutMs;
-    let timer = setTimeout(() => controller.abort(), timeoutMs);
-    this.tighten = (ms) => {
-      if (Date.now() + ms >= deadline) return;
-      deadline = Date.now() + ms;
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(), ms);
-    };
+    // Timed in loop time: a stall of the manager's own event loop must not pass for a slow daemon.
+    const deadline = new LoopTimeDeadline(timeoutMs, () => controller.abort());
+    this.tighten = (ms) => deadline.tighten(ms);
     const started = performance.now();
     const wasReachable = this.current.reachable;
+    const wasChecked = this.current.checked;
     try {
       const { signal } = controller;
       const answer = await this.gateway.probe('ping', (s) => this.system.ping({ abortSignal: s }), signal);
@@ -195,8 +199,11 @@ export class DockerHealth implements CircuitBreaker {
       if (this.failures === 1) this.logger?.warn(`Docker daemon unavailable: ${message}`);
       for (const listener of [...this.openListeners]) listener();
     } finally {
-      clearTimeout(timer);
+      deadline.cancel();
       this.tighten = undefined;
+      if (this.current.reachable !== wasReachable || (!wasChecked && !this.current.reachable)) {
+        for (const listener of [...this.changeListeners]) listener(this.current.reachable);
+      }
     }
     return this.current;
   }

@@ -1,4 +1,3 @@
-import { finished } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { LucidError } from '../../shared/errors.js';
 import { timePointSeconds } from '../../shared/schemas/common.js';
@@ -14,16 +13,16 @@ import type {
   LogsOutput,
 } from '../../shared/schemas/containers.js';
 import { parseAnswer, rawContainerInspectSchema, rawContainerListSchema, type RawContainerInspect } from '../docker/answers.js';
-import { statusCodeOf, toLucidError } from '../docker/errors.js';
+import { statusCodeOf } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import { decodeLog, LogDecoder } from '../docker/log-decoder.js';
+import { readLogBounded, type LogQuery } from '../docker/log-read.js';
 import { cpuSampleOf, rawStatsSchema, statsFigures, type RawStats } from '../docker/stats-math.js';
 import { detailsFromInspect, summaryFromListItem, type GroupOf } from '../model/container-mapping.js';
 import type { OperationContext } from '../model/context.js';
-import { isShutdown } from '../model/shutdown.js';
 import type { ContainerCache } from '../state/container-cache.js';
 import { ListAnswers, type ListAnswer } from '../state/list-answers.js';
 import { CpuSampleCache } from './cpu-samples.js';
+import { LogFanout } from './log-fanout.js';
 
 const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;
 
@@ -43,7 +42,14 @@ export interface ContainerServiceOptions {
   groupOf?: GroupOf;
   /** The event-driven snapshot; reads are served from it while it is live. */
   cache?: ContainerCache | undefined;
+  /** Text one log read answers at most (LOG_READ_MAX_BYTES). */
+  logReadMaxBytes?: number | undefined;
+  /** Backlog one follower reads at most: what its stream can hold (STREAM_MAX_QUEUED_BYTES). */
+  followBacklogMaxBytes?: number | undefined;
 }
+
+const DEFAULT_LOG_READ_MAX_BYTES = 16 * 1024 * 1024;
+const DEFAULT_FOLLOW_BACKLOG_MAX_BYTES = 1024 * 1024;
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
@@ -58,8 +64,8 @@ function toUnixSeconds(value: string | number | undefined): number | undefined {
   return value === undefined ? undefined : timePointSeconds(value);
 }
 
-/** What a log read and a followed log ask Docker alike: streams, tail, timestamps, time window. */
-function dockerLogOptions(input: Pick<LogsInput, 'stream' | 'tail' | 'timestamps' | 'since'> & { until?: LogsInput['until'] }) {
+/** What a log read asks Docker: streams, tail, timestamps, time window. */
+function dockerLogOptions(input: LogsInput): LogQuery {
   const since = toUnixSeconds(input.since);
   const until = toUnixSeconds(input.until);
   return {
@@ -76,12 +82,14 @@ export class ContainerService {
   private readonly cpuSamples = new CpuSampleCache();
   private readonly inflightSamples = new Map<string, Promise<RawStats>>();
   private readonly answers: ListAnswers | undefined;
+  private readonly fanout: LogFanout;
 
   constructor(
     private readonly gateway: DockerGateway,
     private readonly options: ContainerServiceOptions = {},
   ) {
     this.answers = options.cache ? new ListAnswers(options.cache, this.groupOf) : undefined;
+    this.fanout = new LogFanout(gateway, { backlogMaxBytes: options.followBacklogMaxBytes ?? DEFAULT_FOLLOW_BACKLOG_MAX_BYTES });
   }
 
   private get docker(): Dockerode {
@@ -202,49 +210,30 @@ export class ContainerService {
     return self !== undefined && self.length >= 12 && id.startsWith(self);
   }
 
-  async logs(input: LogsInput): Promise<LogsOutput> {
+  /** At most `logReadMaxBytes` of the newest lines; `truncated` says when older ones were left out. */
+  async logs(input: LogsInput, signal: AbortSignal): Promise<LogsOutput> {
     const inspect = await this.resolve(input.id);
-    const data = await this.gateway.call(
-      'containers.logs',
-      (abortSignal) => this.docker.getContainer(inspect.Id).logs({ follow: false, ...dockerLogOptions(input), abortSignal }),
-      { idempotent: true, ...NOT_FOUND },
+    const { lines, cut } = await readLogBounded(
+      this.gateway,
+      inspect.Id,
+      inspect.Config.Tty,
+      dockerLogOptions(input),
+      this.options.logReadMaxBytes ?? DEFAULT_LOG_READ_MAX_BYTES,
+      signal,
     );
-    const buffer = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
-    const lines = decodeLog(buffer, inspect.Config.Tty, input.timestamps);
-    return { id: inspect.Id, lines, truncated: lines.length >= input.tail };
+    return { id: inspect.Id, lines, truncated: cut || lines.length >= input.tail };
   }
 
   /**
    * Streams new log lines as events until the container stops (`ended`), the caller goes away
    * (`cancelled`), the daemon's stream breaks (`error`, with the code) or the manager shuts down
-   * (`shutdown`); the connection to the daemon is closed in every case.
+   * (`shutdown`). Followers of one container share one daemon stream (see LogFanout), closed when
+   * the last of them leaves.
    */
   async followLogs(input: FollowLogsInput, ctx: OperationContext): Promise<FollowLogsOutput> {
     const inspect = await this.resolve(input.id);
-    const stream = await this.gateway.openStream(
-      'containers.logs.follow',
-      (abortSignal) => this.docker.getContainer(inspect.Id).logs({ follow: true, ...dockerLogOptions(input), abortSignal }),
-      { signal: ctx.signal, ...NOT_FOUND },
-    );
-    ctx.ready();
-    const decoder = new LogDecoder(inspect.Config.Tty, input.timestamps);
-    let count = 0;
-    const emitAll = (lines: ReturnType<LogDecoder['push']>) => {
-      for (const line of lines) ctx.emit(line);
-      count += lines.length;
-    };
-    // `finished` tells a clean end of the daemon's response from one cut halfway (an error).
-    const broken = await new Promise<unknown>((resolve) => {
-      stream.on('data', (chunk: Buffer) => emitAll(decoder.push(chunk)));
-      finished(stream, (err) => resolve(err ?? undefined));
-      if (ctx.signal.aborted) resolve(undefined);
-      ctx.signal.addEventListener('abort', () => resolve(undefined), { once: true });
-    });
-    emitAll(decoder.end());
-    const end = { id: inspect.Id, lines: count };
-    if (ctx.signal.aborted) return { ...end, reason: isShutdown(ctx.signal) ? 'shutdown' : 'cancelled' };
-    if (broken === undefined) return { ...end, reason: 'ended' };
-    return { ...end, reason: 'error', error: toLucidError(broken, false).toBody() };
+    const end = await this.fanout.follow(inspect.Id, inspect.Config.Tty, input, ctx);
+    return { id: inspect.Id, ...end };
   }
 
   /**

@@ -1,13 +1,12 @@
 import { LucidError } from '../../shared/errors.js';
 import type { BatchStats, WatchStatsOutput } from '../../shared/schemas/live.js';
-import { toLucidError } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { destroyStream, readJsonLines } from '../docker/json-lines.js';
 import { isEmptyFrame, openStatsStream, statsFrameSchema, statsOfFrame } from '../docker/stats-stream.js';
 import type { OperationContext } from '../model/context.js';
-import { isShutdown } from '../model/shutdown.js';
 import type { StatsCollector } from '../state/stats-collector.js';
 import type { ContainerService } from './containers.js';
+import { streamEnd } from './stream-end.js';
 
 /** Live resource usage: one container as a stream, or every running container at once. */
 export class LiveStatsService {
@@ -44,10 +43,7 @@ export class LiveStatsService {
       ctx.emit(statsOfFrame(frame.data, container));
       samples++;
     });
-    const end = { id: target.Id, samples };
-    if (ctx.signal.aborted) return { ...end, reason: isShutdown(ctx.signal) ? 'shutdown' : 'cancelled' };
-    if (ended || broken === undefined) return { ...end, reason: 'ended' };
-    return { ...end, reason: 'error', error: toLucidError(broken, false).toBody() };
+    return { id: target.Id, samples, ...streamEnd(ctx.signal, broken, ended) };
   }
 
   batch(group: string | undefined): Promise<BatchStats> {

@@ -66,7 +66,18 @@ export const resyncEventSchema = z.object({
 });
 export type ResyncEvent = z.infer<typeof resyncEventSchema>;
 
-export const liveEventSchema = z.discriminatedUnion('type', [containerEventSchema, resyncEventSchema]);
+/**
+ * The Docker engine stopped answering (`down`) or answers again (`up`), as the manager's health
+ * probe finds it. After `up`, a `resync` follows once the snapshot is rebuilt.
+ */
+export const daemonEventSchema = z.object({
+  type: z.literal('daemon'),
+  state: z.enum(['up', 'down']),
+  time: z.string(),
+});
+export type DaemonEvent = z.infer<typeof daemonEventSchema>;
+
+export const liveEventSchema = z.discriminatedUnion('type', [containerEventSchema, resyncEventSchema, daemonEventSchema]);
 export type LiveEvent = z.infer<typeof liveEventSchema>;
 
 export const watchEventsInput = z.object({ group: groupNameSchema.optional() });

@@ -1,0 +1,108 @@
+import { finished } from 'node:stream';
+import type { LogLine } from '../../shared/schemas/containers.js';
+import { toLucidError } from './errors.js';
+import type { DockerGateway } from './gateway.js';
+import { destroyStream } from './json-lines.js';
+import { LogDecoder } from './log-decoder.js';
+
+/** What Docker is asked for, as `GET /containers/{id}/logs` takes it (follow is never set here). */
+export interface LogQuery {
+  stdout: boolean;
+  stderr: boolean;
+  tail: number;
+  timestamps: boolean;
+  since?: number;
+  until?: number;
+}
+
+export interface BoundedLog {
+  lines: LogLine[];
+  /** Older lines were left out to keep within the byte limit. */
+  cut: boolean;
+}
+
+/** What a line costs held in memory and in the answer, about: its text, its time, its framing. */
+export function lineBytes(line: LogLine): number {
+  return line.text.length + (line.timestamp?.length ?? 0) + 40;
+}
+
+const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;
+
+/** dockerode buffers a non-followed log whole; the modem is asked directly for a stream instead. */
+interface Modem {
+  dial(options: object, callback: (err: unknown, stream: NodeJS.ReadableStream) => void): void;
+}
+
+function dialLogStream(gateway: DockerGateway, id: string, query: LogQuery, abortSignal: AbortSignal): Promise<NodeJS.ReadableStream> {
+  const modem = (gateway.docker as unknown as { modem: Modem }).modem;
+  return new Promise((resolve, reject) => {
+    modem.dial(
+      {
+        path: `/containers/${encodeURIComponent(id)}/logs?`,
+        method: 'GET',
+        abortSignal,
+        isStream: true,
+        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+        options: { ...query, follow: false },
+      },
+      (err, stream) => (err ? reject(err) : resolve(stream)),
+    );
+  });
+}
+
+/**
+ * Reads a container log as a stream and keeps only its newest lines within `maxBytes`: the answer,
+ * and what the process holds for it, never exceed the limit however large the log (a tail of
+ * 10,000 lines of 16 KiB is 160 MiB). The read ends at the gateway's deadline or when `signal`
+ * aborts; the connection to the daemon is closed in every case.
+ */
+export async function readLogBounded(
+  gateway: DockerGateway,
+  id: string,
+  tty: boolean,
+  query: LogQuery,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<BoundedLog> {
+  const deadline = AbortSignal.timeout(gateway.timeoutMs);
+  const stop = AbortSignal.any([signal, deadline]);
+  const stream = await gateway.openStream('containers.logs', (s) => dialLogStream(gateway, id, query, s), {
+    signal: stop,
+    ...NOT_FOUND,
+  });
+  const decoder = new LogDecoder(tty, query.timestamps);
+  const kept: (LogLine | undefined)[] = [];
+  let head = 0;
+  let bytes = 0;
+  let cut = false;
+  const keep = (lines: LogLine[]) => {
+    for (const line of lines) {
+      kept.push(line);
+      bytes += lineBytes(line);
+      while (bytes > maxBytes && head < kept.length) {
+        const oldest = kept[head];
+        kept[head++] = undefined;
+        if (oldest) bytes -= lineBytes(oldest);
+        cut = true;
+      }
+      // Reclaim the dropped front now and then, so the array stays about as large as what is kept.
+      if (head > 4096 && head * 2 > kept.length) {
+        kept.splice(0, head);
+        head = 0;
+      }
+    }
+  };
+  const broken = await new Promise<unknown>((resolve) => {
+    stream.on('data', (chunk: Buffer) => keep(decoder.push(chunk)));
+    finished(stream, (err) => resolve(err ?? undefined));
+    if (stop.aborted) resolve(stop.reason);
+    else stop.addEventListener('abort', () => resolve(stop.reason), { once: true });
+  });
+  destroyStream(stream);
+  if (broken !== undefined) {
+    if (signal.aborted) throw toLucidError(signal.reason, false);
+    throw toLucidError(broken, deadline.aborted, NOT_FOUND);
+  }
+  keep(decoder.end());
+  return { lines: kept.slice(head) as LogLine[], cut };
+}
