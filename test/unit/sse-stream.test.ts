@@ -42,7 +42,7 @@ class SlowResponse extends Writable {
   }
 }
 
-function open(options: { maxQueued?: number; heartbeatMs?: number } = {}) {
+function open(options: { maxQueued?: number; maxQueuedBytes?: number; heartbeatMs?: number; endGraceMs?: number } = {}) {
   const res = new SlowResponse();
   const stream = new SseStream(res as unknown as Response, options);
   return { res, stream };
@@ -91,5 +91,37 @@ describe('SseStream', () => {
     const beats = res.text().split('\n\n').filter((f) => f === ': heartbeat').length;
     assert.ok(beats >= 2, `heartbeats seen: ${beats}`);
     res.destroy();
+  });
+
+  it('holds no more than its byte budget for a client that does not read, however many events fit the count', () => {
+    const { res, stream } = open({ maxQueued: 1000, maxQueuedBytes: 4096 });
+    const text = 'x'.repeat(1000);
+    for (let i = 0; i < 500; i++) {
+      stream.send('line', { text });
+      assert.ok(stream.queuedBytes <= 4096, `held ${stream.queuedBytes} bytes`);
+    }
+    for (let round = 0; round < 50; round++) res.readAll();
+    const frames = res.text().split('\n\n').filter((f) => f.startsWith('id:'));
+    const delivered = frames.filter((f) => f.includes('event: line')).length;
+    const notice = frames.find((f) => f.includes('event: dropped'));
+    assert.ok(notice, 'the client hears what it missed');
+    assert.equal(delivered + JSON.parse(notice.split('data: ')[1] ?? '{}').dropped, 500);
+    res.destroy();
+  });
+
+  it('delivers the last word after a full queue, and cuts an ended stream whose client never reads', async () => {
+    const { res, stream } = open({ maxQueued: 3, endGraceMs: 50 });
+    for (let i = 0; i < 20; i++) stream.send('line', { i });
+    stream.end('end', { reason: 'ended' });
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(res.destroyed, true, 'the response is cut after the grace');
+
+    const second = open({ maxQueued: 3, endGraceMs: 5000 });
+    for (let i = 0; i < 20; i++) second.stream.send('line', { i });
+    second.stream.end('end', { reason: 'ended' });
+    for (let round = 0; round < 20; round++) second.res.readAll();
+    const events = second.res.text().split('\n\n').filter((f) => f.startsWith('id:')).map((f) => /event: (\w+)/.exec(f)?.[1]);
+    assert.deepEqual(events.slice(-2), ['dropped', 'end'], 'the drop count, then the end, in that order');
+    second.res.destroy();
   });
 });

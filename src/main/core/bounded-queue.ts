@@ -8,6 +8,13 @@ export interface QueueLimits {
 
 export const DEFAULT_QUEUE_LIMITS: QueueLimits = { maxEvents: 1000, maxBytes: 1024 * 1024 };
 
+let processHeldBytes = 0;
+
+/** Bytes held by every stream queue of this process together (for tests, soaks and diagnostics). */
+export function queuedBytesInProcess(): number {
+  return processHeldBytes;
+}
+
 /**
  * The one queue behind every stream the manager writes (SSE responses, IPC streams): bounded in
  * events and in bytes. Past either bound an item is refused and counted, never stored, so memory
@@ -58,6 +65,7 @@ export class BoundedQueue<T> {
     this.items.push(item);
     this.sizes.push(size);
     this.heldBytes += size;
+    processHeldBytes += size;
     return true;
   }
 
@@ -65,7 +73,9 @@ export class BoundedQueue<T> {
     if (this.length === 0) return undefined;
     const item = this.items[this.head];
     this.items[this.head] = undefined;
-    this.heldBytes -= this.sizes[this.head] ?? 0;
+    const size = this.sizes[this.head] ?? 0;
+    this.heldBytes -= size;
+    processHeldBytes -= size;
     this.head++;
     // Reclaim the consumed front so the arrays stay as small as what is held.
     if (this.length === 0 || this.head >= 1024) {
@@ -84,6 +94,7 @@ export class BoundedQueue<T> {
   }
 
   clear(): void {
+    processHeldBytes -= this.heldBytes;
     this.items = [];
     this.sizes = [];
     this.head = 0;

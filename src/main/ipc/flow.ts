@@ -56,6 +56,11 @@ export class CreditedSender {
     this.pump(true);
   }
 
+  /** The stream is gone: what is queued will never be sent. */
+  discard(): void {
+    this.queue.clear();
+  }
+
   private pump(all: boolean): void {
     while (this.queue.length > 0 && (all || this.inFlight < this.window)) {
       this.inFlight++;

@@ -34,6 +34,7 @@ export class IpcStreams {
   ): { signal: AbortSignal; ready: () => void; emit: (event: unknown) => void; done: () => void } {
     const key = `${sender.id}:${streamId}`;
     this.open.get(key)?.controller.abort();
+    this.open.get(key)?.sender.discard();
     const controller = new AbortController();
     const deliver = (channel: string, payload: unknown) => {
       if (controller.signal.aborted || sender.isDestroyed()) return;
@@ -83,13 +84,17 @@ export class IpcStreams {
     const entry = this.open.get(key);
     if (!entry) return false;
     entry.controller.abort();
+    entry.sender.discard();
     this.open.delete(key);
     return true;
   }
 
   /** Ends every stream, e.g. when the IPC handlers are removed. */
   cancelEverything(): void {
-    for (const entry of this.open.values()) entry.controller.abort();
+    for (const entry of this.open.values()) {
+      entry.controller.abort();
+      entry.sender.discard();
+    }
     this.open.clear();
   }
 
@@ -98,6 +103,7 @@ export class IpcStreams {
     for (const [key, entry] of this.open) {
       if (key.startsWith(prefix)) {
         entry.controller.abort();
+        entry.sender.discard();
         this.open.delete(key);
       }
     }
