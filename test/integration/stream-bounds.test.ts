@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { queuedBytesInProcess } from '../../src/main/core/bounded-queue.js';
+import { daemonConnections, quietConnections, settleConnections } from '../support/daemon-connections.js';
+import { createTestContainer, removeRunContainers, requireEngine } from '../support/engine.js';
+import { readSse } from '../support/sse.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+/** Prints 16 KB lines as fast as `usleep` lets it: a chatty container. */
+const CHATTY = ['sh', '-c', 's=$(printf "%16000s" "" | tr " " a); i=0; while true; do i=$((i+1)); echo "$i $s"; usleep 5000; done'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A GET whose response is never read: the client's socket stops taking bytes. */
+function openUnread(url: string, token: string): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
+      res.pause();
+      resolve({ res, req });
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('streams bounded per stream and per caller', () => {
+  let server: TestServer;
+  const BUDGET = 64 * 1024;
+
+  before(async () => {
+    await requireEngine();
+    server = await startTestServer({ STREAM_MAX_QUEUED_BYTES: String(BUDGET), MAX_STREAMS_PER_CALLER: '60' });
+  });
+
+  after(async () => {
+    await removeRunContainers();
+    await server?.close();
+  });
+
+  it('holds at most the byte budget for a follower that stops reading, then tells it what it missed', async () => {
+    const c = await createTestContainer({ cmd: CHATTY });
+    const token = await server.tokenFor('user');
+    const { res, req } = await openUnread(`${server.url}/api/v1/containers/${c.id}/logs?follow=true&tail=0`, token);
+    try {
+      let most = 0;
+      for (let i = 0; i < 30; i++) {
+        await sleep(100);
+        most = Math.max(most, queuedBytesInProcess());
+      }
+      assert.ok(most > BUDGET / 2, `the queue filled up (${most} bytes): the client really stopped reading`);
+      assert.ok(most <= BUDGET, `the manager held ${most} bytes for the stream, budget ${BUDGET}`);
+      // The client reads again: the count of what it missed arrives.
+      res.resume();
+      const dropped = await new Promise<number>((resolve, reject) => {
+        let text = '';
+        const timer = setTimeout(() => reject(new Error('no dropped event')), 20_000);
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text = (text + chunk).slice(-200_000);
+          const match = /event: dropped\ndata: (\{[^\n]*\})/.exec(text);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            resolve(JSON.parse(match[1]).dropped);
+          }
+        });
+      });
+      assert.ok(dropped > 0, `dropped ${dropped}`);
+    } finally {
+      req.destroy();
+    }
+  });
+
+  it('lets 50 followers of one container share one daemon stream, each with its own tail', async () => {
+    const c = await createTestContainer({ cmd: CHATTY });
+    await sleep(500);
+    const base = await quietConnections();
+    const token = await server.tokenFor('user', 'fan-out');
+    const aborter = new AbortController();
+    const follow = (tail: number) =>
+      fetch(`${server.url}/api/v1/containers/${c.id}/logs?follow=true&tail=${tail}`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: aborter.signal,
+      });
+    try {
+      const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => follow(i % 2 === 0 ? 0 : 3)));
+      assert.ok(responses.every((r) => r.status === 200));
+      // Every follower hears live lines; the ones that asked for a tail get a backlog first.
+      const firsts = await Promise.all(
+        responses.map((r) => readSse(r, (frames) => frames.filter((f) => f.event === 'line').length >= 4)),
+      );
+      const counters = firsts.map((frames) => frames.filter((f) => f.event === 'line').map((f) => Number(f.data.text.split(' ')[0])));
+      for (const numbers of counters) {
+        assert.equal(numbers.length >= 4, true);
+        for (let i = 1; i < numbers.length; i++) assert.equal(numbers[i], (numbers[i - 1] ?? 0) + 1, `no gap or repeat: ${numbers.join(',')}`);
+      }
+      const withTail = counters.filter((_, i) => i % 2 === 1);
+      assert.ok(withTail.every((n) => n.length >= 4), 'the tailed followers got lines');
+    } finally {
+      aborter.abort();
+    }
+    // Counted while the 50 were open would race their closing; reopen 50 that stay, and count.
+    const keep = new AbortController();
+    try {
+      const open = await Promise.all(Array.from({ length: 50 }, () => follow(0).then((r) => r)));
+      await Promise.all(open.map((r) => readSse(r, (frames) => frames.some((f) => f.event === 'line'))));
+      const during = await daemonConnections();
+      assert.ok(during - base <= 2, `50 followers opened ${during - base} daemon connections`);
+    } finally {
+      keep.abort();
+    }
+    await settleConnections((n) => n <= base);
+  });
+
+  it('refuses a caller past its stream cap with 429 TOO_MANY_STREAMS, and takes it again once one closes', async () => {
+    const capped = await startTestServer({ MAX_STREAMS_PER_CALLER: '2' });
+    const token = await capped.tokenFor('user', 'capped');
+    const open = (signal: AbortSignal) => fetch(`${capped.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal });
+    const first = new AbortController();
+    const second = new AbortController();
+    try {
+      assert.equal((await open(first.signal)).status, 200);
+      assert.equal((await open(second.signal)).status, 200);
+      const third = await open(new AbortController().signal);
+      assert.equal(third.status, 429);
+      assert.equal((await third.json()).error.code, 'TOO_MANY_STREAMS');
+      const other = await fetch(`${capped.url}/api/v1/events`, { headers: { authorization: `Bearer ${await capped.tokenFor('user', 'someone-else')}` } });
+      assert.equal(other.status, 200, 'the cap is per caller');
+      await other.body?.cancel();
+      first.abort();
+      let again: Response | undefined;
+      for (let i = 0; i < 50 && again?.status !== 200; i++) {
+        await again?.body?.cancel();
+        await sleep(50);
+        again = await open(second.signal);
+      }
+      assert.equal(again?.status, 200, 'a closed stream frees its slot');
+    } finally {
+      first.abort();
+      second.abort();
+      await capped.close();
+    }
+  });
+});
+
+describe('answers bounded', () => {
+  let server: TestServer;
+
+  before(async () => {
+    await requireEngine();
+    server = await startTestServer({ LOG_READ_MAX_BYTES: String(64 * 1024) });
+  });
+
+  after(async () => {
+    await removeRunContainers();
+    await server?.close();
+  });
+
+  it('answers a log read with its newest lines within the byte limit, and says it is truncated', async () => {
+    const c = await createTestContainer({ cmd: ['sh', '-c', 's=$(printf "%2000s" "" | tr " " b); for i in $(seq 1 200); do echo "$i $s"; done'] });
+    await c.wait();
+    const res = await server.call('GET', `/api/v1/containers/${c.id}/logs?tail=1000`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.truncated, true);
+    const texts: string[] = res.body.lines.map((l: any) => l.text);
+    const bytes = texts.reduce((sum, t) => sum + t.length, 0);
+    assert.ok(bytes <= 64 * 1024, `${bytes} bytes of text answered`);
+    assert.ok(texts.length > 10, `${texts.length} lines`);
+    assert.equal(texts.at(-1)?.split(' ')[0], '200', 'the newest line is kept');
+    const numbers = texts.map((t) => Number(t.split(' ')[0]));
+    assert.deepEqual(numbers, numbers.map((_, i) => 200 - numbers.length + 1 + i), 'a contiguous run of the newest lines');
+  });
+
+  it('delivers output that never ends its line, in partial pieces, to every follower', async () => {
+    const c = await createTestContainer({ cmd: ['sh', '-c', 'while true; do printf "%16384s" "" | tr " " c; usleep 50000; done'] });
+    const token = await server.tokenFor('user');
+    const aborter = new AbortController();
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          fetch(`${server.url}/api/v1/containers/${c.id}/logs?follow=true&tail=0`, {
+            headers: { authorization: `Bearer ${token}` },
+            signal: aborter.signal,
+          }),
+        ),
+      );
+      const got = await Promise.all(responses.map((r) => readSse(r, (frames) => frames.filter((f) => f.event === 'line').length >= 3)));
+      for (const frames of got) {
+        const lines = frames.filter((f) => f.event === 'line').map((f) => f.data);
+        assert.ok(lines.length >= 3);
+        assert.ok(lines.every((l: any) => l.partial === true && l.text.length <= 16 * 1024 && /^c+$/.test(l.text)));
+      }
+    } finally {
+      aborter.abort();
+    }
+  });
+});
+
+describe('Docker health under a stalled event loop', () => {
+  let server: TestServer;
+
+  before(async () => {
+    await requireEngine();
+    server = await startTestServer();
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  it('does not mark the daemon down because the manager’s own loop was blocked for 3 s', async () => {
+    const health = server.manager.dockerHealth;
+    assert.equal((await health.check()).reachable, true);
+    const changes: boolean[] = [];
+    const stop = health.onReachabilityChange((reachable) => changes.push(reachable));
+    try {
+      const probe = health.check();
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        // Busy: no timer, no socket is served in this time.
+      }
+      const status = await probe;
+      assert.equal(status.reachable, true, 'the probe in flight during the stall still finds the daemon');
+      await sleep(500);
+      assert.deepEqual(changes, [], 'the daemon never counted as down');
+      assert.equal(health.isOpen(), false);
+    } finally {
+      stop();
+    }
+  });
+});
