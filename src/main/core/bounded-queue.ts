@@ -55,10 +55,13 @@ export class BoundedQueue<T> {
     this.droppedCount++;
   }
 
-  /** Stores the item, or counts it as dropped when it would cross a bound; returns whether stored. */
-  push(item: T): boolean {
+  /**
+   * Stores the item, or counts it as dropped when it would cross a bound; returns whether stored.
+   * `force` stores it anyway: for a small notice that must keep its place (what was dropped).
+   */
+  push(item: T, force = false): boolean {
     const size = this.sizeOf(item);
-    if (this.length >= this.limits.maxEvents || this.heldBytes + size > this.limits.maxBytes) {
+    if (!force && (this.length >= this.limits.maxEvents || this.heldBytes + size > this.limits.maxBytes)) {
       this.droppedCount++;
       return false;
     }

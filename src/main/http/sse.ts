@@ -70,6 +70,9 @@ export class SseStream {
       this.queue.countDrop();
       return;
     }
+    // What was dropped is told where the gap is, before the first event after it.
+    const dropped = this.queue.takeDropped();
+    if (dropped > 0) this.enqueue(this.frame('dropped', { dropped }), true);
     this.enqueue(this.frame(event, data));
   }
 
@@ -93,13 +96,13 @@ export class SseStream {
     return Buffer.from(`id: ${this.nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
-  private enqueue(frame: Buffer): void {
+  private enqueue(frame: Buffer, force = false): void {
     if (this.closed) return;
     if (!this.backlogged) {
       this.res.write(frame);
       return;
     }
-    this.queue.push(frame);
+    this.queue.push(frame, force);
   }
 
   private flush(): void {

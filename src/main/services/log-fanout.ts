@@ -1,6 +1,5 @@
 import { finished } from 'node:stream';
 import type { FollowLogsInput, LogLine } from '../../shared/schemas/containers.js';
-import { BoundedQueue } from '../core/bounded-queue.js';
 import type { OperationContext } from '../model/context.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { LogDecoder } from '../docker/log-decoder.js';
@@ -10,8 +9,37 @@ import { streamEnd, type StreamEnd } from './stream-end.js';
 
 const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;
 
-/** Live lines held for one follower while its backlog is read (bounded like any stream queue). */
+/** Live lines held for one follower while its backlog is read. */
 const MAX_EARLY_LINES = 1000;
+
+/**
+ * Live lines that arrive while a follower's backlog is read, bounded, the oldest given up first:
+ * the daemon's follow stream lags behind its one-off read, so the oldest held lines are the ones
+ * the backlog most likely holds already.
+ */
+class EarlyLines {
+  private lines: LogLine[] = [];
+  private head = 0;
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  add(line: LogLine): void {
+    this.lines.push(line);
+    this.bytes += lineBytes(line);
+    while ((this.bytes > this.maxBytes || this.lines.length - this.head > MAX_EARLY_LINES) && this.head < this.lines.length) {
+      this.bytes -= lineBytes(this.lines[this.head++] as LogLine);
+    }
+  }
+
+  take(): LogLine[] {
+    const held = this.lines.slice(this.head);
+    this.lines = [];
+    this.head = 0;
+    this.bytes = 0;
+    return held;
+  }
+}
 
 type Listener = (line: LogLine) => void;
 
@@ -113,9 +141,9 @@ export class LogFanout {
 
   async follow(id: string, tty: boolean, input: FollowLogsInput, ctx: OperationContext): Promise<StreamEnd & { lines: number }> {
     const source = this.sourceFor(id, tty);
-    const early = new BoundedQueue<LogLine>({ maxEvents: MAX_EARLY_LINES, maxBytes: this.options.backlogMaxBytes }, lineBytes);
+    const early = new EarlyLines(this.options.backlogMaxBytes);
     let deliverLive: Listener | undefined;
-    const listener: Listener = (line) => (deliverLive ? deliverLive(line) : early.push(line));
+    const listener: Listener = (line) => (deliverLive ? deliverLive(line) : early.add(line));
     source.add(listener);
     let count = 0;
     const deliver = (line: LogLine) => {
@@ -133,11 +161,16 @@ export class LogFanout {
         for (const line of backlog.lines) deliver(line);
         seam = timeKey(backlog.lines.at(-1)?.timestamp);
       }
-      for (let line = early.shift(); line !== undefined; line = early.shift()) {
+      // The daemon's follow stream may lag behind its one-off read: until a line newer than the
+      // backlog's last arrives, lines the backlog already held are skipped, held or live alike.
+      const afterSeam = (line: LogLine) => {
         const key = timeKey(line.timestamp);
-        if (seam === undefined || key === undefined || key > seam) deliver(line);
-      }
-      deliverLive = deliver;
+        if (seam !== undefined && key !== undefined && key <= seam) return;
+        seam = undefined;
+        deliver(line);
+      };
+      for (const line of early.take()) afterSeam(line);
+      deliverLive = seam === undefined ? deliver : afterSeam;
       const broken = await Promise.race([source.done, aborted(ctx.signal)]);
       return { ...streamEnd(ctx.signal, broken), lines: count };
     } finally {
