@@ -69,6 +69,9 @@ describe('snapshot across a daemon restart', () => {
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no resync event')), 20_000)),
     ]);
     assert.ok(frames.some((f) => f.data?.type === 'resync'), 'subscribers hear that the snapshot was rebuilt');
+    // Not silence while the engine was gone: down when it went, up when it came back, then the resync.
+    const told = frames.filter((f) => f.data?.type === 'daemon' || f.data?.type === 'resync').map((f) => f.data.state ?? f.data.type);
+    assert.deepEqual(told.slice(-3), ['down', 'up', 'resync']);
 
     const expected = await psAll(label, daemon.dockerHost);
     assert.equal(expected.find((r) => r.id === running)?.state, 'exited', 'the restart (no live-restore) ended the running one');
