@@ -3,6 +3,7 @@ import { getOperation, type OperationDef, type OperationName } from '../../share
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC } from '../../shared/permissions.js';
 import type { OperationRunner } from '../core/manager.js';
+import { LocatedInput } from '../core/validation.js';
 import { jsonBodyOf } from '../state/json-cache.js';
 import { sendError } from './errors.js';
 import { bearerOf, clientAddress, identityOf, type Authenticate } from './identity.js';
@@ -18,17 +19,9 @@ export interface RouteDeps {
   sseHeartbeatMs?: number | undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** One input object for the contract schema: query, then JSON body, then path parameters. */
-function inputOf(req: Request): Record<string, unknown> {
-  const body: unknown = req.body;
-  if (body !== undefined && !isPlainObject(body)) {
-    throw new LucidError('VALIDATION_FAILED', 'JSON body must be an object');
-  }
-  return { ...(req.query as Record<string, unknown>), ...(body ?? {}), ...req.params };
+/** The request's input part by part: the core checks each field against where the contract declares it. */
+function inputOf(req: Request): LocatedInput {
+  return new LocatedInput(req.params, req.query as Record<string, unknown>, req.body);
 }
 
 function wantsEventStream(req: Request): boolean {
