@@ -202,6 +202,34 @@ describe('OpenAPI generation', () => {
     assert.match(status.description, /With `watch=true`: Watch a group change/);
   });
 
+  it('documents the server, the licence, every tag, and the headers every answer carries', () => {
+    const doc: Doc = buildOpenApiDocument(operations, { version: '0', license: 'MIT' });
+    assert.deepEqual(doc.servers.map((s: any) => s.url), ['/']);
+    assert.deepEqual(doc.info.license, { name: 'MIT', identifier: 'MIT' });
+    for (const tag of doc.tags) assert.ok(tag.description, `tag ${tag.name} is described`);
+    for (const item of Object.values<any>(doc.paths)) {
+      for (const op of Object.values<any>(item)) {
+        assert.ok(op.responses['200'].headers['X-Request-Id'], `${op.operationId}: 200 names X-Request-Id`);
+      }
+    }
+    for (const [name, response] of Object.entries<any>(doc.components.responses)) {
+      assert.ok(response.headers['X-Request-Id'], `${name} names X-Request-Id`);
+    }
+    assert.deepEqual(Object.keys(doc.components.responses.Error429.headers).sort(), ['RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id']);
+  });
+
+  it('answers 413 and 415 only where a body is read, and 429 only where calls are limited', () => {
+    const doc: Doc = buildOpenApiDocument(operations, { version: '0' });
+    const list = doc.paths['/api/v1/containers'].get.responses;
+    assert.equal(list['413'], undefined, 'a GET refuses any body unread (400 UNKNOWN_INPUT)');
+    assert.equal(list['415'], undefined);
+    assert.ok(list['429']);
+    const stop = doc.paths['/api/v1/containers/{id}/stop'].post;
+    assert.ok(stop.responses['413'] && stop.responses['415']);
+    assert.equal(stop.requestBody.content['application/json'].schema.additionalProperties, false, 'unknown body fields are refused');
+    assert.equal(doc.paths['/health'].get.responses['429'], undefined, 'probes are never rate-limited');
+  });
+
   it('finds the path parameters of a template', () => {
     assert.deepEqual(pathParams('/api/v1/containers/{id}/logs'), ['id']);
     assert.deepEqual(pathParams('/a/{x}/b/{y_2}'), ['x', 'y_2']);
