@@ -6,7 +6,7 @@ import type { OperationRunner } from '../core/manager.js';
 import { LocatedInput } from '../core/validation.js';
 import { jsonBodyOf } from '../state/json-cache.js';
 import { sendError } from './errors.js';
-import { bearerOf, clientAddress, identityOf, type Authenticate } from './identity.js';
+import { bearerOf, clientAddress, identityOf, queryTokenRefusal, type Authenticate } from './identity.js';
 import { locals } from './request-context.js';
 import { SseStream } from './sse.js';
 
@@ -62,18 +62,22 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
     const open = () => (stream ??= new SseStream(res, { heartbeatMs: deps.sseHeartbeatMs }));
     const names = sseEventNames(op);
     try {
-      const data = await deps.runner.run(name, inputOf(req), {
+      const meta = {
         credentials: () => identityOf(req, deps.authenticate),
         client: clientAddress(req),
         bearer: op.access === PUBLIC ? bearerOf(req) : undefined,
-        transport: 'rest',
+        transport: 'rest' as const,
         requestId: serverRequestId,
         clientRequestId,
         signal: op.subscription && deps.shutdown ? AbortSignal.any([aborted.signal, deps.shutdown]) : aborted.signal,
         ...(streaming
           ? { onReady: open, onEvent: (event: unknown) => open().send(names.event, event) }
           : {}),
-      });
+      };
+      // An operation that needs a token only sometimes (metrics) never reads one from the query:
+      // that is a refused sign-in (401), not an unknown input. Others learn it from `credentials`.
+      const tokenInQuery = op.publicUnless ? queryTokenRefusal(req) : undefined;
+      const data = tokenInQuery ? await deps.runner.refuse(name, meta, tokenInQuery) : await deps.runner.run(name, inputOf(req), meta);
       if (streaming) {
         open().end(names.final, data);
         return;

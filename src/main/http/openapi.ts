@@ -77,8 +77,8 @@ function errorStatuses(op: OperationDef): Map<number, ErrorCode[]> {
   for (const code of ERROR_CODES) {
     if (code === 'ROUTE_NOT_FOUND') continue;
     if (op.access === PUBLIC && AUTH_CODES.includes(code) && !(op.publicUnless && code === 'UNAUTHENTICATED')) continue;
-    // Public operations are never rate-limited.
-    if (op.access === PUBLIC && code === 'RATE_LIMITED') continue;
+    // Public operations are not rate-limited; one with a token of its own counts refused sign-ins.
+    if (op.access === PUBLIC && !op.publicUnless && code === 'RATE_LIMITED') continue;
     if (op.method === 'GET' && BODY_CODES.includes(code)) continue;
     const status = HTTP_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
