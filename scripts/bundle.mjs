@@ -1,9 +1,9 @@
 // Bundles what an Electron app loads from inside its asar archive, each as one CommonJS file:
-// - the preload: a sandboxed renderer's preload may require nothing but `electron` (and a few
-//   built-ins), so the contract and zod are inlined;
+// - the preload (see preload-build.mjs);
 // - the main-process entry (`attachLucidDockerManager`), so a host app's main can require it
 //   without resolving this package's dependencies.
 import { build } from 'esbuild';
+import { preloadBuildOptions } from './preload-build.mjs';
 
 const common = {
   bundle: true,
@@ -15,12 +15,7 @@ const common = {
   logLevel: 'warning',
 };
 
-await build({
-  ...common,
-  entryPoints: ['src/preload/index.ts'],
-  outfile: 'dist/preload/lucid-docker-preload.cjs',
-  external: ['electron'],
-});
+await build({ ...preloadBuildOptions, outfile: 'dist/preload/lucid-docker-preload.cjs' });
 // ssh2's native helpers (its crypto binding, cpu-features) are optional: it falls back to pure
 // JavaScript when they fail to load, and tcp:// and unix:// Docker hosts never use ssh2 at all.
 // CommonJS has no import.meta: files that locate package data relative to themselves (the

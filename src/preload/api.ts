@@ -1,12 +1,6 @@
 import type { z } from 'zod';
-import {
-  getOperation,
-  operationNames,
-  type OperationInput,
-  type OperationName,
-  type OperationOutput,
-  type Operations,
-} from '../shared/contract/index.js';
+import type { OperationInput, OperationName, OperationOutput, Operations } from '../shared/contract/index.js';
+import { OPERATION_STREAMS, type StreamKind } from '../shared/contract/manifest.js';
 import type { ErrorBody, ErrorCode } from '../shared/errors.js';
 import {
   AUTH_SET_TOKEN_CHANNEL,
@@ -143,12 +137,11 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
   };
 
   const api: Record<string, Record<string, AnyMethod>> = {};
-  for (const name of operationNames) {
-    const op = getOperation(name);
+  for (const [name, kind] of Object.entries(OPERATION_STREAMS) as [OperationName, StreamKind][]) {
     const [group, method] = name.split('.') as [string, string];
     const channel = ipcChannel(name);
     let fn: AnyMethod;
-    if (op.subscription) {
+    if (kind === 'subscription') {
       fn = (input, onEvent, third) => {
         const callbacks: SubscriptionCallbacks =
           typeof third === 'function' ? { onEnd: third as SubscriptionCallbacks['onEnd'] } : ((third ?? {}) as SubscriptionCallbacks);
@@ -167,7 +160,7 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
           void ipcRenderer.invoke(STREAM_CANCEL_CHANNEL, streamId);
         };
       };
-    } else if (op.events) {
+    } else if (kind === 'events') {
       fn = (input, options) => {
         const { onEvent, onDropped } = (options ?? {}) as { onEvent?: EventListener; onDropped?: DroppedListener };
         if (!onEvent) return unwrap(ipcRenderer.invoke(channel, input ?? {}));

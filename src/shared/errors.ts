@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 export const ERROR_CODES = [
   'VALIDATION_FAILED',
+  /** A field the operation does not declare, or (REST) one sent in another part than declared. */
+  'UNKNOWN_INPUT',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'UNAUTHENTICATED',

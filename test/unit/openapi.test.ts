@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { defineOperation, type OperationDef } from '../../src/shared/contract/define.js';
 import { operations } from '../../src/shared/contract/index.js';
 import { HTTP_STATUS } from '../../src/main/http/error-status.js';
-import { buildOpenApiDocument, pathParams } from '../../src/main/http/openapi.js';
+import { buildOpenApiDocument } from '../../src/main/http/openapi.js';
+import { defineInput } from '../../src/shared/contract/input.js';
+import { pathParams } from '../../src/shared/contract/path-template.js';
 import { intParam } from '../../src/shared/schemas/common.js';
 
 type Doc = any;
@@ -23,7 +25,7 @@ const synthetic: Record<string, OperationDef> = {
     summary: 'Liveness',
     method: 'GET',
     path: '/health',
-    input: z.object({}),
+    input: defineInput({}),
     output: z.object({ status: z.literal('ok') }),
     access: 'public',
     kind: 'read',
@@ -32,7 +34,10 @@ const synthetic: Record<string, OperationDef> = {
     summary: 'Start a group',
     method: 'POST',
     path: '/api/v1/groups/{name}/start',
-    input: z.object({ name: z.enum(['core', 'support']), reason: z.string().min(1), timeout: intParam(0, 60).default(5) }),
+    input: defineInput({
+      path: { name: z.enum(['core', 'support']) },
+      body: { reason: z.string().min(1), timeout: intParam(0, 60).default(5) },
+    }),
     output: z.object({ started: z.number().int() }),
     access: 'groups:control',
     kind: 'control',
@@ -42,7 +47,7 @@ const synthetic: Record<string, OperationDef> = {
     summary: 'Status of a group',
     method: 'GET',
     path: '/api/v1/groups/{name}',
-    input: z.object({ name: z.string() }),
+    input: defineInput({ path: { name: z.string() } }),
     output: z.object({ running: z.number().int() }),
     access: 'groups:read',
     kind: 'read',
@@ -52,7 +57,7 @@ const synthetic: Record<string, OperationDef> = {
     method: 'GET',
     path: '/api/v1/groups/{name}',
     variantOf: { operation: 'groups.status', query: { watch: 'true' } },
-    input: z.object({ name: z.string(), watch: z.literal('true').optional() }),
+    input: defineInput({ path: { name: z.string() }, query: { watch: z.literal('true').optional() } }),
     output: z.object({ reason: z.enum(['cancelled']) }),
     events: z.object({ running: z.number().int() }),
     eventName: 'change',
@@ -137,7 +142,15 @@ describe('OpenAPI generation', () => {
     const byName = Object.fromEntries(logs.parameters.map((p: any) => [p.name, p]));
     assert.equal(byName.id.in, 'path');
     assert.equal(byName.tail.in, 'query');
-    assert.deepEqual(byName.tail.schema, { default: 100, type: 'integer', minimum: 1, maximum: 10000 });
+    // One route, two operations: 1–10000 lines, or with follow=true 0–10000 (0: only new lines).
+    assert.deepEqual(
+      byName.tail.schema.anyOf.map(({ description: _d, ...schema }: any) => schema),
+      [
+        { default: 100, type: 'integer', minimum: 1, maximum: 10000 },
+        { default: 100, type: 'integer', minimum: 0, maximum: 10000 },
+      ],
+    );
+    assert.deepEqual(byName.follow.schema, { type: 'boolean', default: false }, 'follow=false is the one-shot answer');
     assert.equal(byName.tail.required, false);
     assert.deepEqual(byName.timestamps.schema, { default: false, type: 'boolean' });
     assert.equal(logs.requestBody, undefined);
@@ -179,7 +192,7 @@ describe('OpenAPI generation', () => {
     const status = item.get;
     assert.equal(status.operationId, 'groups.status');
     const watch = status.parameters.find((p: any) => p.name === 'watch');
-    assert.deepEqual([watch.in, watch.required, watch.schema.enum], ['query', false, ['true']]);
+    assert.deepEqual([watch.in, watch.required, watch.schema], ['query', false, { type: 'boolean', default: false }]);
     const content = status.responses['200'].content;
     assert.ok(content['application/json'], 'the base answer stays JSON');
     assert.deepEqual(Object.keys(content['text/event-stream']['x-lucid-events']), ['change', 'end', 'error']);
@@ -187,6 +200,34 @@ describe('OpenAPI generation', () => {
       ['groups.watch', { watch: 'true' }, 'groups:read', true],
     ]);
     assert.match(status.description, /With `watch=true`: Watch a group change/);
+  });
+
+  it('documents the server, the licence, every tag, and the headers every answer carries', () => {
+    const doc: Doc = buildOpenApiDocument(operations, { version: '0', license: 'MIT' });
+    assert.deepEqual(doc.servers.map((s: any) => s.url), ['/']);
+    assert.deepEqual(doc.info.license, { name: 'MIT', identifier: 'MIT' });
+    for (const tag of doc.tags) assert.ok(tag.description, `tag ${tag.name} is described`);
+    for (const item of Object.values<any>(doc.paths)) {
+      for (const op of Object.values<any>(item)) {
+        assert.ok(op.responses['200'].headers['X-Request-Id'], `${op.operationId}: 200 names X-Request-Id`);
+      }
+    }
+    for (const [name, response] of Object.entries<any>(doc.components.responses)) {
+      assert.ok(response.headers['X-Request-Id'], `${name} names X-Request-Id`);
+    }
+    assert.deepEqual(Object.keys(doc.components.responses.Error429.headers).sort(), ['RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id']);
+  });
+
+  it('answers 413 and 415 only where a body is read, and 429 only where calls are limited', () => {
+    const doc: Doc = buildOpenApiDocument(operations, { version: '0' });
+    const list = doc.paths['/api/v1/containers'].get.responses;
+    assert.equal(list['413'], undefined, 'a GET refuses any body unread (400 UNKNOWN_INPUT)');
+    assert.equal(list['415'], undefined);
+    assert.ok(list['429']);
+    const stop = doc.paths['/api/v1/containers/{id}/stop'].post;
+    assert.ok(stop.responses['413'] && stop.responses['415']);
+    assert.equal(stop.requestBody.content['application/json'].schema.additionalProperties, false, 'unknown body fields are refused');
+    assert.equal(doc.paths['/health'].get.responses['429'], undefined, 'probes are never rate-limited');
   });
 
   it('finds the path parameters of a template', () => {

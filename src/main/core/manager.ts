@@ -1,11 +1,12 @@
 import type { z } from 'zod';
-import { getOperation, type OperationDef, type OperationKind, type OperationName } from '../../shared/contract/index.js';
+import { getOperation, type OperationKind, type OperationName } from '../../shared/contract/index.js';
+import { pathParams } from '../../shared/contract/path-template.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC, roleHas, type OperationAccess, type Permission } from '../../shared/permissions.js';
 import { ExpiredIdentityError, isExpired, OperationContext, type Identity, type Transport } from '../model/context.js';
 import { watchExpiry } from './expiry.js';
 import type { Handlers } from './handlers.js';
-import { checkVariantToggles, parseInput } from './validation.js';
+import { parsedInputOrUndefined, parseOperationInput } from './validation.js';
 
 /** What the hooks need to know about a call: who may make it, and which budget and audit rule apply. */
 export interface CallDescriptor {
@@ -138,8 +139,7 @@ export class OperationRunner {
         op.access === PUBLIC ? { bearer: meta.bearer, lookup: () => meta.credentials().catch(() => null) } : {},
       );
       try {
-        checkVariantToggles(name, rawInput);
-        const input = parseInput(op.input, rawInput ?? {});
+        const input = parseOperationInput(name, rawInput);
         const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
         const output = await handler(input, ctx);
         if (expiry?.expired) throw new LucidError('UNAUTHENTICATED', 'token expired while streaming');
@@ -150,7 +150,7 @@ export class OperationRunner {
       }
     };
     return this.guard(name, op, meta, body, () => ({
-      target: ctx?.target ?? requestedTarget(op, rawInput),
+      target: ctx?.target ?? requestedTarget(name, rawInput),
       failures: ctx?.failures ?? 0,
     }));
   }
@@ -265,11 +265,11 @@ function authorize(identity: Identity | null, permission: Permission): void {
  * A call refused before its handler ran still names what it aimed at: the first path parameter
  * (`{id}`, `{name}`…), taken only when it passes the operation's own input schema.
  */
-function requestedTarget(op: OperationDef, rawInput: unknown): string | undefined {
-  const param = /\{(\w+)\}/.exec(op.path)?.[1];
+function requestedTarget(name: OperationName, rawInput: unknown): string | undefined {
+  const param = pathParams(getOperation(name).path)[0];
   if (param === undefined) return undefined;
-  const parsed = op.input.safeParse(rawInput ?? {});
-  if (!parsed.success || typeof parsed.data !== 'object' || parsed.data === null) return undefined;
-  const value = (parsed.data as Record<string, unknown>)[param];
+  const parsed = parsedInputOrUndefined(name, rawInput);
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const value = (parsed as Record<string, unknown>)[param];
   return typeof value === 'string' ? value : undefined;
 }

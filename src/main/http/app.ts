@@ -1,12 +1,13 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { getOperation, operationNames } from '../../shared/contract/index.js';
+import { expressPath } from '../../shared/contract/path-template.js';
 import { LucidError } from '../../shared/errors.js';
 import type { OperationRunner } from '../core/manager.js';
 import type { Logger } from '../system/logging.js';
 import { contractRoute } from './contract-route.js';
 import { corsFor } from './cors.js';
 import { mountDocs } from './docs.js';
-import { bodyParserError, requireJsonBody, sendError } from './errors.js';
+import { bodyParserError, refuseBodyOnRead, requireJsonBody, sendError } from './errors.js';
 import type { Authenticate } from './identity.js';
 import { locals, requestContext, securityHeaders } from './request-context.js';
 
@@ -27,11 +28,6 @@ export interface HttpAppOptions {
   shutdown?: AbortSignal;
 }
 
-/** `/api/v1/containers/{id}` → `/api/v1/containers/:id` */
-export function expressPath(template: string): string {
-  return template.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
-}
-
 /** The REST transport, generated from the contract table. */
 export function createHttpApp(options: HttpAppOptions): express.Express {
   const app = express();
@@ -41,6 +37,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.use(requestContext(options.logger, options.onRequestFinished));
   app.use(securityHeaders);
   if (options.corsOrigins?.length) app.use(corsFor(options.corsOrigins));
+  app.use(refuseBodyOnRead);
   app.use(requireJsonBody);
   app.use(express.json({ limit: '64kb' }));
   mountDocs(app);

@@ -3,9 +3,10 @@ import { getOperation, type OperationDef, type OperationName } from '../../share
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC } from '../../shared/permissions.js';
 import type { OperationRunner } from '../core/manager.js';
+import { LocatedInput } from '../core/validation.js';
 import { jsonBodyOf } from '../state/json-cache.js';
 import { sendError } from './errors.js';
-import { bearerOf, clientAddress, identityOf, type Authenticate } from './identity.js';
+import { bearerOf, clientAddress, identityOf, queryTokenRefusal, type Authenticate } from './identity.js';
 import { locals } from './request-context.js';
 import { SseStream } from './sse.js';
 
@@ -20,17 +21,9 @@ export interface RouteDeps {
   streamQueueBytes?: number | undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** One input object for the contract schema: query, then JSON body, then path parameters. */
-function inputOf(req: Request): Record<string, unknown> {
-  const body: unknown = req.body;
-  if (body !== undefined && !isPlainObject(body)) {
-    throw new LucidError('VALIDATION_FAILED', 'JSON body must be an object');
-  }
-  return { ...(req.query as Record<string, unknown>), ...(body ?? {}), ...req.params };
+/** The request's input part by part: the core checks each field against where the contract declares it. */
+function inputOf(req: Request): LocatedInput {
+  return new LocatedInput(req.params, req.query as Record<string, unknown>, req.body);
 }
 
 function wantsEventStream(req: Request): boolean {
@@ -71,18 +64,22 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
     const open = () => (stream ??= new SseStream(res, { heartbeatMs: deps.sseHeartbeatMs, maxQueuedBytes: deps.streamQueueBytes }));
     const names = sseEventNames(op);
     try {
-      const data = await deps.runner.run(name, inputOf(req), {
+      const meta = {
         credentials: () => identityOf(req, deps.authenticate),
         client: clientAddress(req),
         bearer: op.access === PUBLIC ? bearerOf(req) : undefined,
-        transport: 'rest',
+        transport: 'rest' as const,
         requestId: serverRequestId,
         clientRequestId,
         signal: op.subscription && deps.shutdown ? AbortSignal.any([aborted.signal, deps.shutdown]) : aborted.signal,
         ...(streaming
           ? { onReady: open, onEvent: (event: unknown) => open().send(names.event, event) }
           : {}),
-      });
+      };
+      // An operation that needs a token only sometimes (metrics) never reads one from the query:
+      // that is a refused sign-in (401), not an unknown input. Others learn it from `credentials`.
+      const tokenInQuery = op.publicUnless ? queryTokenRefusal(req) : undefined;
+      const data = tokenInQuery ? await deps.runner.refuse(name, meta, tokenInQuery) : await deps.runner.run(name, inputOf(req), meta);
       if (streaming) {
         open().end(names.final, data);
         return;

@@ -53,18 +53,26 @@ const INIT = `window.addEventListener('load', function () {
 });
 `;
 
-function packageVersion(): string {
+function packageInfo(): { version: string; license: string } {
   const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
-  return z.object({ version: z.string() }).parse(JSON.parse(text)).version;
+  return z.object({ version: z.string(), license: z.string() }).parse(JSON.parse(text));
 }
 
 function swaggerUiDir(): string {
   return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
 
-/** `/openapi.json` and the `/docs` page: public, REST only, outside the operation contract. */
+/**
+ * `/openapi.json` and the `/docs` page: public, REST only, outside the operation contract. `/`
+ * has no page of its own: a browser opened on the server's address lands on the docs.
+ */
 export function mountDocs(app: express.Express): void {
-  const body = JSON.stringify(buildOpenApiDocument(operations, { version: packageVersion() }));
+  const body = JSON.stringify(buildOpenApiDocument(operations, packageInfo()));
+
+  app.get('/', (_req: Request, res: Response) => {
+    locals(res).route = '/';
+    res.redirect(302, '/docs/');
+  });
   const assets = swaggerUiDir();
 
   app.get('/openapi.json', (_req: Request, res: Response) => {

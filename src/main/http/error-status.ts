@@ -3,6 +3,7 @@ import type { ErrorCode } from '../../shared/errors.js';
 /** The only place an error code becomes an HTTP status. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
+  UNKNOWN_INPUT: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNAUTHENTICATED: 401,

@@ -48,10 +48,26 @@ export function bodyParserError(err: unknown): LucidError | undefined {
   return undefined;
 }
 
+function hasBody(req: Request): boolean {
+  return req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+}
+
+/**
+ * Every GET operation declares its input in the path and query: a body would be read by nobody,
+ * so it is refused whatever its size or type (no 413 nor 415 on a GET), before it is read.
+ */
+export function refuseBodyOnRead(req: Request, res: Response, next: NextFunction): void {
+  if ((req.method === 'GET' || req.method === 'HEAD') && hasBody(req)) {
+    res.setHeader('Connection', 'close');
+    sendError(res, new LucidError('UNKNOWN_INPUT', 'a GET request takes no body'), locals(res).requestId);
+    return;
+  }
+  next();
+}
+
 /** A body in any other type would be ignored and the operation run with defaults: refuse it instead. */
 export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
-  const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
-  if (hasBody && !req.is('application/json')) {
+  if (hasBody(req) && !req.is('application/json')) {
     sendError(res, new LucidError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json'), locals(res).requestId);
     return;
   }

@@ -13,15 +13,21 @@ export type Authenticate = (token: string) => Promise<Identity>;
  * A token in the query string is refused outright: URLs end up in logs and browser history.
  */
 export async function identityOf(req: Request, authenticate: Authenticate): Promise<Identity | null> {
-  const query = req.query as Record<string, unknown>;
-  if (TOKEN_QUERY_KEYS.some((key) => key in query)) {
-    throw new LucidError('UNAUTHENTICATED', 'tokens are accepted only in the Authorization header');
-  }
+  const refusal = queryTokenRefusal(req);
+  if (refusal) throw refusal;
   const header = req.get('authorization');
   if (header === undefined) return null;
   const match = BEARER.exec(header.trim());
   if (!match?.[1]) throw new LucidError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
   return authenticate(match[1]);
+}
+
+/** A token in the query string is an authentication failure, never an unknown input. */
+export function queryTokenRefusal(req: Request): LucidError | undefined {
+  const query = req.query as Record<string, unknown>;
+  return TOKEN_QUERY_KEYS.some((key) => key in query)
+    ? new LucidError('UNAUTHENTICATED', 'tokens are accepted only in the Authorization header')
+    : undefined;
 }
 
 /** The peer's address as the socket reports it: no proxy header is trusted (`trust proxy` stays off). */

@@ -1,13 +1,13 @@
 import {
   composeDownInput,
   composeOutputEvent,
+  composeProjectsInput,
   composeProjectsOutput,
   composeRunOutput,
   composeStatusInput,
   composeStatusOutput,
   composeUpInput,
 } from '../schemas/compose.js';
-import { z } from 'zod';
 import { defineOperation } from './define.js';
 
 export const composeOperations = {
@@ -15,7 +15,7 @@ export const composeOperations = {
     summary: 'List the registered compose projects with their group, files and state',
     method: 'GET',
     path: '/api/v1/compose/projects',
-    input: z.object({}),
+    input: composeProjectsInput,
     output: composeProjectsOutput,
     access: 'compose:read',
     kind: 'read',

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { OperationAccess } from '../permissions.js';
+import type { OperationInputSchema } from './input.js';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -10,7 +11,7 @@ export type HttpMethod = 'GET' | 'POST';
 export type OperationKind = 'read' | 'control';
 
 export interface OperationDef<
-  I extends z.ZodType = z.ZodType,
+  I extends OperationInputSchema = OperationInputSchema,
   O extends z.ZodType = z.ZodType,
   E extends z.ZodType | undefined = z.ZodType | undefined,
 > {
@@ -18,6 +19,11 @@ export interface OperationDef<
   readonly method: HttpMethod;
   /** OpenAPI-style template, e.g. `/api/v1/containers/{id}`. */
   readonly path: string;
+  /**
+   * Declared part by part (`defineInput`): path parameters, query parameters and JSON body
+   * fields. REST reads each field only where it is declared; the OpenAPI document says the same;
+   * IPC takes their union as one object. Any other field is refused (UNKNOWN_INPUT).
+   */
   readonly input: I;
   readonly output: O;
   readonly access: OperationAccess;
@@ -60,6 +66,6 @@ export interface OperationDef<
 }
 
 /** Keeps the literal types (`subscription: true`, the schemas) so the preload API can be typed from them. */
-export function defineOperation<const D extends OperationDef<z.ZodType, z.ZodType, z.ZodType | undefined>>(def: D): D {
+export function defineOperation<const D extends OperationDef<OperationInputSchema, z.ZodType, z.ZodType | undefined>>(def: D): D {
   return def;
 }

@@ -4,12 +4,13 @@ import { composeOperations } from './compose.js';
 import { containerOperations } from './containers.js';
 import type { OperationDef } from './define.js';
 import { liveOperations } from './live.js';
+import type { ManifestOperationName } from './manifest.js';
 import { serviceOperations } from './services.js';
 import { systemOperations } from './system.js';
 
 export type { HttpMethod, OperationDef, OperationKind } from './define.js';
 
-/** The one table both transports are generated from. */
+/** The one table both transports are generated from; the preload's manifest names the same operations. */
 export const operations = {
   ...containerOperations,
   ...liveOperations,
@@ -17,7 +18,7 @@ export const operations = {
   ...auditOperations,
   ...composeOperations,
   ...systemOperations,
-};
+} satisfies Record<ManifestOperationName, OperationDef>;
 
 export type Operations = typeof operations;
 export type OperationName = keyof Operations;

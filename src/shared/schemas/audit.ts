@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineInput } from '../contract/input.js';
 import { ERROR_CODES } from '../errors.js';
 import { ROLES } from '../permissions.js';
 import { intParam, timePointSchema } from './common.js';
@@ -40,11 +41,12 @@ export const auditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
-export const auditListInput = z.object({
-  limit: intParam(1, 1000).default(100),
-  /** Entries at or after this time (RFC 3339 or unix seconds). */
-  since: timePointSchema.optional(),
-  sub: z.string().min(1).max(256).optional(),
+export const auditListInput = defineInput({
+  query: {
+    limit: intParam(1, 1000).default(100),
+    since: timePointSchema.optional().describe('Entries at or after this time (RFC 3339 or unix seconds)'),
+    sub: z.string().min(1).max(256).optional(),
+  },
 });
 export type AuditListInput = z.output<typeof auditListInput>;
 

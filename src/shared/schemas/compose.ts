@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineInput } from '../contract/input.js';
 import { boolParam, intParam } from './common.js';
 import { containerStateSchema, healthSchema } from './containers.js';
 
@@ -28,7 +29,9 @@ export type ComposeProject = z.infer<typeof composeProjectSchema>;
 
 export const composeProjectsOutput = z.object({ projects: z.array(composeProjectSchema) });
 
-export const composeStatusInput = z.object({ project: projectNameSchema });
+export const composeProjectsInput = defineInput({});
+
+export const composeStatusInput = defineInput({ query: { project: projectNameSchema } });
 
 export const composeContainerSchema = z.object({
   id: z.string(),
@@ -50,18 +53,22 @@ export const composeStatusOutput = z.object({
 });
 export type ComposeStatus = z.infer<typeof composeStatusOutput>;
 
-export const composeUpInput = z.object({
-  project: projectNameSchema,
-  services: z.array(serviceNameSchema).min(1).max(100).optional(),
-  wait: boolParam().default(false),
+export const composeUpInput = defineInput({
+  body: {
+    project: projectNameSchema,
+    services: z.array(serviceNameSchema).min(1).max(100).optional(),
+    wait: boolParam().default(false),
+  },
 });
 export type ComposeUpInput = z.infer<typeof composeUpInput>;
 
-export const composeDownInput = z.object({
-  project: projectNameSchema,
-  removeVolumes: boolParam().default(false),
-  /** Seconds compose gives each container to stop, as `down --timeout`; the call's deadline is COMPOSE_TIMEOUT plus this. */
-  timeout: intParam(0, 300).default(10),
+export const composeDownInput = defineInput({
+  body: {
+    project: projectNameSchema,
+    removeVolumes: boolParam().default(false),
+    /** The call's deadline is COMPOSE_TIMEOUT plus this. */
+    timeout: intParam(0, 300).default(10).describe('Seconds compose gives each container to stop, as `down --timeout`'),
+  },
 });
 export type ComposeDownInput = z.infer<typeof composeDownInput>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { boolParam, containerRefSchema, groupNameSchema, intParam, timePointSchema, timePointSeconds } from './common.js';
+import { defineInput } from '../contract/input.js';
 import { errorBodySchema } from '../errors.js';
 
 export const CONTAINER_STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
@@ -48,11 +49,12 @@ export const containerDetailsSchema = containerSummarySchema.extend({
 });
 export type ContainerDetails = z.infer<typeof containerDetailsSchema>;
 
-export const listContainersInput = z.object({
-  all: boolParam().default(true),
-  state: containerStateSchema.optional(),
-  /** Only containers in this service group. */
-  group: groupNameSchema.optional(),
+export const listContainersInput = defineInput({
+  query: {
+    all: boolParam().default(true),
+    state: containerStateSchema.optional(),
+    group: groupNameSchema.optional().describe('Only containers in this service group'),
+  },
 });
 
 export const listContainersOutput = z.object({
@@ -60,13 +62,13 @@ export const listContainersOutput = z.object({
   total: z.number().int(),
 });
 
-export const containerRefInput = z.object({ id: containerRefSchema });
+export const containerRefInput = defineInput({ path: { id: containerRefSchema } });
 
 /** Seconds between the stop signal and SIGKILL when the caller does not say. */
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
 export const stopTimeoutSchema = intParam(0, 300).default(DEFAULT_STOP_TIMEOUT_SECONDS);
 
-export const stopContainerInput = z.object({ id: containerRefSchema, timeout: stopTimeoutSchema });
+export const stopContainerInput = defineInput({ path: { id: containerRefSchema }, body: { timeout: stopTimeoutSchema } });
 
 export const controlResultSchema = z.object({
   id: z.string(),
@@ -78,28 +80,36 @@ export type ControlResult = z.infer<typeof controlResultSchema>;
 
 export const LOG_STREAMS = ['stdout', 'stderr', 'all'] as const;
 
-export const logsInput = z
-  .object({
-    id: containerRefSchema,
-    tail: intParam(1, 10000).default(100),
-    since: timePointSchema.optional(),
-    until: timePointSchema.optional(),
-    timestamps: boolParam().default(false),
-    stream: z.enum(LOG_STREAMS).default('all'),
-  })
-  .refine(
-    (input) => input.since === undefined || input.until === undefined || timePointSeconds(input.since) <= timePointSeconds(input.until),
-    { message: 'since must not be after until', path: ['since'] },
-  );
+export const logsInput = defineInput(
+  {
+    path: { id: containerRefSchema },
+    query: {
+      tail: intParam(1, 10000).default(100).describe('How many of the last lines to read'),
+      since: timePointSchema.optional(),
+      until: timePointSchema.optional().describe('Lines written at or before this time; not with follow=true'),
+      timestamps: boolParam().default(false),
+      stream: z.enum(LOG_STREAMS).default('all'),
+    },
+  },
+  (input) =>
+    input.since === undefined || input.until === undefined || timePointSeconds(input.since) <= timePointSeconds(input.until)
+      ? undefined
+      : { path: 'since', message: 'since must not be after until' },
+);
 export type LogsInput = z.infer<typeof logsInput>;
 
-export const followLogsInput = z.object({
-  id: containerRefSchema,
-  tail: intParam(0, 10000).default(100),
-  since: timePointSchema.optional(),
-  timestamps: boolParam().default(false),
-  stream: z.enum(LOG_STREAMS).default('all'),
-  follow: z.literal('true').optional(),
+export const followLogsInput = defineInput({
+  path: { id: containerRefSchema },
+  query: {
+    tail: intParam(0, 10000)
+      .default(100)
+      .describe('With follow=true: how many of the last lines to send first; 0 sends only lines written from now on'),
+    since: timePointSchema.optional(),
+    timestamps: boolParam().default(false),
+    stream: z.enum(LOG_STREAMS).default('all'),
+    /** Only routes the REST variant (`…/logs?follow=true`); IPC callers leave it out. */
+    follow: z.literal('true').optional(),
+  },
 });
 export type FollowLogsInput = z.infer<typeof followLogsInput>;
 

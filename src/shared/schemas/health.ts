@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { defineInput } from '../contract/input.js';
 
-/** Probes and metrics take no input; unknown query parameters are ignored. */
-export const noInput = z.object({});
+/** Probes and metrics take no input; like every operation they refuse one they do not declare. */
+export const noInput = defineInput({});
 
 export const dockerUpDownSchema = z.enum(['up', 'down']);
 

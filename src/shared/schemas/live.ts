@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { defineInput } from '../contract/input.js';
 import { errorBodySchema } from '../errors.js';
 import { containerRefSchema, groupNameSchema } from './common.js';
 import { containerSummarySchema, FOLLOW_END_REASONS, statsOutput } from './containers.js';
 
-export const watchStatsInput = z.object({
-  id: containerRefSchema,
+export const watchStatsInput = defineInput({
+  path: { id: containerRefSchema },
   /** Only routes the REST variant (`…/stats?stream=true`); IPC callers leave it out. */
-  stream: z.literal('true').optional(),
+  query: { stream: z.literal('true').optional() },
 });
 
 export const watchStatsOutput = z.object({
@@ -80,7 +81,7 @@ export type DaemonEvent = z.infer<typeof daemonEventSchema>;
 export const liveEventSchema = z.discriminatedUnion('type', [containerEventSchema, resyncEventSchema, daemonEventSchema]);
 export type LiveEvent = z.infer<typeof liveEventSchema>;
 
-export const watchEventsInput = z.object({ group: groupNameSchema.optional() });
+export const watchEventsInput = defineInput({ query: { group: groupNameSchema.optional() } });
 
 export const watchEventsOutput = z.object({
   events: z.number().int(),
@@ -89,7 +90,7 @@ export const watchEventsOutput = z.object({
 });
 export type WatchEventsOutput = z.infer<typeof watchEventsOutput>;
 
-export const batchStatsInput = z.object({ group: groupNameSchema.optional() });
+export const batchStatsInput = defineInput({ query: { group: groupNameSchema.optional() } });
 
 export const batchStatsOutput = z.object({
   stats: z.array(statsOutput),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineInput } from '../contract/input.js';
 import { boolParam, groupNameSchema } from './common.js';
 import { containerStateSchema, healthSchema, stopTimeoutSchema } from './containers.js';
 
@@ -29,12 +30,13 @@ export type GroupStatus = z.infer<typeof groupStatusSchema>;
 
 export const listGroupsOutput = z.object({ groups: z.array(groupStatusSchema) });
 
-export const listGroupsInput = z.object({});
+export const listGroupsInput = defineInput({});
 
-export const groupRefInput = z.object({ group: groupNameSchema });
+export const groupRefInput = defineInput({ path: { group: groupNameSchema } });
 
-export const startGroupInput = z.object({ group: groupNameSchema, dryRun: boolParam().default(false) });
-export const stopGroupInput = startGroupInput.extend({ timeout: stopTimeoutSchema });
+const dryRunSchema = boolParam().default(false).describe('Answer with the plan and change nothing');
+export const startGroupInput = defineInput({ path: { group: groupNameSchema }, body: { dryRun: dryRunSchema } });
+export const stopGroupInput = defineInput({ path: { group: groupNameSchema }, body: { dryRun: dryRunSchema, timeout: stopTimeoutSchema } });
 
 export const MEMBER_ACTIONS = [
   'started',

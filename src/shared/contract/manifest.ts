@@ -1,0 +1,40 @@
+/**
+ * What a sandboxed renderer's preload needs to know of the contract, without zod: the operation
+ * names (the IPC channels follow from them, see `ipcChannel`) and how each answers. The contract
+ * table is checked against it (test/unit/contract-manifest.test.ts), so it cannot drift.
+ *
+ * - `call`: one answer;
+ * - `events`: progress events to an optional callback, then the answer;
+ * - `subscription`: events until the caller unsubscribes, then an end.
+ */
+export type StreamKind = 'call' | 'events' | 'subscription';
+
+export const OPERATION_STREAMS = {
+  'containers.list': 'call',
+  'containers.get': 'call',
+  'containers.start': 'call',
+  'containers.stop': 'call',
+  'containers.restart': 'call',
+  'containers.logs': 'call',
+  'containers.followLogs': 'subscription',
+  'containers.stats': 'call',
+  'containers.watchStats': 'subscription',
+  'containers.onEvent': 'subscription',
+  'stats.list': 'call',
+  'services.list': 'call',
+  'services.get': 'call',
+  'services.start': 'events',
+  'services.stop': 'events',
+  'audit.list': 'call',
+  'compose.projects': 'call',
+  'compose.status': 'call',
+  'compose.up': 'events',
+  'compose.down': 'events',
+  'health.summary': 'call',
+  'health.live': 'call',
+  'health.ready': 'call',
+  'health.details': 'call',
+  'metrics.scrape': 'call',
+} as const satisfies Record<string, StreamKind>;
+
+export type ManifestOperationName = keyof typeof OPERATION_STREAMS;

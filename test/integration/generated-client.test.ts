@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import openapiTS, { astToString } from 'openapi-typescript';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/**
+ * Every operation called the way its documentation says, through a client generated at the
+ * generators' defaults (`createClient<paths>()`), with its answer used as the documented type.
+ * Routes that also stream answer JSON or, as an array of events, Server-Sent Events.
+ */
+const CLIENT = `import createClient from 'openapi-fetch';
+import type { paths } from './paths.js';
+
+const client = createClient<paths>({ baseUrl: 'http://127.0.0.1:8098' });
+
+export async function everyOperation(id: string): Promise<void> {
+  const list = await client.GET('/api/v1/containers', { params: { query: { all: true, state: 'running', group: 'core' } } });
+  const total: number | undefined = list.data?.total;
+  const one = await client.GET('/api/v1/containers/{id}', { params: { path: { id } } });
+  const mounts: string[] | undefined = one.data?.mounts.map((m) => m.destination);
+  const started = await client.POST('/api/v1/containers/{id}/start', { params: { path: { id } } });
+  const stopped = await client.POST('/api/v1/containers/{id}/stop', { params: { path: { id } }, body: { timeout: 0 } });
+  const restarted = await client.POST('/api/v1/containers/{id}/restart', { params: { path: { id } }, body: {} });
+  const changed: boolean[] = [started.data, stopped.data, restarted.data].flatMap((d) => (d ? [d.changed] : []));
+
+  const logs = await client.GET('/api/v1/containers/{id}/logs', {
+    params: { path: { id }, query: { tail: 10, since: '1700000000', timestamps: true, stream: 'stdout' } },
+  });
+  if (logs.data && !Array.isArray(logs.data)) {
+    const text: string[] = logs.data.lines.map((line) => line.text);
+    void text;
+  }
+  const followed = await client.GET('/api/v1/containers/{id}/logs', {
+    params: { path: { id }, query: { follow: true, tail: 0 } },
+    headers: { accept: 'text/event-stream' },
+    parseAs: 'stream',
+  });
+  const stats = await client.GET('/api/v1/containers/{id}/stats', { params: { path: { id } } });
+  if (stats.data && !Array.isArray(stats.data)) {
+    const cpu: number = stats.data.cpuPercent;
+    void cpu;
+  }
+  const live = await client.GET('/api/v1/containers/{id}/stats', { params: { path: { id }, query: { stream: true } }, parseAs: 'stream' });
+  const events = await client.GET('/api/v1/events', { params: { query: { group: 'core' } } });
+  for (const event of events.data ?? []) {
+    if (event.event === 'container') {
+      const action: string = event.data.type === 'container' ? event.data.action : 'resync';
+      void action;
+    }
+  }
+  const batch = await client.GET('/api/v1/stats', { params: { query: { group: 'core' } } });
+  const running: number | undefined = batch.data?.running;
+
+  const groups = await client.GET('/api/v1/services');
+  const names: string[] | undefined = groups.data?.groups.map((g) => g.name);
+  const group = await client.GET('/api/v1/services/{group}', { params: { path: { group: 'core' } } });
+  const healthy: number | undefined = group.data?.healthy;
+  const start = await client.POST('/api/v1/services/{group}/start', { params: { path: { group: 'core' } }, body: { dryRun: true } });
+  const stop = await client.POST('/api/v1/services/{group}/stop', { params: { path: { group: 'core' } }, body: { dryRun: true, timeout: 5 } });
+  for (const answer of [start.data, stop.data]) {
+    if (answer && !Array.isArray(answer)) {
+      const ok: boolean = answer.ok;
+      void ok;
+    }
+  }
+
+  const audit = await client.GET('/api/v1/audit', { params: { query: { limit: 10, since: '2024-01-01T00:00:00Z', sub: 'someone' } } });
+  const entries: string[] | undefined = audit.data?.entries.map((e) => e.operation);
+
+  const projects = await client.GET('/api/v1/compose/projects');
+  const projectNames: string[] | undefined = projects.data?.projects.map((p) => p.name);
+  const status = await client.GET('/api/v1/compose/status', { params: { query: { project: 'demo' } } });
+  const state: string | undefined = status.data?.state;
+  const up = await client.POST('/api/v1/compose/up', { body: { project: 'demo', services: ['web'], wait: true } });
+  const down = await client.POST('/api/v1/compose/down', { body: { project: 'demo', removeVolumes: false, timeout: 0 } });
+  for (const answer of [up.data, down.data]) {
+    if (answer && !Array.isArray(answer)) {
+      const exitCode: number = answer.exitCode;
+      void exitCode;
+    }
+  }
+
+  const health = await client.GET('/health');
+  const docker: 'up' | 'down' | undefined = health.data?.docker;
+  const alive = await client.GET('/api/v1/live');
+  const ready = await client.GET('/api/v1/ready');
+  const details = await client.GET('/api/v1/health');
+  const metrics = await client.GET('/metrics', { parseAs: 'text' });
+  const rateLimited = stopped.error?.error.code === 'RATE_LIMITED';
+  const requestId: string | null = stopped.response.headers.get('X-Request-Id');
+
+  void [total, mounts, changed, followed, live, running, names, healthy, entries, projectNames, state, docker];
+  void [alive.data?.status, ready.data?.ready, details.data?.compose.available, metrics.data, rateLimited, requestId];
+}
+`;
+
+const TSCONFIG = {
+  compilerOptions: {
+    strict: true,
+    noEmit: true,
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['ES2022', 'DOM'],
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    types: [],
+  },
+  files: ['client.ts'],
+};
+
+describe('a client generated from /openapi.json at the generators’ defaults', () => {
+  let server: TestServer;
+  let dir: string;
+
+  before(async () => {
+    server = await startTestServer();
+    dir = mkdtempSync(join(tmpdir(), 'lucid-generated-client-'));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  });
+
+  after(async () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await server?.close();
+  });
+
+  it('calls every operation with its documented arguments and answer types, and typechecks', async () => {
+    const res = await server.call('GET', '/openapi.json', { role: null });
+    assert.equal(res.status, 200);
+    const doc = res.body;
+    for (const [path, item] of Object.entries<Record<string, unknown>>(doc.paths)) {
+      for (const method of Object.keys(item)) {
+        assert.ok(CLIENT.includes(`client.${method.toUpperCase()}('${path}'`), `the client calls ${method.toUpperCase()} ${path}`);
+      }
+    }
+    writeFileSync(join(dir, 'paths.ts'), astToString(await openapiTS(doc)));
+    writeFileSync(join(dir, 'client.ts'), CLIENT);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await promisify(execFile)(process.execPath, [tsc, '-p', dir]).catch((err: { stdout?: string; stderr?: string }) => err);
+    assert.equal('code' in result ? result.code : 0, 0, `tsc:\n${result.stdout ?? ''}${result.stderr ?? ''}`);
+  });
+});
