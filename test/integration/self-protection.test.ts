@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
-import { TRANSPORTS, type OperationClient } from '../support/clients.js';
-import { removeRunContainers, requireEngine, sleeper } from '../support/engine.js';
+import { TRANSPORTS, useClient } from '../support/clients.js';
+import { sleeper, useEngine } from '../support/engine.js';
 
 /** SELF_CONTAINER_ID points at a test container standing in for the manager's own. */
 for (const transport of TRANSPORTS) {
   describe(`self-protection over ${transport.name}`, () => {
-    let client: OperationClient;
     let self: Docker.Container;
     let startedAt: string;
 
+    useEngine();
     before(async () => {
-      await requireEngine();
       self = await sleeper({ 'lucid.service.group': 'core' });
       startedAt = (await self.inspect()).State.StartedAt;
-      client = await transport.start({ SELF_CONTAINER_ID: self.id.slice(0, 12) });
     });
-
-    after(async () => {
-      await removeRunContainers();
-      await client?.close();
-    });
+    const client = useClient(transport, () => ({ SELF_CONTAINER_ID: self.id.slice(0, 12) }));
 
     it('refuses to stop or restart its own container, for admins and developers alike', async () => {
       for (const role of ['admin', 'developer'] as const) {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { groupProgressEvent, type GroupProgressEvent } from '../../src/shared/schemas/services.js';
-import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
-import { startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { stateOf, useEngine } from '../support/engine.js';
+import { useIpcHarness } from '../support/ipc.js';
 import { newScenario, type Scenario } from '../support/scenario.js';
 import { readSse } from '../support/sse.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 const SLOW_READY = {
   cmd: ['sh', '-c', 'sleep 1; touch /tmp/ready; exec sleep 3600'],
@@ -35,19 +35,12 @@ function assertStory(s: Scenario, events: unknown[]): void {
 }
 
 describe('group progress over REST (Server-Sent Events)', () => {
-  let server: TestServer;
   let s: Scenario;
-
+  useEngine();
   before(async () => {
-    await requireEngine();
     s = await prepare();
-    server = await startTestServer(s.env);
   });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-  });
+  const server = useTestServer(() => s.env);
 
   const post = async (path: string) =>
     fetch(`${server.url}${path}`, {
@@ -81,19 +74,12 @@ describe('group progress over REST (Server-Sent Events)', () => {
 });
 
 describe('group progress over IPC', () => {
-  let harness: IpcHarness;
   let s: Scenario;
-
+  useEngine();
   before(async () => {
-    await requireEngine();
     s = await prepare();
-    harness = await startIpcHarness(s.env);
   });
-
-  after(async () => {
-    await removeRunContainers();
-    await harness?.close();
-  });
+  const harness = useIpcHarness(() => s.env);
 
   it('sends progress to the calling window only, then resolves with the result', async () => {
     const { api } = await harness.openWindow('developer');

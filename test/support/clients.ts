@@ -1,7 +1,8 @@
-import { after, before } from 'node:test';
+import { after, type TestContext } from 'node:test';
 import { getOperation, type OperationName } from '../../src/shared/contract/index.js';
 import type { Role } from '../../src/shared/permissions.js';
-import { removeRunContainers, requireEngine } from './engine.js';
+import { useEngine } from './engine.js';
+import { closeWithTest, envOf, suiteFixture, type EnvSource } from './fixture.js';
 import { startIpcHarness, type IpcHarness, type IpcWindow } from './ipc.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -24,9 +25,9 @@ export function restPath(op: OperationName, input: Record<string, unknown>): { p
   return { path, rest };
 }
 
-export async function restClient(env: Record<string, string> = {}): Promise<OperationClient & { server: TestServer }> {
+export async function restClient(env: Record<string, string> = {}, t?: TestContext): Promise<OperationClient & { server: TestServer }> {
   const server = await startTestServer(env);
-  return {
+  return closeWithTest<OperationClient & { server: TestServer }>(t, {
     transport: 'rest',
     server,
     async call(op, input = {}, role = 'admin') {
@@ -45,7 +46,7 @@ export async function restClient(env: Record<string, string> = {}): Promise<Oper
       return { ok: false, code: res.body?.error?.code, status: res.status, message: res.body?.error?.message };
     },
     close: () => server.close(),
-  };
+  });
 }
 
 /** A subscription never ends by itself: success is the event stream opening, which is then closed. */
@@ -62,7 +63,7 @@ async function openSubscription(server: TestServer, pathAndQuery: string, role: 
   return { ok: false, code: body?.error?.code, status: res.status, message: body?.error?.message };
 }
 
-export async function ipcClient(env: Record<string, string> = {}): Promise<OperationClient & { harness: IpcHarness }> {
+export async function ipcClient(env: Record<string, string> = {}, t?: TestContext): Promise<OperationClient & { harness: IpcHarness }> {
   const harness = await startIpcHarness(env);
   const windows = new Map<string, IpcWindow>();
   const windowFor = async (role: Role | null) => {
@@ -74,7 +75,7 @@ export async function ipcClient(env: Record<string, string> = {}): Promise<Opera
     }
     return window;
   };
-  return {
+  return closeWithTest<OperationClient & { harness: IpcHarness }>(t, {
     transport: 'ipc',
     harness,
     async call(op, input = {}, role = 'admin') {
@@ -106,7 +107,7 @@ export async function ipcClient(env: Record<string, string> = {}): Promise<Opera
     close: async () => {
       await harness.close();
     },
-  };
+  });
 }
 
 export const TRANSPORTS = [
@@ -114,16 +115,25 @@ export const TRANSPORTS = [
   { name: 'ipc', start: ipcClient },
 ] as const;
 
+export type Transport = (typeof TRANSPORTS)[number];
+
+/**
+ * A client of one transport for the tests of the enclosing describe block (or file): started
+ * before them, closed after them even when one failed.
+ */
+export function useClient(transport: Transport, env: EnvSource = {}): OperationClient {
+  return suiteFixture<OperationClient>(`${transport.name} client`, () => transport.start(envOf(env)));
+}
+
 /**
  * Starts clients of one transport for the describe block it is called in: the engine is required
  * before the block, and after it the run's containers are removed and every client closed, also
  * when a test failed.
  */
-export function clientPool(transport: (typeof TRANSPORTS)[number]): (env?: Record<string, string>) => Promise<OperationClient> {
+export function clientPool(transport: Transport): (env?: Record<string, string>) => Promise<OperationClient> {
   const clients: OperationClient[] = [];
-  before(requireEngine);
+  useEngine();
   after(async () => {
-    await removeRunContainers();
     for (const client of clients) await client.close();
   });
   return async (env = {}) => {

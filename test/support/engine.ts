@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { after, before } from 'node:test';
 import Docker from 'dockerode';
 
 /** Every container a test run creates carries this label, and only those are ever removed. */
@@ -90,4 +91,14 @@ export async function removeRunContainers(): Promise<void> {
   await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
   const volumes = await docker.listVolumes({ filters: { name: [volumePrefix] } });
   await Promise.all((volumes.Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+}
+
+/**
+ * For the enclosing describe block (or file): the engine is required before its tests, and this
+ * run's containers are removed after them, also when one failed. Declared first, it runs before
+ * the fixtures' hooks, and removes the containers before they close.
+ */
+export function useEngine(): void {
+  before(requireEngine);
+  after(removeRunContainers);
 }

@@ -1,8 +1,10 @@
+import type { TestContext } from 'node:test';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { loadConfig } from '../../src/main/config/env.js';
 import { startServer, type RunningServer } from '../../src/main/server.js';
 import { createLogger } from '../../src/main/system/logging.js';
 import type { Role } from '../../src/shared/permissions.js';
+import { closeWithTest, envOf, suiteFixture, type EnvSource } from './fixture.js';
 import { tempAuditPath } from './temp.js';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
@@ -36,8 +38,19 @@ export interface ApiResponse {
   body: any;
 }
 
-/** A real server on an ephemeral loopback port, against the real engine. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * A real server on an ephemeral loopback port, against the real engine, for the tests of the
+ * enclosing describe block (or file): started before them, closed after them even when one failed.
+ */
+export function useTestServer(env: EnvSource = {}): TestServer {
+  return suiteFixture('test server', () => startTestServer(envOf(env)));
+}
+
+/**
+ * A real server on an ephemeral loopback port, against the real engine. Given the test's context
+ * `t`, it is closed when that test ends, pass or fail; without, the caller closes it.
+ */
+export async function startTestServer(env: Record<string, string> = {}, t?: TestContext): Promise<TestServer> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -67,5 +80,5 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     }
     return { status: res.status, headers: res.headers, body: parsed };
   };
-  return { ...running, tokenFor, call };
+  return closeWithTest(t, { ...running, tokenFor, call });
 }
