@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { TRANSPORTS, type OperationClient } from '../support/clients.js';
-import { removeRunContainers, requireEngine } from '../support/engine.js';
+import { describe, it } from 'node:test';
+import { TRANSPORTS, useClient } from '../support/clients.js';
+import { useEngine } from '../support/engine.js';
 import { CALLERS, callerName, createMatrix, POLICIES, STATUS_OF } from '../support/matrix.js';
 
 /**
@@ -11,17 +11,8 @@ import { CALLERS, callerName, createMatrix, POLICIES, STATUS_OF } from '../suppo
 for (const transport of TRANSPORTS) {
   describe(`access matrix over ${transport.name}`, () => {
     const matrix = createMatrix();
-    let client: OperationClient;
-
-    before(async () => {
-      await requireEngine();
-      client = await transport.start(matrix.env);
-    });
-
-    after(async () => {
-      await removeRunContainers();
-      await client?.close();
-    });
+    useEngine();
+    const client = useClient(transport, matrix.env);
 
     for (const row of matrix.rows) {
       for (const caller of CALLERS) {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import type { Role } from '../../src/shared/permissions.js';
-import { TRANSPORTS, type OperationClient } from '../support/clients.js';
-import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
+import { TRANSPORTS, useClient } from '../support/clients.js';
+import { stateOf, useEngine } from '../support/engine.js';
 import { newScenario } from '../support/scenario.js';
 
 const GROUPS = ['foundation', 'core', 'application', 'support'] as const;
@@ -21,18 +21,11 @@ for (const transport of TRANSPORTS) {
   describe(`service group scope over ${transport.name}`, () => {
     const s = newScenario((n) => GROUPS.map((group, i) => ({ name: group, phase: i + 1, members: [{ name: n(group) }] })));
     const members = new Map<string, Docker.Container>();
-    let client: OperationClient;
-
+    useEngine();
     before(async () => {
-      await requireEngine();
       for (const group of GROUPS) members.set(group, await s.container(group));
-      client = await transport.start(s.env);
     });
-
-    after(async () => {
-      await removeRunContainers();
-      await client?.close();
-    });
+    const client = useClient(transport, s.env);
 
     it('reads groups with any role, never anonymously', async () => {
       for (const role of ROLES) {
