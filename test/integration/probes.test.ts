@@ -1,29 +1,25 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
 import { ComposeDriver } from '../../src/main/compose/driver.js';
-import { TRANSPORTS, type OperationClient } from '../support/clients.js';
+import { TRANSPORTS, useClient } from '../support/clients.js';
 import { docker, requireEngine } from '../support/engine.js';
 import { waitFor } from '../support/eventually.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 for (const transport of TRANSPORTS) {
   describe(`probes over ${transport.name}`, () => {
-    let client: OperationClient;
-
+    before(requireEngine);
+    const client = useClient(transport, { LUCID_ENV: 'production', LUCID_PLATFORM: 'arm64' });
     before(async () => {
-      await requireEngine();
-      client = await transport.start({ LUCID_ENV: 'production', LUCID_PLATFORM: 'arm64' });
       await waitFor('ready', 5000, async () => {
         const r = await client.call('health.ready', {}, null);
         return r.ok && r.data.ready === true;
       });
     });
-
-    after(() => client?.close());
 
     it('answers the public probes without any identity', async () => {
       const summary = await client.call('health.summary', {}, null);
@@ -70,14 +66,8 @@ for (const transport of TRANSPORTS) {
 }
 
 describe('probes on REST only', () => {
-  let server: TestServer;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer();
-  });
-
-  after(() => server?.close());
+  before(requireEngine);
+  const server = useTestServer();
 
   it('are served at their documented paths, uncached, even with a stale Authorization header', async () => {
     for (const path of ['/health', '/api/v1/live', '/api/v1/ready']) {
@@ -105,19 +95,9 @@ describe('probes on REST only', () => {
 
 describe('METRICS_TOKEN', () => {
   const TOKEN = 'metrics-token-0123456789abcdef';
-  const clients: OperationClient[] = [];
-  let server: TestServer;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer({ METRICS_TOKEN: TOKEN });
-    for (const transport of TRANSPORTS) clients.push(await transport.start({ METRICS_TOKEN: TOKEN }));
-  });
-
-  after(async () => {
-    await server?.close();
-    for (const client of clients) await client.close();
-  });
+  before(requireEngine);
+  const server = useTestServer({ METRICS_TOKEN: TOKEN });
+  const clients = TRANSPORTS.map((transport) => useClient(transport, { METRICS_TOKEN: TOKEN }));
 
   it('lets Prometheus in with the token, and nobody without it', async () => {
     const ok = await server.call('GET', '/metrics', { token: TOKEN });

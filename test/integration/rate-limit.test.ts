@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
-import { rejection, startIpcHarness, type IpcHarness } from '../support/ipc.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { before, describe, it } from 'node:test';
+import { requireEngine, sleeper, stateOf, useEngine } from '../support/engine.js';
+import { rejection, useIpcHarness } from '../support/ipc.js';
+import { useTestServer } from '../support/server.js';
 
 const LIMITS = { RATE_LIMIT_PER_MINUTE: '3', RATE_LIMIT_CONTROL_PER_MINUTE: '2' };
 
 describe('rate limits over REST', () => {
-  let server: TestServer;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer(LIMITS);
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-  });
+  useEngine();
+  const server = useTestServer(LIMITS);
 
   it('answers 429 with Retry-After and the IETF headers after the read limit; another identity is unaffected', async () => {
     const alice = await server.tokenFor('user', 'rl-alice');
@@ -68,16 +59,8 @@ describe('rate limits over REST', () => {
 });
 
 describe('rate limits over IPC', () => {
-  let harness: IpcHarness;
-
-  before(async () => {
-    await requireEngine();
-    harness = await startIpcHarness(LIMITS);
-  });
-
-  after(async () => {
-    await harness?.close();
-  });
+  before(requireEngine);
+  const harness = useIpcHarness(LIMITS);
 
   it('uses the same limiter: per subject, and per window when anonymous', async () => {
     const { api } = await harness.openWindow(null);
@@ -101,17 +84,8 @@ describe('rate limits over IPC', () => {
 });
 
 describe('rate limit settings', () => {
-  let server: TestServer;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_CONTROL_PER_MINUTE: '1' });
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-  });
+  useEngine();
+  const server = useTestServer({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_CONTROL_PER_MINUTE: '1' });
 
   it('0 disables a limit while the other one holds', async () => {
     const token = await server.tokenFor('admin', 'rl-settings');

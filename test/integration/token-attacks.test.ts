@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
-import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
-import { rejection, startIpcHarness, type IpcHarness } from '../support/ipc.js';
-import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
+import { sleeper, stateOf, useEngine } from '../support/engine.js';
+import { rejection, useIpcHarness } from '../support/ipc.js';
+import { TEST_SECRET, useTestServer, type TestServer } from '../support/server.js';
 
 const AUDIENCE = 'gui-docker-manager';
 const ISSUER = 'lucid-test-issuer';
@@ -55,29 +55,21 @@ async function attacksOnSecret(): Promise<[string, string][]> {
 }
 
 describe('token attacks', () => {
-  let server: TestServer;
-  let rsServer: TestServer;
-  let ipc: IpcHarness;
   let target: Docker.Container;
   let rsaPrivate: CryptoKey;
   let rsaPem: string;
 
+  useEngine();
   before(async () => {
-    await requireEngine();
     const pair = await generateKeyPair('RS256', { extractable: true });
     rsaPrivate = pair.privateKey;
     rsaPem = await exportSPKI(pair.publicKey);
-    server = await startTestServer({ JWT_ISSUER: ISSUER });
-    rsServer = await startTestServer({ JWT_PUBLIC_KEY: rsaPem, JWT_ISSUER: ISSUER });
-    ipc = await startIpcHarness({ JWT_ISSUER: ISSUER });
-    target = await sleeper({ 'lucid.service.group': 'core' });
   });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-    await rsServer?.close();
-    await ipc?.close();
+  const server = useTestServer({ JWT_ISSUER: ISSUER });
+  const rsServer = useTestServer(() => ({ JWT_PUBLIC_KEY: rsaPem, JWT_ISSUER: ISSUER }));
+  const ipc = useIpcHarness({ JWT_ISSUER: ISSUER });
+  before(async () => {
+    target = await sleeper({ 'lucid.service.group': 'core' });
   });
 
   const stopWith = (on: TestServer, token: string) =>

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { SignJWT, type JWTPayload } from 'jose';
 import { ipcChannel } from '../../src/shared/ipc.js';
-import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
+import { sleeper, stateOf, useEngine } from '../support/engine.js';
 import { FakeIpcRenderer, FakeWebContents } from '../support/fake-electron.js';
-import { APP_URL, rejection, startIpcHarness, type IpcHarness } from '../support/ipc.js';
-import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
+import { APP_URL, rejection, useIpcHarness } from '../support/ipc.js';
+import { TEST_SECRET, useTestServer, type TestServer } from '../support/server.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const sign = (claims: JWTPayload) =>
@@ -16,24 +16,14 @@ const sign = (claims: JWTPayload) =>
 const DAY = 86400;
 
 describe('token bounds', () => {
-  let server: TestServer;
-  let lenient: TestServer;
-  let ipc: IpcHarness;
   let target: Docker.Container;
 
+  useEngine();
+  const server = useTestServer({ RATE_LIMIT_PER_MINUTE: '3' });
+  const lenient = useTestServer({ JWT_MAX_TTL_SECONDS: String(3 * DAY) });
+  const ipc = useIpcHarness();
   before(async () => {
-    await requireEngine();
-    server = await startTestServer({ RATE_LIMIT_PER_MINUTE: '3' });
-    lenient = await startTestServer({ JWT_MAX_TTL_SECONDS: String(3 * DAY) });
-    ipc = await startIpcHarness();
     target = await sleeper({ 'lucid.service.group': 'core' });
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-    await lenient?.close();
-    await ipc?.close();
   });
 
   const list = (on: TestServer, token: string, sub = 'bounds') =>
