@@ -5,7 +5,7 @@ import { requireEngine, TEST_IMAGE } from '../support/engine.js';
 import { dockerCallCount, promtoolCheck, sampleValue } from '../support/metrics.js';
 import { waitFor } from '../support/eventually.js';
 import { PrivateEngine } from '../support/private-engine.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 const CREATED = 500;
 
@@ -28,7 +28,6 @@ function spec(labels: Record<string, string>, healthCmd?: string): Docker.Contai
  */
 describe('metrics with 500 containers, on a private dockerd', () => {
   let engine: PrivateEngine;
-  let server: TestServer;
 
   before(async () => {
     await requireEngine();
@@ -49,11 +48,10 @@ describe('metrics with 500 containers, on a private dockerd', () => {
       spec({ 'lucid.service.group': 'somebody-elses-group' }),
     ];
     for (const options of running) await (await engine.docker.createContainer(options)).start();
-    server = await startTestServer({ DOCKER_HOST: engine.dockerHost });
   });
-
+  // Declared after the server, so that it closes before its engine goes away.
+  const server = useTestServer(() => ({ DOCKER_HOST: engine.dockerHost }));
   after(async () => {
-    await server?.close();
     await engine?.destroy();
   });
 

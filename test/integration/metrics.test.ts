@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createTestContainer, removeRunContainers, requireEngine, sleeper } from '../support/engine.js';
+import { before, describe, it } from 'node:test';
+import { createTestContainer, sleeper, useEngine } from '../support/engine.js';
 import { dockerCallCount, parseSamples, promtoolCheck, sampleSum, sampleValue } from '../support/metrics.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 /** promtool's only allowed complaint: the `_total` suffix on these gauges (the seed's name stays). */
 const ALLOWED_LINT = /^(lucid_containers_total|nodejs_active_[a-z]+_total) non-counter metrics should not have "_total" suffix$/;
@@ -23,12 +23,11 @@ const EXPECTED_TYPES: Record<string, string> = {
 };
 
 describe('GET /metrics', () => {
-  let server: TestServer;
   const ours: { id: string; name: string }[] = [];
 
+  useEngine();
+  const server = useTestServer();
   before(async () => {
-    await requireEngine();
-    server = await startTestServer();
     for (const c of [
       await sleeper({ 'lucid.service.group': 'core' }),
       await sleeper({ 'lucid.service.group': 'not-a-known-group' }),
@@ -46,10 +45,6 @@ describe('GET /metrics', () => {
     await server.call('GET', '/no/such/route/abc123');
   });
 
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-  });
 
   const scrape = async () => {
     const res = await server.call('GET', '/metrics', { role: null });

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
 import { startServer } from '../../src/main/server.js';
 import { createLogger } from '../../src/main/system/logging.js';
-import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
+import { startTestServer, TEST_SECRET } from '../support/server.js';
 
 describe('starting the REST server', () => {
-  let first: TestServer | undefined;
-
-  after(async () => {
-    await first?.close();
-  });
-
-  it('fails, instead of claiming to listen, when the port is taken', async () => {
-    first = await startTestServer();
+  it('fails, instead of claiming to listen, when the port is taken', async (t) => {
+    const first = await startTestServer({}, t);
     const port = new URL(first.url).port;
     const config = loadConfig({ PORT: port, HOST: '127.0.0.1', JWT_SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'error' });
     await assert.rejects(startServer(config, createLogger('error')), /EADDRINUSE/);

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { listContainersOutput } from '../../src/shared/schemas/containers.js';
 import { dockerCli, psAll, type PsRow } from '../support/docker-cli.js';
-import { removeRunContainers, requireEngine, RUN_ID, sleeper, TEST_IMAGE, TEST_LABEL } from '../support/engine.js';
+import { RUN_ID, sleeper, TEST_IMAGE, TEST_LABEL, useEngine } from '../support/engine.js';
 import { eventually } from '../support/eventually.js';
 import { newScenario } from '../support/scenario.js';
 import { readSse, type SseFrame } from '../support/sse.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { useTestServer } from '../support/server.js';
+import { useIpcHarness } from '../support/ipc.js';
 import { dockerCallCount, sampleValue } from '../support/metrics.js';
 
 const CHURN_LABEL = 'lucid.test.churn';
@@ -21,17 +21,10 @@ function rowsOf(containers: any[], churn: string): PsRow[] {
 }
 
 describe('the container snapshot', () => {
-  let server: TestServer;
-
+  useEngine();
+  const server = useTestServer();
   before(async () => {
-    await requireEngine();
-    server = await startTestServer();
     assert.ok(await server.manager.cache.waitLive(10_000), 'the snapshot goes live');
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
   });
 
   it('agrees with docker ps -a within a second of churn by the docker CLI, and every read meanwhile is sound', async () => {
@@ -138,21 +131,12 @@ describe('container events (containers.onEvent)', () => {
     { name: 'core', phase: 2, members: [{ name: n('api') }] },
     { name: 'support', phase: 4, members: [{ name: n('mon') }] },
   ]);
-  let server: TestServer;
-  let harness: IpcHarness;
-
+  useEngine();
+  const server = useTestServer({ ...s.env, SSE_HEARTBEAT_MS: '50' });
+  const harness = useIpcHarness(s.env);
   before(async () => {
-    await requireEngine();
-    server = await startTestServer({ ...s.env, SSE_HEARTBEAT_MS: '50' });
-    harness = await startIpcHarness(s.env);
     assert.ok(await server.manager.cache.waitLive(10_000));
     assert.ok(await harness.manager.cache.waitLive(10_000));
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await harness?.close();
-    await server?.close();
   });
 
   it('REST: numbered SSE events with heartbeat comments, only of the asked group, after the snapshot took them in', async () => {
