@@ -1,35 +1,28 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
-import { TRANSPORTS, type OperationClient } from '../support/clients.js';
+import { TRANSPORTS, useClient } from '../support/clients.js';
 import {
   createTestContainer,
-  removeRunContainers,
-  requireEngine,
   RUN_ID,
   sleeper,
   stateOf,
   TEST_LABEL,
   testVolumeName,
+  useEngine,
 } from '../support/engine.js';
 import { eventually } from '../support/eventually.js';
 
 for (const transport of TRANSPORTS) {
   describe(`containers over ${transport.name}`, () => {
-    let client: OperationClient;
     let running: Docker.Container;
     let runningId: string;
 
+    useEngine();
+    const client = useClient(transport);
     before(async () => {
-      await requireEngine();
-      client = await transport.start();
       running = await sleeper({ 'lucid.service.group': 'core' });
       runningId = running.id;
-    });
-
-    after(async () => {
-      await removeRunContainers();
-      await client?.close();
     });
 
     it('lists containers with the summary shape, filtered by state', async () => {

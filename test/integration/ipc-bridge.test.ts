@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ipcChannel } from '../../src/shared/ipc.js';
 import { operationNames } from '../../src/shared/contract/index.js';
-import { FakeIpcRenderer, FakeWebContents, PRELOAD_BUNDLE } from '../support/fake-electron.js';
-import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
-import { rejection, startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { PRELOAD_BUNDLE } from '../support/fake-electron.js';
+import { sleeper, stateOf, useEngine } from '../support/engine.js';
+import { rejection, useIpcHarness } from '../support/ipc.js';
 
 describe('IPC bridge', () => {
-  let harness: IpcHarness;
-
-  before(async () => {
-    await requireEngine();
-    harness = await startIpcHarness();
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await harness?.close();
-  });
+  useEngine();
+  const harness = useIpcHarness();
 
   it('bundles the preload into one file that requires nothing but electron', () => {
     const source = readFileSync(PRELOAD_BUNDLE, 'utf8');
@@ -101,9 +92,7 @@ describe('IPC bridge', () => {
       { expiresAt: now - 45, ok: false },
     ];
     for (const { expiresAt, ok } of cases) {
-      const webContents = new FakeWebContents();
-      const renderer = new FakeIpcRenderer(harness.ipcMain, webContents, 'file:///app/index.html');
-      harness.registration.bindIdentity(webContents, { sub: 'gui', role: 'user', expiresAt });
+      const { renderer } = harness.bindWindow({ sub: 'gui', role: 'user', expiresAt });
       const answer = (await renderer.invoke(ipcChannel('containers.list'), {})) as any;
       assert.equal(answer.ok, ok, `expired ${now - expiresAt} s ago`);
       if (!ok) assert.equal(answer.error.code, 'UNAUTHENTICATED');
@@ -111,9 +100,7 @@ describe('IPC bridge', () => {
   });
 
   it('drops the identity when its window is destroyed', async () => {
-    const webContents = new FakeWebContents();
-    const renderer = new FakeIpcRenderer(harness.ipcMain, webContents, 'file:///app/index.html');
-    harness.registration.bindIdentity(webContents, { sub: 'gui', role: 'admin' });
+    const { renderer, webContents } = harness.bindWindow({ sub: 'gui', role: 'admin' });
     const ok = (await renderer.invoke(ipcChannel('containers.list'), {})) as any;
     assert.equal(ok.ok, true);
     webContents.destroy();

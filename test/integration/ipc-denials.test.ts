@@ -1,30 +1,21 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { unauthenticatedPath } from '../../src/main/audit/trail.js';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { ipcChannel } from '../../src/shared/ipc.js';
-import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
+import { sleeper, stateOf, useEngine } from '../support/engine.js';
 import { FakeIpcRenderer, FakeWebContents } from '../support/fake-electron.js';
-import { APP_URL, rejection, startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { rejection, useIpcHarness } from '../support/ipc.js';
 import { TEST_SECRET } from '../support/server.js';
 import { tempAuditPath } from '../support/temp.js';
 
 const LIMITS = { RATE_LIMIT_PER_MINUTE: '3', RATE_LIMIT_CONTROL_PER_MINUTE: '2' };
 
 describe('IPC refusals outside the operations: sign-in and sender', () => {
-  let harness: IpcHarness;
   const auditPath = tempAuditPath();
-
-  before(async () => {
-    await requireEngine();
-    harness = await startIpcHarness({ ...LIMITS, AUDIT_LOG_PATH: auditPath });
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await harness?.close();
-  });
+  useEngine();
+  const harness = useIpcHarness({ ...LIMITS, AUDIT_LOG_PATH: auditPath });
 
   const audit = async (filter: (entry: any) => boolean) =>
     (await harness.manager.audit.list({ limit: 1000 })).entries.filter(filter).reverse();
@@ -120,11 +111,7 @@ describe('IPC refusals outside the operations: sign-in and sender', () => {
   });
 
   it('lets the host exempt a window it binds from the rate limit, and only that window', async () => {
-    const bind = (sub: string, exemptFromRateLimit?: boolean) => {
-      const webContents = new FakeWebContents();
-      harness.registration.bindIdentity(webContents, { sub, role: 'user' }, exemptFromRateLimit ? { exemptFromRateLimit } : undefined);
-      return new FakeIpcRenderer(harness.ipcMain, webContents, APP_URL);
-    };
+    const bind = (sub: string, exemptFromRateLimit?: boolean) => harness.bindWindow({ sub, role: 'user' }, { exemptFromRateLimit }).renderer;
     const list = async (renderer: FakeIpcRenderer) => {
       const answer = (await renderer.invoke(ipcChannel('containers.list'), {})) as any;
       return answer.ok ? 'ok' : answer.error.code;

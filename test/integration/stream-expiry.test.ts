@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { CLOCK_TOLERANCE_SECONDS } from '../../src/main/model/context.js';
-import { createTestContainer, removeRunContainers, requireEngine } from '../support/engine.js';
-import { startIpcHarness, type IpcHarness } from '../support/ipc.js';
-import { startTestServer, TEST_SECRET, type TestServer } from '../support/server.js';
+import { createTestContainer, useEngine } from '../support/engine.js';
+import { useIpcHarness } from '../support/ipc.js';
+import { TEST_SECRET, useTestServer } from '../support/server.js';
 import { readSse } from '../support/sse.js';
 
 const TICKER = ['sh', '-c', 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done'];
@@ -21,20 +21,9 @@ function deadline<T>(promise: Promise<T>, what: string): Promise<T> {
 }
 
 describe('streams end when the caller’s token expires', () => {
-  let server: TestServer;
-  let harness: IpcHarness;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer();
-    harness = await startIpcHarness();
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-    await harness?.close();
-  });
+  useEngine();
+  const server = useTestServer();
+  const harness = useIpcHarness();
 
   it('over REST: the SSE stream ends with an UNAUTHENTICATED error event', async () => {
     const c = await createTestContainer({ cmd: TICKER });

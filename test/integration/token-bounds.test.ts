@@ -4,8 +4,7 @@ import type Docker from 'dockerode';
 import { SignJWT, type JWTPayload } from 'jose';
 import { ipcChannel } from '../../src/shared/ipc.js';
 import { sleeper, stateOf, useEngine } from '../support/engine.js';
-import { FakeIpcRenderer, FakeWebContents } from '../support/fake-electron.js';
-import { APP_URL, rejection, useIpcHarness } from '../support/ipc.js';
+import { rejection, useIpcHarness } from '../support/ipc.js';
 import { TEST_SECRET, useTestServer, type TestServer } from '../support/server.js';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -86,9 +85,7 @@ describe('token bounds', () => {
       ],
     );
 
-    const webContents = new FakeWebContents();
-    ipc.registration.bindIdentity(webContents, { sub: 'expired-window', role: 'admin', expiresAt: now() - 120 });
-    const renderer = new FakeIpcRenderer(ipc.ipcMain, webContents, APP_URL);
+    const { renderer } = ipc.bindWindow({ sub: 'expired-window', role: 'admin', expiresAt: now() - 120 });
     const answer = (await renderer.invoke(ipcChannel('containers.stop'), { id: target.id, timeout: 0 })) as any;
     assert.equal(answer.error.code, 'UNAUTHENTICATED');
     const [ipcEntry] = (await ipc.manager.audit.list({ limit: 5, sub: 'expired-window' })).entries;
