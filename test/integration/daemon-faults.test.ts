@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { requireEngine, RUN_ID, TEST_IMAGE, TEST_LABEL } from '../support/engine.js';
 import { readSse } from '../support/sse.js';
-import { startIpcHarness, type IpcHarness, type IpcWindow } from '../support/ipc.js';
+import { useIpcHarness, type IpcWindow } from '../support/ipc.js';
 import { sampleSum, sampleValue } from '../support/metrics.js';
 import { waitFor } from '../support/eventually.js';
 import { PrivateEngine } from '../support/private-engine.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 /**
  * A private dockerd (own socket, data root, exec root) is killed, paused and restarted under a
@@ -15,8 +15,6 @@ import { startTestServer, type TestServer } from '../support/server.js';
  */
 describe('Docker daemon faults, on a private dockerd', () => {
   let engine: PrivateEngine;
-  let server: TestServer;
-  let ipc: IpcHarness;
   let window: IpcWindow;
   let serverStartedAt = 0;
   const crashes: unknown[] = [];
@@ -28,14 +26,15 @@ describe('Docker daemon faults, on a private dockerd', () => {
     process.on('uncaughtException', onCrash);
     engine = await PrivateEngine.start();
     serverStartedAt = Date.now();
-    server = await startTestServer({ DOCKER_HOST: engine.dockerHost });
-    ipc = await startIpcHarness({ DOCKER_HOST: engine.dockerHost });
+  });
+  const server = useTestServer(() => ({ DOCKER_HOST: engine.dockerHost }));
+  const ipc = useIpcHarness(() => ({ DOCKER_HOST: engine.dockerHost }));
+  before(async () => {
     window = await ipc.openWindow('user');
   });
 
+  // Declared after the server and the harness, so that they close before their engine goes away.
   after(async () => {
-    await server?.close();
-    await ipc?.close();
     await engine?.destroy();
     process.removeListener('unhandledRejection', onCrash);
     process.removeListener('uncaughtException', onCrash);

@@ -5,7 +5,7 @@ import { requireEngine, RUN_ID, TEST_IMAGE, TEST_LABEL } from '../support/engine
 import { eventually } from '../support/eventually.js';
 import { PrivateEngine } from '../support/private-engine.js';
 import { readSse, type SseFrame } from '../support/sse.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 /**
  * The daemon here is the test's own (see PrivateEngine): it is killed and restarted, which the
@@ -13,7 +13,6 @@ import { startTestServer, type TestServer } from '../support/server.js';
  */
 describe('snapshot across a daemon restart', () => {
   let daemon: PrivateEngine;
-  let server: TestServer;
   const label = `${TEST_LABEL}=${RUN_ID}`;
   const run = (...args: string[]) => dockerCli(args, daemon.dockerHost);
   const rows = (containers: any[]) =>
@@ -25,12 +24,13 @@ describe('snapshot across a daemon restart', () => {
     await requireEngine();
     daemon = await PrivateEngine.start();
     await daemon.loadTestImage();
-    server = await startTestServer({ DOCKER_HOST: daemon.dockerHost, DOCKER_TIMEOUT_MS: '2000' });
+  });
+  const server = useTestServer(() => ({ DOCKER_HOST: daemon.dockerHost, DOCKER_TIMEOUT_MS: '2000' }));
+  before(async () => {
     assert.ok(await server.manager.cache.waitLive(10_000), 'the snapshot goes live on the private daemon');
   });
-
+  // Declared after the server, so that it closes before its daemon goes away.
   after(async () => {
-    await server?.close();
     await daemon?.destroy();
   });
 
