@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { composeDown, composeFile, projectName, removeDir, tempDir, writeFile } from '../support/compose.js';
 import { docker, removeRunContainers, requireEngine } from '../support/engine.js';
-import { startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { useIpcHarness } from '../support/ipc.js';
 import { readSse } from '../support/sse.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 async function running(project: string): Promise<number> {
   const list = await docker.listContainers({ filters: { label: [`com.docker.compose.project=${project}`] } });
@@ -16,24 +16,20 @@ describe('compose output streams', () => {
   const project = projectName('stream');
   let root: string;
   let file: string;
-  let server: TestServer;
-  let harness: IpcHarness;
 
   before(async () => {
     await requireEngine();
     root = tempDir('lucid-compose-stream');
     file = writeFile(join(root, project, 'compose.yml'), composeFile({ alpha: {}, beta: { healthyAfterSeconds: 1 } }));
     writeFile(join(root, 'broken', 'compose.yml'), 'services:\n  web:\n    bogus_key: 1\n');
-    const env = { COMPOSE_PROJECTS_DIR: root, COMPOSE_TIMEOUT: '120' };
-    server = await startTestServer(env);
-    harness = await startIpcHarness(env);
   });
+  const env = () => ({ COMPOSE_PROJECTS_DIR: root, COMPOSE_TIMEOUT: '120' });
+  const server = useTestServer(env);
+  const harness = useIpcHarness(env);
 
   after(async () => {
     await composeDown(project, [file]);
     await removeRunContainers();
-    await server?.close();
-    await harness?.close();
     removeDir(root);
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TRANSPORTS, type OperationClient } from '../support/clients.js';
+import { TRANSPORTS, useClient } from '../support/clients.js';
 import {
   composeDown,
   composeFile,
@@ -37,7 +37,7 @@ for (const transport of TRANSPORTS) {
     const empty = projectName(`${t}-empty`);
     let root: string;
     let outside: string;
-    let client: OperationClient;
+    let config: string;
     const files: Record<string, string[]> = {};
 
     before(async () => {
@@ -54,14 +54,13 @@ for (const transport of TRANSPORTS) {
       mkdirSync(join(root, escaping));
       symlinkSync(join(outside, 'compose.yml'), join(root, escaping, 'compose.yml'));
       writeFile(join(root, empty, 'notes.txt'), 'no compose file in here');
-      const config = servicesConfig(root, [{ group: 'core', phase: 2, project: core, files: ['docker-compose.core.yml'] }]);
-      client = await transport.start({ SERVICES_CONFIG: config, COMPOSE_PROJECTS_DIR: root, COMPOSE_TIMEOUT: '120' });
+      config = servicesConfig(root, [{ group: 'core', phase: 2, project: core, files: ['docker-compose.core.yml'] }]);
     });
+    const client = useClient(transport, () => ({ SERVICES_CONFIG: config, COMPOSE_PROJECTS_DIR: root, COMPOSE_TIMEOUT: '120' }));
 
     after(async () => {
       for (const [project, paths] of Object.entries(files)) await composeDown(project, paths);
       await removeRunContainers();
-      await client?.close();
       removeDir(root);
       removeDir(outside);
     });
@@ -228,77 +227,57 @@ for (const transport of TRANSPORTS) {
       removeDir(root);
     });
 
-    it('answers 503 naming the binary it tried when no compose CLI can be found', async () => {
-      const client = await transport.start({ COMPOSE_PROJECTS_DIR: root, COMPOSE_BIN: '/nonexistent' });
-      try {
-        const up = await client.call('compose.up', { project });
-        assert.equal(!up.ok && up.code, 'COMPOSE_UNAVAILABLE');
-        assert.match(!up.ok ? up.message : '', /tried: \/nonexistent/);
-        if (client.transport === 'rest') assert.equal(!up.ok && up.status, 503);
-        assert.deepEqual(await engineContainers(project), []);
-      } finally {
-        await client.close();
-      }
+    it('answers 503 naming the binary it tried when no compose CLI can be found', async (t) => {
+      const client = await transport.start({ COMPOSE_PROJECTS_DIR: root, COMPOSE_BIN: '/nonexistent' }, t);
+      const up = await client.call('compose.up', { project });
+      assert.equal(!up.ok && up.code, 'COMPOSE_UNAVAILABLE');
+      assert.match(!up.ok ? up.message : '', /tried: \/nonexistent/);
+      if (client.transport === 'rest') assert.equal(!up.ok && up.status, 503);
+      assert.deepEqual(await engineContainers(project), []);
     });
 
-    it('answers 502 with the exit code and the end of the output when compose fails', async () => {
+    it('answers 502 with the exit code and the end of the output when compose fails', async (t) => {
       writeFile(join(root, 'broken', 'compose.yml'), 'services:\n  web:\n    image: lucid-test-busybox:latest\n    bogus_key: 1\n');
-      const client = await transport.start({ COMPOSE_PROJECTS_DIR: root });
-      try {
-        const up = await client.call('compose.up', { project: 'broken' });
-        assert.equal(!up.ok && up.code, 'COMPOSE_FAILED');
-        assert.match(!up.ok ? up.message : '', /exited with code [1-9]/);
-        if (client.transport === 'rest') assert.equal(!up.ok && up.status, 502);
-        assert.deepEqual(await engineContainers('broken'), []);
-      } finally {
-        await client.close();
-      }
+      const client = await transport.start({ COMPOSE_PROJECTS_DIR: root }, t);
+      const up = await client.call('compose.up', { project: 'broken' });
+      assert.equal(!up.ok && up.code, 'COMPOSE_FAILED');
+      assert.match(!up.ok ? up.message : '', /exited with code [1-9]/);
+      if (client.transport === 'rest') assert.equal(!up.ok && up.status, 502);
+      assert.deepEqual(await engineContainers('broken'), []);
     });
 
-    it('fails a wait when a service exits instead of running', async () => {
-      const client = await transport.start({ COMPOSE_PROJECTS_DIR: root });
-      try {
-        const up = await client.call('compose.up', { project: exits, wait: true });
-        assert.equal(!up.ok && up.code, 'COMPOSE_FAILED');
-        assert.match(!up.ok ? up.message : '', /service once is exited/);
-        const states = (await engineContainers(exits)).map((c) => [c.service, c.state]);
-        assert.deepEqual(states, [['once', 'exited'], ['web', 'running']], 'compose itself did start them');
-      } finally {
-        await client.close();
-      }
+    it('fails a wait when a service exits instead of running', async (t) => {
+      const client = await transport.start({ COMPOSE_PROJECTS_DIR: root }, t);
+      const up = await client.call('compose.up', { project: exits, wait: true });
+      assert.equal(!up.ok && up.code, 'COMPOSE_FAILED');
+      assert.match(!up.ok ? up.message : '', /service once is exited/);
+      const states = (await engineContainers(exits)).map((c) => [c.service, c.state]);
+      assert.deepEqual(states, [['once', 'exited'], ['web', 'running']], 'compose itself did start them');
     });
 
     if (transport.name === 'rest') {
-      it('gives up waiting for health at COMPOSE_TIMEOUT with 504', async () => {
-        const client = await transport.start({ COMPOSE_PROJECTS_DIR: root, COMPOSE_TIMEOUT: '8' });
-        try {
-          const up = await client.call('compose.up', { project: sick, wait: true });
-          assert.equal(!up.ok && up.code, 'COMPOSE_TIMEOUT');
-          assert.equal(!up.ok && up.status, 504);
-          assert.match(!up.ok ? up.message : '', /gave up waiting/);
-          const [slow] = await engineContainers(sick);
-          assert.equal((await docker.getContainer(slow!.id).inspect()).State.Health?.Status, 'starting');
-        } finally {
-          await client.close();
-        }
+      it('gives up waiting for health at COMPOSE_TIMEOUT with 504', async (t) => {
+        const client = await transport.start({ COMPOSE_PROJECTS_DIR: root, COMPOSE_TIMEOUT: '8' }, t);
+        const up = await client.call('compose.up', { project: sick, wait: true });
+        assert.equal(!up.ok && up.code, 'COMPOSE_TIMEOUT');
+        assert.equal(!up.ok && up.status, 504);
+        assert.match(!up.ok ? up.message : '', /gave up waiting/);
+        const [slow] = await engineContainers(sick);
+        assert.equal((await docker.getContainer(slow!.id).inspect()).State.Health?.Status, 'starting');
       });
     }
 
-    it('kills a hanging compose and its children at COMPOSE_TIMEOUT and answers 504', async () => {
+    it('kills a hanging compose and its children at COMPOSE_TIMEOUT and answers 504', async (t) => {
       const { bin, pidFile } = hangingCompose(root);
-      const client = await transport.start({ COMPOSE_PROJECTS_DIR: root, COMPOSE_BIN: bin, COMPOSE_TIMEOUT: '1' });
-      try {
-        const up = await client.call('compose.up', { project });
-        assert.equal(!up.ok && up.code, 'COMPOSE_TIMEOUT', !up.ok ? up.message : 'resolved');
-        if (client.transport === 'rest') assert.equal(!up.ok && up.status, 504);
-        const { leader, child, escaped } = await hangingPids(pidFile);
-        assert.deepEqual(await processGroupGone(leader), [], 'the whole process group is gone');
-        assert.deepEqual(await processesGone([leader, child, escaped]), [], 'and the child that left it with setsid');
-        const again = await client.call('compose.down', { project });
-        assert.equal(!again.ok && again.code, 'COMPOSE_TIMEOUT', 'the project lock was released');
-      } finally {
-        await client.close();
-      }
+      const client = await transport.start({ COMPOSE_PROJECTS_DIR: root, COMPOSE_BIN: bin, COMPOSE_TIMEOUT: '1' }, t);
+      const up = await client.call('compose.up', { project });
+      assert.equal(!up.ok && up.code, 'COMPOSE_TIMEOUT', !up.ok ? up.message : 'resolved');
+      if (client.transport === 'rest') assert.equal(!up.ok && up.status, 504);
+      const { leader, child, escaped } = await hangingPids(pidFile);
+      assert.deepEqual(await processGroupGone(leader), [], 'the whole process group is gone');
+      assert.deepEqual(await processesGone([leader, child, escaped]), [], 'and the child that left it with setsid');
+      const again = await client.call('compose.down', { project });
+      assert.equal(!again.ok && again.code, 'COMPOSE_TIMEOUT', 'the project lock was released');
     });
   });
 }
