@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { getOperation, operationNames } from '../../src/shared/contract/index.js';
-import { ipcClient, restClient, type OperationClient } from '../support/clients.js';
+import { TRANSPORTS, useClient } from '../support/clients.js';
 import { requireEngine } from '../support/engine.js';
 
 /** Answers that prove the call never reached its operation, or broke inside it. */
@@ -13,16 +13,8 @@ const NOT_REACHED = new Set(['ROUTE_NOT_FOUND', 'UNPARSEABLE', 'INTERNAL', 'UNAU
  * (a result, not found, invalid), never a missing route, a missing channel or a crash.
  */
 describe('every contract operation is reachable on REST and IPC', () => {
-  const clients: OperationClient[] = [];
-
-  before(async () => {
-    await requireEngine();
-    clients.push(await restClient(), await ipcClient());
-  });
-
-  after(async () => {
-    for (const client of clients) await client.close();
-  });
+  before(requireEngine);
+  const clients = TRANSPORTS.map((transport) => useClient(transport));
 
   for (const name of operationNames) {
     it(name, async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { operations, type OperationDef } from '../../src/shared/contract/index.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 /** Debian's chromium package; nothing may download a browser on these machines. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,13 +20,11 @@ const CHROMIUM_ARGS = [
 ];
 
 describe('the /docs page in headless Chromium', () => {
-  let server: TestServer;
   let profile: string;
   let browser: BrowserContext;
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run "bash scripts/test-engine.sh" as root first`);
-    server = await startTestServer();
     profile = await mkdtemp(join(tmpdir(), 'lucid-docs-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -35,11 +33,12 @@ describe('the /docs page in headless Chromium', () => {
     });
   });
 
+  // Declared before the server, so that the browser and its connections are gone when it closes.
   after(async () => {
     await browser?.close();
     if (profile) await rm(profile, { recursive: true, force: true });
-    await server?.close();
   });
+  const server = useTestServer();
 
   it('renders every operation from files of this server only', async () => {
     const page = await browser.newPage();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { GARBAGE_CONTAINER, GarbageDaemon, type Behaviour } from '../support/garbage-daemon.js';
 import { sampleValue } from '../support/metrics.js';
 import { waitFor } from '../support/eventually.js';
@@ -11,7 +11,6 @@ import { startTestServer, type TestServer } from '../support/server.js';
  */
 describe('a daemon that answers garbage', () => {
   let daemon: GarbageDaemon;
-  let server: TestServer | undefined;
   const crashes: unknown[] = [];
   const onCrash = (err: unknown) => crashes.push(err);
 
@@ -21,21 +20,16 @@ describe('a daemon that answers garbage', () => {
     daemon = await GarbageDaemon.start();
   });
 
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
   after(async () => {
     await daemon?.close();
     process.removeListener('unhandledRejection', onCrash);
     process.removeListener('uncaughtException', onCrash);
   });
 
-  async function serveAgainst(behaviour: Behaviour): Promise<TestServer> {
+  /** A server against the daemon for test `t`, closed when it ends. */
+  async function serveAgainst(behaviour: Behaviour, t: TestContext): Promise<TestServer> {
     daemon.behaviour = behaviour;
-    server = await startTestServer({ DOCKER_HOST: daemon.dockerHost });
-    return server;
+    return startTestServer({ DOCKER_HOST: daemon.dockerHost }, t);
   }
 
   async function assertStillServing(s: TestServer): Promise<void> {
@@ -45,8 +39,8 @@ describe('a daemon that answers garbage', () => {
   }
 
   for (const behaviour of ['not-http', 'nonsense', 'hang-up'] as const) {
-    it(`${behaviour}: probes say Docker is down, calls answer 502/503, the server keeps serving`, async () => {
-      const s = await serveAgainst(behaviour);
+    it(`${behaviour}: probes say Docker is down, calls answer 502/503, the server keeps serving`, async (t) => {
+      const s = await serveAgainst(behaviour, t);
       const before = daemon.requests;
       for (const path of ['/api/v1/containers', `/api/v1/containers/${GARBAGE_CONTAINER}`, '/api/v1/containers/x/logs']) {
         const res = await s.call('GET', path);
@@ -66,8 +60,8 @@ describe('a daemon that answers garbage', () => {
     });
   }
 
-  it('bad-api: a wrong-shaped answer is a 502, a log cut off halfway fails at once, not at the deadline', async () => {
-    const s = await serveAgainst('bad-api');
+  it('bad-api: a wrong-shaped answer is a 502, a log cut off halfway fails at once, not at the deadline', async (t) => {
+    const s = await serveAgainst('bad-api', t);
     await waitFor('ready: the ping is fine', 5000, async () => (await s.call('GET', '/api/v1/ready', { role: null })).status === 200);
     const details = await s.call('GET', '/api/v1/health', { role: 'user' });
     assert.equal(details.body.docker.serverVersion, '99.0.0');

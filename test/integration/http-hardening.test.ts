@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { requireEngine } from '../support/engine.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer, type TestServer } from '../support/server.js';
 
 const GUI = 'https://gui.example';
 
 describe('REST hardening', () => {
-  let open: TestServer;
-  let closed: TestServer;
-
-  before(async () => {
-    await requireEngine();
-    open = await startTestServer({ CORS_ORIGINS: `${GUI},http://localhost:5173` });
-    closed = await startTestServer();
-  });
-
-  after(async () => {
-    await open?.close();
-    await closed?.close();
-  });
+  before(requireEngine);
+  const open = useTestServer({ CORS_ORIGINS: `${GUI},http://localhost:5173` });
+  const closed = useTestServer();
 
   const preflight = (server: TestServer, origin: string) =>
     fetch(`${server.url}/api/v1/containers`, {

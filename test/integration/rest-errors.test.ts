@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { describe, it } from 'node:test';
+import { sleeper, stateOf, useEngine } from '../support/engine.js';
+import { useTestServer } from '../support/server.js';
 
 describe('REST error handling', () => {
-  let server: TestServer;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer();
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-  });
+  useEngine();
+  const server = useTestServer();
 
   function assertEnvelope(body: any, code: string): void {
     assert.equal(body.error.code, code);
