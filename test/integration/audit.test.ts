@@ -123,26 +123,22 @@ for (const transport of TRANSPORTS) {
 }
 
 describe('audit trail and bad tokens', () => {
-  it('records a refused token without any of its text', async () => {
+  it('records a refused token without any of its text', async (t) => {
     await requireEngine();
     const path = tempAuditPath();
-    const server = await startTestServer({ AUDIT_LOG_PATH: path });
-    try {
-      const forged = 'forged-token-text.that-must-not.appear-anywhere';
-      const res = await server.call('POST', '/api/v1/containers/some-name/stop', { token: forged });
-      assert.equal(res.status, 401);
-      const valid = await server.tokenFor('admin');
-      await server.call('GET', `/api/v1/containers?access_token=${valid}`, { role: null });
-      const lines = assertCleanFile(path, [forged, valid]) as any[];
-      assert.deepEqual(
-        lines.map((l) => [l.operation, l.code, l.sub, l.target]),
-        [
-          ['containers.stop', 'UNAUTHENTICATED', null, 'some-name'],
-          ['containers.list', 'UNAUTHENTICATED', null, null],
-        ],
-      );
-    } finally {
-      await server.close();
-    }
+    const server = await startTestServer({ AUDIT_LOG_PATH: path }, t);
+    const forged = 'forged-token-text.that-must-not.appear-anywhere';
+    const res = await server.call('POST', '/api/v1/containers/some-name/stop', { token: forged });
+    assert.equal(res.status, 401);
+    const valid = await server.tokenFor('admin');
+    await server.call('GET', `/api/v1/containers?access_token=${valid}`, { role: null });
+    const lines = assertCleanFile(path, [forged, valid]) as any[];
+    assert.deepEqual(
+      lines.map((l) => [l.operation, l.code, l.sub, l.target]),
+      [
+        ['containers.stop', 'UNAUTHENTICATED', null, 'some-name'],
+        ['containers.list', 'UNAUTHENTICATED', null, null],
+      ],
+    );
   });
 });

@@ -1,33 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { statsOutput } from '../../src/shared/schemas/containers.js';
 import { CREDIT_WINDOW, MAX_QUEUED } from '../../src/main/ipc/flow.js';
 import { daemonConnections, quietConnections, settleConnections } from '../support/daemon-connections.js';
-import { createTestContainer, removeRunContainers, requireEngine, sleeper } from '../support/engine.js';
+import { createTestContainer, sleeper, useEngine } from '../support/engine.js';
 import { eventually } from '../support/eventually.js';
-import { startIpcHarness, type IpcHarness, type IpcWindow } from '../support/ipc.js';
+import { startIpcHarness, useIpcHarness, type IpcWindow } from '../support/ipc.js';
 import { newScenario } from '../support/scenario.js';
 import { readSse } from '../support/sse.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 const BUSY = ['sh', '-c', 'while :; do :; done'];
 const TICKER = ['sh', '-c', 'while :; do echo tick; sleep 0.2; done'];
 
 describe('live stats (containers.watchStats)', () => {
-  let server: TestServer;
-  let harness: IpcHarness;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer();
-    harness = await startIpcHarness();
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await harness?.close();
-    await server?.close();
-  });
+  useEngine();
+  const server = useTestServer();
+  const harness = useIpcHarness();
 
   it('REST: one numbered stats event per sample, CPU % from successive samples, end when the container stops', async () => {
     const busy = await createTestContainer({ cmd: BUSY });
@@ -83,7 +72,7 @@ describe('live stats (containers.watchStats)', () => {
     assert.equal(plain.body.error.code, 'CONTAINER_NOT_RUNNING', 'stream=false is the one-shot answer');
   });
 
-  it('refuses a stream switch that is neither true nor false, on REST and IPC, instead of answering once', async () => {
+  it('refuses a stream switch that is neither true nor false, on REST and IPC, instead of answering once', async (t) => {
     const running = await sleeper({}, true);
     for (const path of [
       `/api/v1/containers/${running.id}/stats?stream=yes`,
@@ -94,14 +83,10 @@ describe('live stats (containers.watchStats)', () => {
       assert.equal(res.status, 400, path);
       assert.equal(res.body.error.code, 'VALIDATION_FAILED', path);
     }
-    const ipc = await startIpcHarness();
-    try {
-      const window = await ipc.openWindow('user');
-      await assert.rejects(window.api.containers.stats({ id: running.id, stream: true }), /^Error: \[VALIDATION_FAILED\] .*stream/);
-      assert.equal(ipc.registration.openStreams, 0);
-    } finally {
-      await ipc.close();
-    }
+    const ipc = await startIpcHarness({}, t);
+    const window = await ipc.openWindow('user');
+    await assert.rejects(window.api.containers.stats({ id: running.id, stream: true }), /^Error: \[VALIDATION_FAILED\] .*stream/);
+    assert.equal(ipc.registration.openStreams, 0);
   });
 });
 
@@ -110,17 +95,10 @@ describe('batch stats (stats.list)', () => {
     { name: 'application', phase: 3, members: [{ name: n('a') }, { name: n('b') }] },
     { name: 'support', phase: 4, members: [{ name: n('c') }] },
   ]);
-  let server: TestServer;
-
+  useEngine();
+  const server = useTestServer({ ...s.env, STATS_LINGER_MS: '1500' });
   before(async () => {
-    await requireEngine();
-    server = await startTestServer({ ...s.env, STATS_LINGER_MS: '1500' });
     assert.ok(await server.manager.cache.waitLive(10_000));
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
   });
 
   it('answers for every running container of a group at once, collects only while asked, then lets go', async () => {
@@ -170,21 +148,12 @@ describe('batch stats (stats.list)', () => {
 });
 
 describe('stream teardown closes the Docker connection behind it', () => {
-  let server: TestServer;
-  let harness: IpcHarness;
-
+  useEngine();
+  const server = useTestServer();
+  const harness = useIpcHarness();
   before(async () => {
-    await requireEngine();
-    server = await startTestServer();
-    harness = await startIpcHarness();
     assert.ok(await server.manager.cache.waitLive(10_000));
     assert.ok(await harness.manager.cache.waitLive(10_000));
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await harness?.close();
-    await server?.close();
   });
 
   it('REST: a client that disconnects leaves no daemon connection behind', async () => {
@@ -249,17 +218,8 @@ describe('stream teardown closes the Docker connection behind it', () => {
 });
 
 describe('IPC backpressure', () => {
-  let harness: IpcHarness;
-
-  before(async () => {
-    await requireEngine();
-    harness = await startIpcHarness();
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await harness?.close();
-  });
+  useEngine();
+  const harness = useIpcHarness();
 
   it('a stalled page gets a bounded window and queue, then a dropped notice; nothing is lost uncounted', async () => {
     const c = await createTestContainer({ cmd: ['sh', '-c', 'seq 1 12000; sleep 3600'] });

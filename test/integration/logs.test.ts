@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { TRANSPORTS, type OperationClient } from '../support/clients.js';
-import { createTestContainer, removeRunContainers, requireEngine } from '../support/engine.js';
+import { describe, it } from 'node:test';
+import { TRANSPORTS, useClient } from '../support/clients.js';
+import { createTestContainer, useEngine } from '../support/engine.js';
 
 /** Waits for a short-lived container to finish writing its log. */
 async function exited(container: { wait(): Promise<unknown> }): Promise<void> {
@@ -10,17 +10,8 @@ async function exited(container: { wait(): Promise<unknown> }): Promise<void> {
 
 for (const transport of TRANSPORTS) {
   describe(`logs over ${transport.name}`, () => {
-    let client: OperationClient;
-
-    before(async () => {
-      await requireEngine();
-      client = await transport.start();
-    });
-
-    after(async () => {
-      await removeRunContainers();
-      await client?.close();
-    });
+    useEngine();
+    const client = useClient(transport);
 
     it('separates stdout and stderr of a container without a TTY, last line without newline kept', async () => {
       const c = await createTestContainer({ cmd: ['sh', '-c', 'echo out1; echo err1 >&2; sleep 0.2; echo out2; printf "no newline"'] });

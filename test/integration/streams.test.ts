@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createTestContainer, removeRunContainers, requireEngine } from '../support/engine.js';
-import { startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { describe, it } from 'node:test';
+import { createTestContainer, useEngine } from '../support/engine.js';
+import { useIpcHarness } from '../support/ipc.js';
 import { waitFor } from '../support/eventually.js';
 import { readSse } from '../support/sse.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 const TICKER = ['sh', '-c', 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done'];
 
 describe('followed logs over REST (Server-Sent Events)', () => {
-  let server: TestServer;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer();
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-  });
+  useEngine();
+  const server = useTestServer();
 
   async function follow(id: string, signal: AbortSignal, query = '') {
     return fetch(`${server.url}/api/v1/containers/${id}/logs?follow=true&tail=0${query}`, {
@@ -77,17 +68,8 @@ describe('followed logs over REST (Server-Sent Events)', () => {
 });
 
 describe('followed logs over IPC', () => {
-  let harness: IpcHarness;
-
-  before(async () => {
-    await requireEngine();
-    harness = await startIpcHarness();
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await harness?.close();
-  });
+  useEngine();
+  const harness = useIpcHarness();
 
   it('delivers lines to the subscribing window until it unsubscribes', async () => {
     const c = await createTestContainer({ cmd: TICKER });
