@@ -10,7 +10,7 @@ import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support
 import { newScenario } from '../support/scenario.js';
 import { composeDown, composeFile, projectName, removeDir, tempDir, writeFile } from '../support/compose.js';
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 type Schema = Record<string, any>;
 
@@ -80,7 +80,6 @@ function exampleRequest(route: Route, fixtures: Record<string, unknown>): { url:
 }
 
 describe('the OpenAPI document served at /openapi.json', () => {
-  let server: TestServer;
   let recorder: DockerRecorder;
   let doc: Schema;
   // Group operations act only on this scenario's group and container, never on other tests'.
@@ -97,18 +96,20 @@ describe('the OpenAPI document served at /openapi.json', () => {
     await requireEngine();
     recorder = await startDockerRecorder();
     await scenario.container('web');
-    server = await startTestServer({ ...scenario.env, DOCKER_HOST: recorder.dockerHost, COMPOSE_PROJECTS_DIR: projectsDir });
+  });
+  const server = useTestServer(() => ({ ...scenario.env, DOCKER_HOST: recorder.dockerHost, COMPOSE_PROJECTS_DIR: projectsDir }));
+  before(async () => {
     const res = await server.call('GET', '/openapi.json', { role: null });
     assert.equal(res.status, 200, 'served without a token');
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
     doc = res.body;
   });
 
+  // Declared after the server, so that it closes before the recorder it talks to.
   after(async () => {
     await composeDown(project, [composePath]).catch(() => undefined);
     removeDir(projectsDir);
     await removeRunContainers();
-    await server?.close();
     await recorder?.close();
   });
 
