@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { queuedBytesInProcess } from '../../src/main/core/bounded-queue.js';
 import { daemonConnections, quietConnections, settleConnections } from '../support/daemon-connections.js';
-import { createTestContainer, removeRunContainers, requireEngine } from '../support/engine.js';
+import { createTestContainer, requireEngine, useEngine } from '../support/engine.js';
 import { readSse } from '../support/sse.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startTestServer, useTestServer } from '../support/server.js';
 
 /** Prints 16 KB lines as fast as `usleep` lets it: a chatty container. */
 const CHATTY = ['sh', '-c', 's=$(printf "%16000s" "" | tr " " a); i=0; while true; do i=$((i+1)); echo "$i $s"; usleep 5000; done'];
@@ -24,18 +24,9 @@ function openUnread(url: string, token: string): Promise<{ res: http.IncomingMes
 }
 
 describe('streams bounded per stream and per caller', () => {
-  let server: TestServer;
   const BUDGET = 64 * 1024;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer({ STREAM_MAX_QUEUED_BYTES: String(BUDGET) });
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-  });
+  useEngine();
+  const server = useTestServer({ STREAM_MAX_QUEUED_BYTES: String(BUDGET) });
 
   it('holds at most the byte budget for a follower that stops reading, then tells it what it missed', async () => {
     const c = await createTestContainer({ cmd: CHATTY });
@@ -71,9 +62,9 @@ describe('streams bounded per stream and per caller', () => {
     }
   });
 
-  it('lets 50 followers of one container share one daemon stream, each with its own tail', async () => {
+  it('lets 50 followers of one container share one daemon stream, each with its own tail', async (t) => {
     // The default budget: live lines arriving during a follower's backlog read fit in it.
-    const server = await startTestServer({ MAX_STREAMS_PER_CALLER: '60' });
+    const server = await startTestServer({ MAX_STREAMS_PER_CALLER: '60' }, t);
     const c = await createTestContainer({ cmd: CHATTY });
     await sleep(500);
     const base = await quietConnections();
@@ -124,11 +115,10 @@ describe('streams bounded per stream and per caller', () => {
       keep.abort();
     }
     await settleConnections((n) => n <= base);
-    await server.close();
   });
 
-  it('refuses a caller past its stream cap with 429 TOO_MANY_STREAMS, and takes it again once one closes', async () => {
-    const capped = await startTestServer({ MAX_STREAMS_PER_CALLER: '2' });
+  it('refuses a caller past its stream cap with 429 TOO_MANY_STREAMS, and takes it again once one closes', async (t) => {
+    const capped = await startTestServer({ MAX_STREAMS_PER_CALLER: '2' }, t);
     const token = await capped.tokenFor('user', 'capped');
     const open = (signal: AbortSignal) => fetch(`${capped.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal });
     const first = new AbortController();
@@ -153,23 +143,13 @@ describe('streams bounded per stream and per caller', () => {
     } finally {
       first.abort();
       second.abort();
-      await capped.close();
     }
   });
 });
 
 describe('answers bounded', () => {
-  let server: TestServer;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer({ LOG_READ_MAX_BYTES: String(64 * 1024) });
-  });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-  });
+  useEngine();
+  const server = useTestServer({ LOG_READ_MAX_BYTES: String(64 * 1024) });
 
   it('answers a log read with its newest lines within the byte limit, and says it is truncated', async () => {
     const c = await createTestContainer({ cmd: ['sh', '-c', 's=$(printf "%2000s" "" | tr " " b); for i in $(seq 1 200); do echo "$i $s"; done'] });
@@ -212,16 +192,8 @@ describe('answers bounded', () => {
 });
 
 describe('Docker health under a stalled event loop', () => {
-  let server: TestServer;
-
-  before(async () => {
-    await requireEngine();
-    server = await startTestServer();
-  });
-
-  after(async () => {
-    await server?.close();
-  });
+  before(requireEngine);
+  const server = useTestServer();
 
   it('does not mark the daemon down because the manager’s own loop was blocked for 3 s', async () => {
     const health = server.manager.dockerHealth;
