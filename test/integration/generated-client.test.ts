@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -117,18 +117,16 @@ const TSCONFIG = {
 };
 
 describe('a client generated from /openapi.json at the generators’ defaults', () => {
-  let server: TestServer;
+  const server = useTestServer();
   let dir: string;
 
   before(async () => {
-    server = await startTestServer();
     dir = mkdtempSync(join(tmpdir(), 'lucid-generated-client-'));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   });
 
   after(async () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await server?.close();
   });
 
   it('calls every operation with its documented arguments and answer types, and typechecks', async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type Docker from 'dockerode';
-import { after, before, describe, it } from 'node:test';
-import { removeRunContainers, requireEngine, sleeper, stateOf } from '../support/engine.js';
-import { rejection, startIpcHarness, type IpcHarness } from '../support/ipc.js';
+import { before, describe, it } from 'node:test';
+import { sleeper, stateOf, useEngine } from '../support/engine.js';
+import { rejection, useIpcHarness } from '../support/ipc.js';
 import { newScenario } from '../support/scenario.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 /**
  * An input the OpenAPI document does not declare for an operation — an unknown field, or a known
@@ -13,23 +13,15 @@ import { startTestServer, type TestServer } from '../support/server.js';
  */
 describe('inputs an operation does not declare', () => {
   const scenario = newScenario((name) => [{ name: 'undeclared', phase: 1, members: [{ name: name('web') }] }]);
-  let server: TestServer;
-  let ipc: IpcHarness;
   let web: Docker.Container;
 
+  useEngine();
   before(async () => {
-    await requireEngine();
     web = await scenario.container('web');
     await web.start();
-    server = await startTestServer(scenario.env);
-    ipc = await startIpcHarness(scenario.env);
   });
-
-  after(async () => {
-    await removeRunContainers();
-    await server?.close();
-    await ipc?.close();
-  });
+  const server = useTestServer(scenario.env);
+  const ipc = useIpcHarness(scenario.env);
 
   function assertUnknown(res: { status: number; body: any }, what: string): void {
     assert.equal(res.status, 400, `${what}: ${JSON.stringify(res.body)}`);
