@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { LucidError } from '../../shared/errors.js';
+import { sleep } from '../system/sleep.js';
 import { isConnectionError, isNeverSent, toLucidError, type ErrorContext } from './errors.js';
 import { failOnTruncation } from './truncated-answers.js';
 
@@ -43,8 +44,6 @@ export interface GatewayOptions {
 const RETRIES = 2;
 const SUSPECT_AFTER_MS = 1000;
 const BACKOFF_MS = 100;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function resultOf(error: LucidError): CallResult {
   if (error.code === 'DOCKER_TIMEOUT') return 'timeout';

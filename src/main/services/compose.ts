@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LucidError } from '../../shared/errors.js';
 import type {
   ComposeDownInput,
@@ -20,6 +19,7 @@ import { readiness } from '../compose/readiness.js';
 import { requireUsable, type ComposeRegistry, type ProjectEntry, type UsableProject } from '../compose/registry.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import type { OperationContext } from '../model/context.js';
+import { sleep, waitAtMost } from '../system/sleep.js';
 
 export interface ComposeServiceOptions {
   /** COMPOSE_TIMEOUT in ms: bounds a whole up (waiting included) or down (plus its own `timeout`). */
@@ -120,7 +120,7 @@ export class ComposeService {
   async close(): Promise<void> {
     this.shutdown.abort();
     await this.driver.close();
-    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(SHUTDOWN_WAIT_MS, undefined, { ref: false })]);
+    await waitAtMost(Promise.allSettled([...this.inFlight]), SHUTDOWN_WAIT_MS, { ref: false });
   }
 
   /**
@@ -265,7 +265,7 @@ export class ComposeService {
       lastReport = report;
       const remaining = run.deadline - Date.now();
       if (remaining <= 0) throw this.timeout(run, 'gave up waiting: services were not ready');
-      await sleep(Math.min(this.options.pollMs ?? 500, remaining), undefined, { signal: this.shutdown.signal }).catch(() => undefined);
+      await sleep(Math.min(this.options.pollMs ?? 500, remaining), { signal: this.shutdown.signal });
     }
   }
 

@@ -1,6 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { LucidError } from '../../shared/errors.js';
 import type { GroupProgressEvent, MemberAction, MemberResult } from '../../shared/schemas/services.js';
+import { sleep } from '../system/sleep.js';
 import type { ContainerService } from './containers.js';
 import type { Direction, GroupMember } from './group-plan.js';
 import { decide, prerequisites, type Outcome } from './group-rules.js';
@@ -25,8 +26,6 @@ interface Step {
   options: ExecutionOptions;
   docker: LimitFunction;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function messageOf(err: unknown): string {
   return err instanceof LucidError ? err.message : 'internal error';

@@ -7,6 +7,7 @@ import type { CircuitBreaker, DockerGateway } from '../docker/gateway.js';
 import { readJsonLines, unrefStream } from '../docker/json-lines.js';
 import type { GroupOf } from '../model/container-mapping.js';
 import type { Logger } from '../system/logging.js';
+import { sleep, waitAtMost } from '../system/sleep.js';
 import { mapLimit } from './map-limit.js';
 import { summaryFromInspect } from './render.js';
 
@@ -43,18 +44,6 @@ const MAX_BACKOFF_MS = 3000;
 const INSPECT_CONCURRENCY = 8;
 /** The longest a read waits for a change the snapshot has heard of but not applied yet. */
 const SETTLE_MS = 200;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * An in-memory snapshot of every container, kept current by Docker's event stream instead of
@@ -138,15 +127,12 @@ export class ContainerCache {
   /** Resolves true once the snapshot is live, or false after `ms` (Docker down, first sync slow). */
   async waitLive(ms: number): Promise<boolean> {
     if (this.live) return true;
-    let timer: NodeJS.Timeout | undefined;
     let waiter: (() => void) | undefined;
-    await new Promise<void>((resolve) => {
+    const live = new Promise<void>((resolve) => {
       waiter = resolve;
       this.liveWaiters.push(resolve);
-      timer = setTimeout(resolve, ms);
-      timer.unref();
     });
-    clearTimeout(timer);
+    await waitAtMost(live, ms, { ref: false });
     this.liveWaiters = this.liveWaiters.filter((w) => w !== waiter);
     return this.live;
   }
@@ -157,9 +143,7 @@ export class ContainerCache {
    */
   async settle(maxWaitMs = SETTLE_MS): Promise<void> {
     if (!this.live || (this.dirty.size === 0 && !this.draining)) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.kick(), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
-    clearTimeout(timer);
+    await waitAtMost(this.kick(), maxWaitMs);
   }
 
   /** Re-inspects one container now: the manager's own changes are visible as soon as they return. */
@@ -211,7 +195,7 @@ export class ContainerCache {
       if (this.closed.signal.aborted) break;
       const wait = this.backoff(failures++);
       if (failures === 1) this.logger.warn(`Docker event stream closed; reconnecting (snapshot paused)`);
-      await sleep(wait, this.closed.signal);
+      await sleep(wait, { signal: this.closed.signal, ref: false });
     }
   }
 

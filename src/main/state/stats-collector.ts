@@ -6,6 +6,7 @@ import type { DockerGateway } from '../docker/gateway.js';
 import { destroyStream, readJsonLines, unrefStream } from '../docker/json-lines.js';
 import { isEmptyFrame, openStatsStream, previousSample, statsFrameSchema, statsOfFrame } from '../docker/stats-stream.js';
 import type { GroupOf } from '../model/container-mapping.js';
+import { waitAtMost } from '../system/sleep.js';
 import type { ContainerCache } from './container-cache.js';
 
 /** How long a cold batch request waits for first samples; the daemon's second frame comes after ~2 s. */
@@ -87,7 +88,7 @@ export class StatsCollector {
     this.want(group ?? '*');
     const inScope = this.inScope().filter((raw) => group === undefined || this.groupOf(raw) === group);
     const feeds = inScope.flatMap((raw) => this.feeds.get(raw.Id) ?? []);
-    await waitAll(feeds.map((feed) => feed.ready), COLD_WAIT_MS);
+    await waitAtMost(Promise.all(feeds.map((feed) => feed.ready)), COLD_WAIT_MS);
     // The linger counts from the answer, not from the question: a cold answer takes seconds.
     this.demand.set(group ?? '*', Date.now() + this.lingerMs);
     const stats = feeds.flatMap((feed) => feed.latest ?? []);
@@ -155,15 +156,4 @@ export class StatsCollector {
       this.unsubscribe = undefined;
     }
   }
-}
-
-async function waitAll(promises: Promise<void>[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all(promises),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
 }
