@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
-import { mapLimit } from '../src/main/state/map-limit.js';
+import pLimit from 'p-limit';
 
 export const BENCH_LABEL = 'lucid.bench.run';
 export const BENCH_IMAGE = 'lucid-test-busybox:latest';
@@ -38,7 +38,7 @@ export function fixtures(docker: Docker): Fixtures {
     runId,
     label,
     async create(count, options = {}) {
-      return mapLimit(Array.from({ length: count }, (_, i) => i), 6, async () => {
+      return pLimit(6).map(Array.from({ length: count }, (_, i) => i), async () => {
         const container = await guarded(() => docker.createContainer({
           Image: BENCH_IMAGE,
           Cmd: options.cmd ?? ['sleep', '3600'],
@@ -54,7 +54,7 @@ export function fixtures(docker: Docker): Fixtures {
       removing = true;
       await Promise.allSettled([...inFlight]);
       const listed = await docker.listContainers({ all: true, filters: { label: [label] } });
-      await mapLimit(listed, 6, (c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined));
+      await pLimit(6).map(listed, (c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined));
       return listed.length;
     },
   };

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import { isLucidError } from '../../shared/errors.js';
 import type { ContainerAction, LiveEvent } from '../../shared/schemas/live.js';
@@ -8,7 +9,6 @@ import { readJsonLines, unrefStream } from '../docker/json-lines.js';
 import type { GroupOf } from '../model/container-mapping.js';
 import type { Logger } from '../system/logging.js';
 import { sleep, waitAtMost } from '../system/sleep.js';
-import { mapLimit } from './map-limit.js';
 import { summaryFromInspect } from './render.js';
 
 const listedIdsSchema = z.array(z.object({ Id: z.string() }));
@@ -301,7 +301,7 @@ export class ContainerCache {
   }
 
   private async refreshIds(ids: string[]): Promise<boolean> {
-    const fresh = await mapLimit(ids, INSPECT_CONCURRENCY, (id) => this.inspect(id));
+    const fresh = await pLimit(INSPECT_CONCURRENCY).map(ids, (id) => this.inspect(id));
     let changed = false;
     ids.forEach((id, i) => {
       changed = this.apply(id, fresh[i] ?? null) || changed;
@@ -316,7 +316,7 @@ export class ContainerCache {
       { idempotent: true },
     );
     const ids = parseAnswer(listedIdsSchema, listed).map((c) => c.Id);
-    const fresh = await mapLimit(ids, INSPECT_CONCURRENCY, (id) => this.inspect(id));
+    const fresh = await pLimit(INSPECT_CONCURRENCY).map(ids, (id) => this.inspect(id));
     const seen = new Set(ids);
     let changed = false;
     for (const id of [...this.records.keys()]) {
