@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import express, { type Request, type Response } from 'express';
-import { z } from 'zod';
 import { operations } from '../../shared/contract/index.js';
+import { packageInfo } from '../system/package-version.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { locals } from './request-context.js';
 
@@ -52,11 +51,6 @@ const INIT = `window.addEventListener('load', function () {
   });
 });
 `;
-
-function packageInfo(): { version: string; license: string } {
-  const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
-  return z.object({ version: z.string(), license: z.string() }).parse(JSON.parse(text));
-}
 
 function swaggerUiDir(): string {
   return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
