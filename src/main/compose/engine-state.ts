@@ -37,7 +37,7 @@ export function servicesOf(items: RawContainerListItem[], origin: ProjectOrigin)
     const list = byService.get(service) ?? [];
     list.push({
       id: item.Id,
-      name: (item.Names?.[0] ?? '').replace(/^\//, ''),
+      name: item.Names?.[0] ?? '',
       state: toState(item.State),
       health: healthFromStatus(item.Status),
       foreign: !isOurs(origin, item.Labels),

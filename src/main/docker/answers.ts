@@ -2,12 +2,18 @@ import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
 
 /**
+ * A container's name as users write it: Docker answers `/name` (the legacy link path), its CLI
+ * and events say `name`. Stripped once here, so nothing past parsing sees the slash.
+ */
+const containerNameSchema = z.string().transform((name) => name.replace(/^\//, ''));
+
+/**
  * The parts of Docker's answers the manager relies on. Parsing them turns a daemon that answers
  * nonsense into a clean DOCKER_ERROR instead of a crash further down.
  */
 export const rawContainerListItemSchema = z.object({
   Id: z.string(),
-  Names: z.array(z.string()).nullish(),
+  Names: z.array(containerNameSchema).nullish(),
   Image: z.string().default(''),
   State: z.string().default(''),
   Status: z.string().default(''),
@@ -29,7 +35,7 @@ export type RawContainerListItem = z.infer<typeof rawContainerListItemSchema>;
 
 export const rawContainerInspectSchema = z.object({
   Id: z.string(),
-  Name: z.string(),
+  Name: containerNameSchema,
   Created: z.string(),
   Path: z.string().default(''),
   Args: z.array(z.string()).nullish(),

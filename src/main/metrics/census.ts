@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ContainerState, ContainerSummary } from '../../shared/schemas/containers.js';
-import { parseAnswer } from '../docker/answers.js';
+import { parseAnswer, rawContainerListItemSchema } from '../docker/answers.js';
 import { healthFromStatus, toState } from '../docker/container-state.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import type { GroupOf } from '../model/container-mapping.js';
@@ -89,7 +89,7 @@ export class ContainerCensus {
 /** Only what the counts need: validating whole summaries of 500 containers costs tens of ms. */
 const censusAnswerSchema = z.array(
   z.object({
-    Names: z.array(z.string()).nullish(),
+    Names: rawContainerListItemSchema.shape.Names,
     State: z.string(),
     Status: z.string().default(''),
     Labels: z.record(z.string(), z.string()).nullish(),
@@ -107,7 +107,7 @@ export function censusSource(gateway: DockerGateway, groupOf: GroupOf): () => Pr
     return parseAnswer(censusAnswerSchema, raw).map((c) => ({
       state: toState(c.State),
       health: healthFromStatus(c.Status),
-      group: groupOf({ name: (c.Names?.[0] ?? '').replace(/^\//, ''), labels: c.Labels ?? {} }),
+      group: groupOf({ name: c.Names?.[0] ?? '', labels: c.Labels ?? {} }),
     }));
   };
 }

@@ -20,7 +20,7 @@ function timeOrNull(value: string | null | undefined): string | null {
 
 export function summaryFromListItem(raw: RawContainerListItem, groupOf: GroupOf): ContainerSummary {
   const labels = raw.Labels ?? {};
-  const name = (raw.Names?.[0] ?? '').replace(/^\//, '');
+  const name = raw.Names?.[0] ?? '';
   return {
     id: raw.Id,
     name,
@@ -71,7 +71,7 @@ export function humanStatus(raw: RawContainerInspect, now = Date.now()): string 
 
 export function detailsFromInspect(raw: RawContainerInspect, groupOf: GroupOf, now = Date.now()): ContainerDetails {
   const labels = raw.Config.Labels ?? {};
-  const name = raw.Name.replace(/^\//, '');
+  const name = raw.Name;
   const ports = Object.entries(raw.NetworkSettings?.Ports ?? {}).flatMap(([key, bindings]) => {
     const [port, type = 'tcp'] = key.split('/');
     const privatePort = Number(port);

@@ -23,7 +23,7 @@ export class LiveStatsService {
    */
   async watch(ref: string, ctx: OperationContext): Promise<WatchStatsOutput> {
     const target = await this.containers.resolve(ref);
-    const name = target.Name.replace(/^\//, '');
+    const name = target.Name;
     if (target.State.Status !== 'running') {
       throw new LucidError('CONTAINER_NOT_RUNNING', `container ${name} is ${target.State.Status}`);
     }

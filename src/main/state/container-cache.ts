@@ -330,14 +330,14 @@ export class ContainerCache {
 
   private apply(id: string, raw: RawContainerInspect | null): boolean {
     const old = this.records.get(id);
-    const oldName = old?.Name.replace(/^\//, '');
+    const oldName = old?.Name;
     if (oldName !== undefined && this.byName.get(oldName) === id) this.byName.delete(oldName);
     if (raw === null) {
       this.records.delete(id);
       return old !== undefined;
     }
     this.records.set(id, raw);
-    this.byName.set(raw.Name.replace(/^\//, ''), id);
+    this.byName.set(raw.Name, id);
     return old === undefined || JSON.stringify(old) !== JSON.stringify(raw);
   }
 
@@ -348,7 +348,7 @@ export class ContainerCache {
       const current = this.records.get(pending.id);
       const known = current ?? pending.prior;
       const summary = current ? summaryFromInspect(current, this.groupOf, now) : null;
-      const name = (known?.Name ?? pending.attributes['name'] ?? '').replace(/^\//, '');
+      const name = known?.Name ?? pending.attributes['name'] ?? '';
       // A container gone before it was ever inspected still has its labels in the event.
       const labels = known?.Config.Labels ?? pending.attributes;
       this.broadcast({

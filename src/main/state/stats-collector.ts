@@ -124,7 +124,7 @@ export class StatsCollector {
   }
 
   private groupOf(raw: RawContainerInspect): string | null {
-    return this.groupOfContainer({ name: raw.Name.replace(/^\//, ''), labels: raw.Config.Labels ?? {} });
+    return this.groupOfContainer({ name: raw.Name, labels: raw.Config.Labels ?? {} });
   }
 
   /** Running containers some current demand covers. */
@@ -145,7 +145,7 @@ export class StatsCollector {
     }
     for (const [id, raw] of wanted) {
       if (this.feeds.has(id)) continue;
-      const container = { id, name: raw.Name.replace(/^\//, ''), startedAt: Date.parse(raw.State.StartedAt ?? '') };
+      const container = { id, name: raw.Name, startedAt: Date.parse(raw.State.StartedAt ?? '') };
       const feed: StatsFeed = new StatsFeed(this.gateway, container, () => {
         if (this.feeds.get(id) === feed) this.feeds.delete(id);
       });
