@@ -37,7 +37,7 @@ function groupsFor(s: Scenario): { groups: GroupService; containers: CountingCon
   return { groups: new GroupService(loadServicesConfig(config.SERVICES_CONFIG), containers, resolver), containers };
 }
 
-const context = (stream: StreamHooks = {}) => new OperationContext({ sub: 'library', role: 'admin' }, 'ipc', 'library-call', stream);
+const context = (stream: StreamHooks = {}) => new OperationContext({ sub: 'library', role: 'admin' }, stream);
 
 describe('service groups called as a library', () => {
   before(requireEngine);

@@ -133,8 +133,6 @@ export class OperationRunner {
       const expiry = op.subscription ? watchExpiry(identity, meta.signal) : undefined;
       ctx = new OperationContext(
         identity,
-        meta.transport,
-        meta.requestId,
         { signal: expiry?.signal ?? meta.signal, onEvent: meta.onEvent, onReady: meta.onReady },
         op.access === PUBLIC ? { bearer: meta.bearer, lookup: () => meta.credentials().catch(() => null) } : {},
       );

@@ -21,8 +21,6 @@ export interface HttpAppOptions {
   sseHeartbeatMs?: number;
   /** Bytes each SSE response holds for a slow client (STREAM_MAX_QUEUED_BYTES). */
   streamQueueBytes?: number;
-  /** Routes outside the contract (probes, metrics) mounted before the fallback. */
-  mountExtra?: (app: express.Express) => void;
   onRequestFinished?: (req: Request, res: Response, seconds: number) => void;
   /** Aborted when the server shuts down: subscriptions end then (they would never finish). */
   shutdown?: AbortSignal;
@@ -41,7 +39,6 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.use(requireJsonBody);
   app.use(express.json({ limit: '64kb' }));
   mountDocs(app);
-  options.mountExtra?.(app);
   for (const name of operationNames) {
     const op = getOperation(name);
     if (op.variantOf) continue;

@@ -67,8 +67,6 @@ export class OperationContext {
 
   constructor(
     readonly identity: Identity | null,
-    readonly transport: Transport,
-    readonly requestId: string,
     stream: StreamHooks & { signal?: AbortSignal | undefined } = {},
     private readonly publicCaller: PublicCaller = {},
   ) {
@@ -90,11 +88,6 @@ export class OperationContext {
     return identity !== null && !isExpired(identity) && roleHas(identity.role, permission);
   }
 
-  /** True when the transport forwards events, so a handler can skip building them otherwise. */
-  get streaming(): boolean {
-    return this.stream.onEvent !== undefined;
-  }
-
   /**
    * Declares the stream open: the target exists and the events may begin. Before this, a failure
    * is still an ordinary error answer (a 404, say) rather than an error event inside a stream.
@@ -114,11 +107,6 @@ export class OperationContext {
    */
   reportFailures(count: number): void {
     this.failures += count;
-  }
-
-  /** When the caller's identity stops counting (ms since the epoch); undefined when it never does. */
-  get expiresAtMs(): number | undefined {
-    return this.identity === null ? undefined : expiryMs(this.identity);
   }
 
   /** Controlling something needs the thing's group inside the caller's role scope. */
