@@ -25,13 +25,17 @@ const labelFilterSchema = z
     return at < 0 ? { key: text } : { key: text.slice(0, at), value: text.slice(at + 1) };
   });
 
-/** Text that is exactly a non-negative integer: "1.5", "-1", "1e3" and " 7" are refused. */
-function nonNegativeInt(fallback: number, max = 1_000_000_000) {
+/**
+ * Text that is exactly a non-negative integer within `min`..`max`: "1.5", "-1", "1e3", "0x10" and
+ * " 7" are refused (a plain Number() or z.coerce would take most of them). Every integer variable
+ * goes through here, so they all read the same way.
+ */
+function nonNegativeInt(fallback: number, { min = 0, max = 1_000_000_000 }: { min?: number; max?: number } = {}) {
   return z
     .string()
     .regex(/^\d{1,10}$/, 'must be a non-negative integer')
     .transform(Number)
-    .pipe(z.number().max(max))
+    .pipe(z.number().min(min).max(max))
     .default(fallback);
 }
 
@@ -61,7 +65,7 @@ const originListSchema = z
  * without documenting it in config/env.gui-docker-manager.template fails a test.
  */
 export const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8098).describe(
+  PORT: nonNegativeInt(8098, { max: 65535 }).describe(
     "Port of the REST API; 0 picks a free port. 8098 is the Lucid system's port for this manager.",
   ),
   HOST: z.string().min(1).default('127.0.0.1').describe(
@@ -70,7 +74,7 @@ export const envSchema = z.object({
   DOCKER_HOST: dockerHostSchema.default('unix:///var/run/docker.sock').describe(
     "Docker engine endpoint: unix://PATH, tcp://HOST:PORT or npipe:////./pipe/NAME. Defaults to the local engine's socket; point it at a socket proxy to restrict the Engine API (see docs/operations.md, Security).",
   ),
-  DOCKER_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000).describe(
+  DOCKER_TIMEOUT_MS: nonNegativeInt(10_000, { min: 1000, max: 600_000 }).describe(
     'Deadline of every Docker call in milliseconds, 1000-600000 (stop and restart add their grace period plus 5 s). 10 s outlasts a busy engine without leaving a caller hanging on a dead one.',
   ),
   LUCID_ENV: z.enum(['development', 'production']).default('development').describe(
@@ -100,7 +104,7 @@ export const envSchema = z.object({
     'Issuer every token must carry in iss. Unset: iss is not checked.',
   ),
   /** Longest token lifetime accepted (`exp` at most this far ahead); `npm run token` keeps to it. */
-  JWT_MAX_TTL_SECONDS: nonNegativeInt(24 * 3600, 30 * 24 * 3600).pipe(z.number().min(60)).describe(
+  JWT_MAX_TTL_SECONDS: nonNegativeInt(24 * 3600, { min: 60, max: 30 * 24 * 3600 }).describe(
     'Longest token lifetime accepted, in seconds, 60-2592000: a token whose exp lies further ahead is refused, so a stolen long-lived token is useless. One day by default; npm run token keeps to it.',
   ),
   SERVICES_CONFIG: z.string().min(1).optional().describe(
@@ -115,7 +119,7 @@ export const envSchema = z.object({
   COMPOSE_BIN: z.string().min(1).optional().describe(
     'Compose program to run instead of detecting docker compose (v2) then docker-compose (v1); a path to docker means its plugin. Unset: detected.',
   ),
-  COMPOSE_TIMEOUT: z.coerce.number().int().min(1).max(86_400).default(300).describe(
+  COMPOSE_TIMEOUT: nonNegativeInt(300, { min: 1, max: 86_400 }).describe(
     'Seconds a compose up (waiting included) or down (plus its own stop timeout) may take, 1-86400; then its process tree is killed and the call answers 504. 300 s lets images start and become healthy.',
   ),
   METRICS_TOKEN: z
@@ -123,14 +127,14 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9._~+/=-]{16,512}$/, 'must be 16 to 512 characters usable in a Bearer header')
     .optional()
     .describe('When set (16-512 characters usable in a Bearer header), GET /metrics needs Authorization: Bearer <token> or a signed-in caller. Unset: /metrics is public, as Prometheus scrapes usually are on a private network.'),
-  SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000).describe(
+  SSE_HEARTBEAT_MS: nonNegativeInt(15_000, { min: 10, max: 300_000 }).describe(
     'Interval of the keep-alive comment on Server-Sent Events in milliseconds, 10-300000. 15 s is below the idle timeout of common proxies.',
   ),
   /** How long requests in flight may finish on SIGTERM/SIGINT before their connections are cut. */
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000).describe(
+  SHUTDOWN_GRACE_MS: nonNegativeInt(10_000, { max: 600_000 }).describe(
     'On SIGTERM/SIGINT, how long requests in flight may finish before their connections are cut, in milliseconds, 0-600000. Keep it below the stop timeout of whatever stops the manager (the compose file gives 20 s, docker stop 10 s).',
   ),
-  STATS_LINGER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000).describe(
+  STATS_LINGER_MS: nonNegativeInt(30_000, { min: 1000, max: 3_600_000 }).describe(
     "How long batch stats (GET /api/v1/stats) keep their per-container stats streams open after the last request, in milliseconds, 1000-3600000. 30 s keeps a polling dashboard's answers instant without collecting for nobody.",
   ),
   SELF_CONTAINER_ID: z
@@ -147,10 +151,10 @@ export const envSchema = z.object({
   AUDIT_LOG_PATH: z.string().min(1).optional().describe(
     'File of the audit trail (JSON lines). Unset: Electron userData/audit.log; headless $XDG_STATE_HOME/lucid-docker-manager/audit.log; the image sets /var/lib/lucid-docker-manager/audit.log.',
   ),
-  AUDIT_LOG_MAX_BYTES: nonNegativeInt(10 * 1024 * 1024).pipe(z.number().min(4096)).describe(
+  AUDIT_LOG_MAX_BYTES: nonNegativeInt(10 * 1024 * 1024, { min: 4096 }).describe(
     'Size in bytes at which the audit file is rotated, at least 4096. 10 MiB holds tens of thousands of entries per file.',
   ),
-  AUDIT_LOG_MAX_FILES: nonNegativeInt(5, 100).pipe(z.number().min(1)).describe(
+  AUDIT_LOG_MAX_FILES: nonNegativeInt(5, { min: 1, max: 100 }).describe(
     'Rotated audit files kept (audit.log.1 ... .N), 1-100; the oldest beyond is deleted, so a flood cannot fill the disk.',
   ),
   /** Only to place the default audit trail, as the XDG base directory spec says. */
@@ -164,21 +168,15 @@ export const envSchema = z.object({
   CORS_ORIGINS: originListSchema.default([]).describe(
     'Comma-separated browser origins allowed to call the REST API (exact match, no *). Unset: no CORS headers, as the GUI itself uses IPC.',
   ),
-  MAX_STREAMS_PER_CALLER: nonNegativeInt(32, 10_000)
-    .pipe(z.number().min(1))
-    .describe(
-      'Streams (SSE responses, IPC subscriptions, progress streams) one caller may hold open at once, per identity, else per address or window; past it TOO_MANY_STREAMS (429). Default 32: a GUI with a few windows uses a handful.',
-    ),
-  STREAM_MAX_QUEUED_BYTES: nonNegativeInt(1024 * 1024, 256 * 1024 * 1024)
-    .pipe(z.number().min(64 * 1024))
-    .describe(
-      'Bytes one stream holds for a consumer that reads slower than events arrive; past it events are dropped and counted (a `dropped` notice follows). Default 1 MiB: 64 lines of 16 KiB, so 32 unread streams of a caller hold at most 32 MiB.',
-    ),
-  LOG_READ_MAX_BYTES: nonNegativeInt(16 * 1024 * 1024, 64 * 1024 * 1024)
-    .pipe(z.number().min(64 * 1024))
-    .describe(
-      'Text one log read answers at most; older lines are left out and `truncated: true` says so. Default 16 MiB: a tail of 10,000 lines of 16 KiB would be 160 MiB.',
-    ),
+  MAX_STREAMS_PER_CALLER: nonNegativeInt(32, { min: 1, max: 10_000 }).describe(
+    'Streams (SSE responses, IPC subscriptions, progress streams) one caller may hold open at once, per identity, else per address or window; past it TOO_MANY_STREAMS (429). Default 32: a GUI with a few windows uses a handful.',
+  ),
+  STREAM_MAX_QUEUED_BYTES: nonNegativeInt(1024 * 1024, { min: 64 * 1024, max: 256 * 1024 * 1024 }).describe(
+    'Bytes one stream holds for a consumer that reads slower than events arrive; past it events are dropped and counted (a `dropped` notice follows). Default 1 MiB: 64 lines of 16 KiB, so 32 unread streams of a caller hold at most 32 MiB.',
+  ),
+  LOG_READ_MAX_BYTES: nonNegativeInt(16 * 1024 * 1024, { min: 64 * 1024, max: 64 * 1024 * 1024 }).describe(
+    'Text one log read answers at most; older lines are left out and `truncated: true` says so. Default 16 MiB: a tail of 10,000 lines of 16 KiB would be 160 MiB.',
+  ),
 });
 
 export type Config = z.infer<typeof envSchema>;
