@@ -174,18 +174,18 @@ export async function createManager(config: Config, logger: Logger, options: Man
         // still open for one more turn of the loop, records those answers.
         await compose.close();
         await new Promise((resolve) => setImmediate(resolve));
-        statsCollector.close();
+        await statsCollector.close();
         await cache.close();
-        dockerHealth.stop();
-        limiter.close();
+        await dockerHealth.close();
+        await limiter.close();
       } finally {
         // Whatever failed above, every admitted call has its line and the trail reaches the disk:
         // calls still running (a stop the shutdown grace cut) are recorded as interrupted, the
         // summaries of rate-limit windows still open are written, then the trail is synced and closed.
         const interrupted = runner.interruptInFlight();
         if (interrupted > 0) logger.warn(`shutdown: ${interrupted} call(s) still running were recorded as interrupted`);
-        recorder.close();
-        audit.close();
+        await recorder.close();
+        await audit.close();
       }
     },
   };

@@ -2,7 +2,7 @@ import { app, ipcMain } from 'electron';
 import { loadConfig } from './config/env.js';
 import { createManager, type Manager } from './create-manager.js';
 import { registerIpc, type IpcRegistration } from './ipc/register.js';
-import { createLogger } from './system/logging.js';
+import { createLogger, type Logger } from './system/logging.js';
 
 export interface AttachOptions {
   /** Origins whose frames may call the manager: `file://` for a packaged app, a dev server's origin in development. */
@@ -13,8 +13,15 @@ export interface AttachOptions {
 
 export interface AttachedManager extends Pick<IpcRegistration, 'bindIdentity'> {
   manager: Manager;
-  /** Removes the IPC handlers and stops the manager's background work. */
-  dispose(): void;
+  /**
+   * Removes the IPC handlers, ends every open stream and closes the manager (compose runs, the
+   * Docker connections, the audit trail). Resolves once all of that is done; never rejects (a
+   * failure is logged), so a host may await it in `will-quit` or ignore it. Calling it again
+   * returns the same promise.
+   */
+  close(): Promise<void>;
+  /** @deprecated The former name of `close`, kept for existing host apps. */
+  dispose(): Promise<void>;
 }
 
 /**
@@ -31,12 +38,20 @@ export async function attachLucidDockerManager(options: AttachOptions): Promise<
     allowedOrigins: options.allowedOrigins,
     streamQueue: { maxBytes: config.STREAM_MAX_QUEUED_BYTES },
   });
-  return {
-    manager,
-    bindIdentity: registration.bindIdentity,
-    dispose: () => {
-      registration.dispose();
-      void manager.close();
-    },
-  };
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= closeAll(registration, manager, logger));
+  return { manager, bindIdentity: registration.bindIdentity, close, dispose: close };
+}
+
+/**
+ * Streams are cancelled first and the manager closed meanwhile: a streamed compose run ends only
+ * when the manager stops it, so waiting for the streams before closing the manager could last
+ * until COMPOSE_TIMEOUT.
+ */
+async function closeAll(registration: IpcRegistration, manager: Manager, logger: Logger): Promise<void> {
+  const streamsEnded = registration.close();
+  const results = await Promise.allSettled([manager.close(), streamsEnded]);
+  for (const result of results) {
+    if (result.status === 'rejected') logger.error('closing the Docker manager failed', result.reason);
+  }
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire, isBuiltin } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -10,10 +10,14 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { operationNames } from '../../src/shared/contract/index.js';
 import { ipcChannel } from '../../src/shared/ipc.js';
+import { mintToken } from '../../src/main/auth/tokens.js';
+import { daemonConnections, quietConnections, settleConnections } from '../support/daemon-connections.js';
 import { FakeIpcMain, FakeIpcRenderer, FakeWebContents, loadPreload } from '../support/fake-electron.js';
-import { removeRunContainers, requireEngine, sleeper } from '../support/engine.js';
+import { createTestContainer, removeRunContainers, requireEngine, sleeper } from '../support/engine.js';
+import { eventually } from '../support/eventually.js';
 import { APP_URL } from '../support/ipc.js';
 import { TEST_SECRET } from '../support/server.js';
+import { tempAuditPath } from '../support/temp.js';
 
 const root = new URL('../../', import.meta.url);
 const config: Record<string, any> = parse(readFileSync(new URL('electron-builder.yml', root), 'utf8'));
@@ -76,14 +80,14 @@ function loadMainBundle(electron: unknown): { attachLucidDockerManager: Function
 describe('the Electron main bundle', () => {
   const ipcMain = new FakeIpcMain();
   let userData: string | undefined;
-  let attached: { dispose(): void; bindIdentity(w: FakeWebContents, id: { sub: string; role: string }): void } | undefined;
+  let attached: { close(): Promise<void>; bindIdentity(w: FakeWebContents, id: { sub: string; role: string }): void } | undefined;
 
   before(async () => {
     await requireEngine();
   });
 
   after(async () => {
-    attached?.dispose();
+    await attached?.close();
     await removeRunContainers();
     if (userData) await rm(userData, { recursive: true, force: true });
   });
@@ -122,14 +126,14 @@ class FakeBrowserWindow {
 describe('the example host app (extraMetadata.main)', () => {
   const ipcMain = new FakeIpcMain();
   let userData: string | undefined;
-  let attached: { dispose(): void } | undefined;
+  let attached: { close(): Promise<void> } | undefined;
 
   before(async () => {
     await requireEngine();
   });
 
   after(async () => {
-    attached?.dispose();
+    await attached?.close();
     await removeRunContainers();
     if (userData) await rm(userData, { recursive: true, force: true });
   });
@@ -183,5 +187,80 @@ describe('the example host app (extraMetadata.main)', () => {
     const api = loadPreload(new FakeIpcRenderer(ipcMain, window.webContents, `file://${window.loaded}`))['lucidDocker'];
     const { containers } = await api.containers.list({ all: true });
     assert.ok(containers.some((c: { id: string }) => c.id === container.id), 'the window is bound to an identity that may list');
+  });
+});
+
+/** Whether any descriptor of this process still refers to a file in `dir`. */
+function holdsOpen(dir: string): boolean {
+  return readdirSync('/proc/self/fd').some((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/`);
+    } catch {
+      return false;
+    }
+  });
+}
+
+describe('closing the Electron adapter', () => {
+  const ipcMain = new FakeIpcMain();
+  let userData: string | undefined;
+  let attached: { close(): Promise<void>; dispose(): Promise<void> } | undefined;
+
+  before(async () => {
+    await requireEngine();
+  });
+
+  after(async () => {
+    await attached?.close();
+    await removeRunContainers();
+    if (userData) await rm(userData, { recursive: true, force: true });
+  });
+
+  it('resolves once the streams have ended and the audit trail is written and closed, and never rejects', async () => {
+    const container = await createTestContainer({ cmd: ['sh', '-c', 'while :; do echo tick; sleep 0.2; done'] });
+    const baseline = await quietConnections();
+    userData = await mkdtemp(join(tmpdir(), 'lucid-electron-close-'));
+    const auditPath = tempAuditPath();
+    const { attachLucidDockerManager } = loadMainBundle({ ipcMain, app: { getPath: () => userData } });
+    attached = await attachLucidDockerManager({
+      allowedOrigins: ['file://'],
+      env: { JWT_SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'error', AUDIT_LOG_PATH: auditPath },
+    });
+    const api = loadPreload(new FakeIpcRenderer(ipcMain, new FakeWebContents(), APP_URL))['lucidDocker'];
+    const token = await mintToken({ secret: TEST_SECRET, sub: 'close-test', role: 'user', ttlSeconds: 600, audience: 'gui-docker-manager' });
+    await api.auth.setToken(token);
+    // Folded into the first sign-in's window: only closing writes its `suppressed` line.
+    await api.auth.setToken(token);
+    let lines = 0;
+    let end: { error: unknown } | undefined;
+    api.containers.followLogs({ id: container.id, tail: 0 }, () => lines++, (error: unknown) => (end = { error }));
+    await eventually(() => (lines > 0 ? true : undefined), 'log lines flow', 10_000);
+    assert.ok((await daemonConnections()) > baseline, 'the follow and the snapshot hold daemon connections');
+    assert.ok(holdsOpen(dirname(auditPath)), 'the trail is open while the manager runs');
+
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const closing = attached!.close();
+      assert.equal(attached!.dispose(), closing, 'dispose is the same close, and a second call its promise');
+      assert.equal(await closing, undefined);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
+
+    assert.equal(ipcMain.handlers.size, 0, 'every IPC handler is removed');
+    await eventually(() => end, 'the page is told that the follow ended', 5000);
+    assert.equal(holdsOpen(dirname(auditPath)), false, 'the trail files are closed');
+    const entries = readFileSync(auditPath, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(
+      entries.filter((e) => e.operation === 'auth.setToken').map((e) => [e.result, e.sub]),
+      [['ok', 'close-test'], ['suppressed', 'close-test']],
+      'the sign-in and, flushed on close, the summary of its folded repeat',
+    );
+    const after = await settleConnections((n) => n <= baseline);
+    assert.ok(after <= baseline, `daemon connections back to ${baseline} (now ${after})`);
   });
 });

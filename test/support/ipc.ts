@@ -77,7 +77,7 @@ export async function startIpcHarness(env: Record<string, string> = {}, t?: Test
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      registration.dispose();
+      await registration.close();
       await manager.close();
     })();
     return closing;

@@ -64,7 +64,8 @@ export class AuditRecorder implements CallHooks {
     }
   }
 
-  close(): void {
+  /** Writes the summaries of every window still open: the trail is closed after this. */
+  async close(): Promise<void> {
     clearInterval(this.sweep);
     this.flush(true);
   }

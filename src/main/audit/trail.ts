@@ -113,7 +113,8 @@ export class AuditTrail {
     return { entries };
   }
 
-  close(): void {
+  /** Syncs and closes the files; never rejects (a failure is logged). */
+  async close(): Promise<void> {
     for (const sink of [this.known, this.unauthenticated]) {
       try {
         sink.close();

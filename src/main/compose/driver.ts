@@ -108,7 +108,7 @@ export class ComposeDriver {
    */
   async close(): Promise<void> {
     this.closed = true;
-    await this.live.stopAll();
+    await this.live.close();
   }
 }
 

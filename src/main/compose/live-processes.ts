@@ -32,7 +32,7 @@ export class LiveProcesses {
   }
 
   /** Stops every run (SIGTERM, SIGKILL after the grace) and resolves once each has answered. */
-  async stopAll(): Promise<void> {
+  async close(): Promise<void> {
     const running = [...this.live];
     for (const r of running) r.stop();
     await Promise.all(running.map((r) => r.done));

@@ -8,7 +8,8 @@ export interface ExpiryWatch {
   signal: AbortSignal;
   /** True once the identity expired (as opposed to the caller leaving). */
   readonly expired: boolean;
-  stop(): void;
+  /** Stops watching (the call ended). */
+  close(): void;
 }
 
 /**
@@ -35,6 +36,6 @@ export function watchExpiry(identity: Identity | null, outer: AbortSignal | unde
     get expired() {
       return expiry.signal.aborted;
     },
-    stop: () => clearTimeout(timer),
+    close: () => clearTimeout(timer),
   };
 }

@@ -144,7 +144,7 @@ export class OperationRunner {
         if (this.validateOutputs) checkOutput(op.output, output);
         return output;
       } finally {
-        expiry?.stop();
+        expiry?.close();
       }
     };
     return this.guard(name, op, meta, body, () => ({

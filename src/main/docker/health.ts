@@ -110,7 +110,7 @@ export class DockerHealth implements CircuitBreaker {
   }
 
   /** Stops the background probes; a probe in flight finishes on its own deadline. */
-  stop(): void {
+  async close(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;

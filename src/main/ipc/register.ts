@@ -35,8 +35,13 @@ export interface BindOptions {
 export interface IpcRegistration {
   /** Binds a fixed identity to a window the host app created and trusts (the admin GUI, say). */
   bindIdentity(webContents: WebContentsLike, identity: Omit<Identity, 'rateLimitExempt'>, options?: BindOptions): void;
-  /** Removes every handler this registration installed. */
-  dispose(): void;
+  /**
+   * Removes every handler this registration installed and cancels the open streams; resolves once
+   * each stream's call has returned (its Docker stream closed). Never rejects.
+   */
+  close(): Promise<void>;
+  /** @deprecated The former name of `close`, kept for existing callers. */
+  dispose(): Promise<void>;
   /** Event streams currently open (for tests and diagnostics). */
   readonly openStreams: number;
   /** Events held in main for windows that fell behind (bounded per stream). */
@@ -132,13 +137,20 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
       streams.ack(event.sender, streamId, count as number),
   }));
 
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      for (const channel of channels) ipcMain.removeHandler(channel);
+      await streams.close();
+    })();
+    return closing;
+  };
+
   return {
     bindIdentity: (webContents, identity, bind = {}) =>
       identities.set(webContents, { ...identity, rateLimitExempt: bind.exemptFromRateLimit === true }),
-    dispose: () => {
-      for (const channel of channels) ipcMain.removeHandler(channel);
-      streams.cancelEverything();
-    },
+    close,
+    dispose: close,
     get openStreams() {
       return streams.size;
     },

@@ -16,6 +16,8 @@ interface OpenStream {
  */
 export class IpcStreams {
   private readonly open = new Map<string, OpenStream>();
+  /** Streams whose call has not returned yet, cancelled or not: `close` waits for them. */
+  private readonly running = new Set<Promise<void>>();
   private readonly watched = new WeakSet<WebContentsLike>();
 
   /** `limits`: what each stream may hold for a renderer that falls behind (see BoundedQueue). */
@@ -52,6 +54,9 @@ export class IpcStreams {
     );
     const entry = { controller, sender: credited };
     this.open.set(key, entry);
+    let ended = () => {};
+    const running = new Promise<void>((resolve) => (ended = resolve));
+    this.running.add(running);
     if (!this.watched.has(sender)) {
       this.watched.add(sender);
       const pageGone = () => this.cancelAll(sender);
@@ -68,6 +73,8 @@ export class IpcStreams {
       done: () => {
         credited.finish();
         if (this.open.get(key) === entry) this.open.delete(key);
+        this.running.delete(running);
+        ended();
       },
     };
   }
@@ -89,13 +96,14 @@ export class IpcStreams {
     return true;
   }
 
-  /** Ends every stream, e.g. when the IPC handlers are removed. */
-  cancelEverything(): void {
+  /** Cancels every stream (the IPC handlers are being removed) and resolves once each call has returned. */
+  async close(): Promise<void> {
     for (const entry of this.open.values()) {
       entry.controller.abort();
       entry.sender.discard();
     }
     this.open.clear();
+    await Promise.all(this.running);
   }
 
   private cancelAll(sender: WebContentsLike): void {

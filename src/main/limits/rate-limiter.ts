@@ -72,7 +72,7 @@ export class RateLimiter implements CallHooks {
     );
   }
 
-  close(): void {
+  async close(): Promise<void> {
     for (const budget of Object.values(this.budgets)) budget.store.shutdown();
   }
 }

@@ -16,6 +16,8 @@ const COLD_WAIT_MS = 2500;
 class StatsFeed {
   latest: ContainerStats | undefined;
   readonly ready: Promise<void>;
+  /** Settles once the Docker stream is closed. */
+  readonly ended: Promise<void>;
   private readonly controller = new AbortController();
   private markReady: () => void = () => {};
 
@@ -23,7 +25,7 @@ class StatsFeed {
     this.ready = new Promise((resolve) => {
       this.markReady = resolve;
     });
-    void this.run(gateway, container).finally(() => {
+    this.ended = this.run(gateway, container).finally(() => {
       this.markReady();
       onEnd();
     });
@@ -95,11 +97,14 @@ export class StatsCollector {
     return { stats, running: inScope.length };
   }
 
-  close(): void {
+  /** Drops all demand and resolves once every stats stream is closed. */
+  async close(): Promise<void> {
     clearTimeout(this.expiry);
     this.expiry = undefined;
     this.demand.clear();
+    const open = [...this.feeds.values()];
     this.sync();
+    await Promise.all(open.map((feed) => feed.ended));
   }
 
   private want(key: string): void {
