@@ -80,6 +80,8 @@ function errorStatuses(op: OperationDef): Map<number, ErrorCode[]> {
     // Public operations are not rate-limited; one with a token of its own counts refused sign-ins.
     if (op.access === PUBLIC && !op.publicUnless && code === 'RATE_LIMITED') continue;
     if (op.method === 'GET' && BODY_CODES.includes(code)) continue;
+    // Only calls that forward events hold a stream slot.
+    if (code === 'TOO_MANY_STREAMS' && op.events === undefined) continue;
     const status = HTTP_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
