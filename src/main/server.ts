@@ -6,6 +6,8 @@ import { mintToken } from './auth/tokens.js';
 import { loadConfig, type Config } from './config/env.js';
 import { createManager, type Manager } from './create-manager.js';
 import { createHttpApp } from './http/app.js';
+import { connectionBudget } from './http/connection-budget.js';
+import { guardConnections } from './http/connection-guard.js';
 import { gracefulCloser } from './http/graceful.js';
 import { locals } from './http/request-context.js';
 import { ShutdownReason } from './model/shutdown.js';
@@ -27,6 +29,9 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
 }
 
+/** How often Node closes connections over HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS. */
+const CONNECTION_CHECK_MS = 1000;
+
 /** Starts the headless REST server; resolves once it listens. */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const manager = await createManager(config, logger);
@@ -42,7 +47,30 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
     streamQueueBytes: config.STREAM_MAX_QUEUED_BYTES,
   });
-  const server = createServer(app);
+  const server = createServer(
+    {
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      // Node looks for connections over those deadlines every 30 s by default: a deadline of 10 s
+      // would then hold a silent connection up to 40 s.
+      connectionsCheckingInterval: CONNECTION_CHECK_MS,
+    },
+    app,
+  );
+  const budget = connectionBudget(config.MAX_CONNECTIONS);
+  if (budget.lowered) {
+    logger.warn(`MAX_CONNECTIONS ${config.MAX_CONNECTIONS} lowered to ${budget.max}: the open-file limit is ${budget.openFileLimit}`);
+  }
+  const guard = guardConnections(server, {
+    maxConnections: budget.max,
+    maxUnauthenticatedPerAddress: config.MAX_UNAUTHENTICATED_PER_ADDRESS,
+    warn: (message) => logger.warn(message),
+  });
+  server.once('close', () => guard.close());
+  logger.info(
+    `connections: at most ${budget.max} (open-file limit ${budget.openFileLimit}), ` +
+      `${config.MAX_UNAUTHENTICATED_PER_ADDRESS} unauthenticated per address`,
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -30,13 +30,16 @@ const labelFilterSchema = z
  * " 7" are refused (a plain Number() or z.coerce would take most of them). Every integer variable
  * goes through here, so they all read the same way.
  */
-function nonNegativeInt(fallback: number, { min = 0, max = 1_000_000_000 }: { min?: number; max?: number } = {}) {
+function strictInt({ min = 0, max = 1_000_000_000 }: { min?: number; max?: number } = {}) {
   return z
     .string()
     .regex(/^\d{1,10}$/, 'must be a non-negative integer')
     .transform(Number)
-    .pipe(z.number().min(min).max(max))
-    .default(fallback);
+    .pipe(z.number().min(min).max(max));
+}
+
+function nonNegativeInt(fallback: number, range: { min?: number; max?: number } = {}) {
+  return strictInt(range).default(fallback);
 }
 
 /** An origin as browsers send it: scheme, host and optional port, nothing else (no path, no "*"). */
@@ -142,6 +145,20 @@ export const envSchema = z.object({
     .regex(/^[0-9a-f]{12,64}$/, 'must be a container id (12 to 64 hex digits)')
     .optional()
     .describe("The manager's own container id (12-64 hex digits), which the API refuses to stop or restart. Unset: found at start from /proc/self/cgroup, /proc/self/mountinfo or the hostname."),
+  MAX_CONNECTIONS: strictInt({ min: 1, max: 10_000_000 })
+    .optional()
+    .describe(
+      'Open HTTP connections at most, 1-10000000. Unset: the open-file limit (ulimit -n) minus a tenth of it, at least 256 kept for Docker sockets, compose pipes and the audit files; a larger value is lowered to that. At the cap a new connection closes the one idle the longest on which nobody authenticated, or is closed itself.',
+    ),
+  MAX_UNAUTHENTICATED_PER_ADDRESS: nonNegativeInt(128, { min: 1, max: 10_000_000 }).describe(
+    "Open connections per client address on which no request has passed token verification yet, 1-10000000; over it, that address's connection idle the longest is closed (or the new one when all are busy). 128: far above what a browser or a probe holds, far below what fills the connection cap.",
+  ),
+  HEADERS_TIMEOUT_MS: nonNegativeInt(10_000, { min: 1000, max: 600_000 }).describe(
+    'Request headers must arrive within this many ms of a connection opening (or of its previous request), else 408 and closed; also closes a connection that never sends a byte. 1000-600000, at most REQUEST_TIMEOUT_MS. 10 s is ample for any real client.',
+  ),
+  REQUEST_TIMEOUT_MS: nonNegativeInt(30_000, { min: 1000, max: 3_600_000 }).describe(
+    'The whole request, headers and body, must arrive within this many ms, else 408 and closed; the answer may take longer. 1000-3600000. 30 s: a 64 KiB JSON body needs far less, a body trickled byte by byte is cut.',
+  ),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt(100).describe(
     'Reads per minute per caller; 0 disables the limit. 100 is ample for a GUI and stops a runaway client.',
   ),
@@ -185,7 +202,14 @@ export type Config = z.infer<typeof envSchema>;
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = envSchema.safeParse(present);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = result.success
+    ? crossCheck(result.data)
+    : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  if (result.success && problems.length === 0) return result.data;
   throw new LucidError('VALIDATION_FAILED', `invalid configuration: ${problems.join('; ')}`, { problems });
+}
+
+/** Rules between variables; kept out of envSchema, whose fields other code picks one by one. */
+function crossCheck(config: Config): string[] {
+  return config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS ? ['HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS'] : [];
 }

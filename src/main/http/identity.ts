@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { LucidError } from '../../shared/errors.js';
 import type { Identity } from '../model/context.js';
+import { markAuthenticated } from './connection-guard.js';
 
 const TOKEN_QUERY_KEYS = ['token', 'access_token', 'jwt', 'bearer'];
 /** RFC 6750 §2.1: `"Bearer" 1*SP b64token`; the scheme is case-insensitive (RFC 9110). */
@@ -19,7 +20,10 @@ export async function identityOf(req: Request, authenticate: Authenticate): Prom
   if (header === undefined) return null;
   const match = BEARER.exec(header.trim());
   if (!match?.[1]) throw new LucidError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
-  return authenticate(match[1]);
+  const identity = await authenticate(match[1]);
+  // A token holder's connection is no longer one of the anonymous ones the guard may shed.
+  markAuthenticated(req.socket);
+  return identity;
 }
 
 /** A token in the query string is an authentication failure, never an unknown input. */
