@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/main/config/env.js';
 import { connectionBudget, readOpenFileLimit } from '../../src/main/http/connection-budget.js';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
@@ -29,5 +30,14 @@ describe('connection budget', () => {
   it('takes a smaller MAX_CONNECTIONS as is and lowers a larger one to the ceiling', () => {
     assert.deepEqual(connectionBudget(200, 20000), { max: 200, openFileLimit: 20000, lowered: false });
     assert.deepEqual(connectionBudget(50000, 20000), { max: 18000, openFileLimit: 20000, lowered: true });
+  });
+});
+
+describe('connection settings', () => {
+  it('derives the cap when MAX_CONNECTIONS is unset, and refuses a sloppy number', () => {
+    assert.equal(loadConfig({}).MAX_CONNECTIONS, undefined);
+    assert.equal(loadConfig({ MAX_CONNECTIONS: '500' }).MAX_CONNECTIONS, 500);
+    for (const bad of ['0', '1e3', '-5', '2.5']) assert.throws(() => loadConfig({ MAX_CONNECTIONS: bad }), /MAX_CONNECTIONS/);
+    assert.throws(() => loadConfig({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }), /HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS/);
   });
 });
