@@ -123,7 +123,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     logger,
   });
   logger.info(`audit trail: ${audit.path ? `${audit.path} (refusals without a subject: ${unauthenticatedPath(audit.path)})` : 'in memory only'}`);
-  const recorder = new AuditRecorder(audit);
+  const recorder = new AuditRecorder(audit, Date.now, audit.folds);
   const limiter = new RateLimiter({
     readPerMinute: config.RATE_LIMIT_PER_MINUTE,
     controlPerMinute: config.RATE_LIMIT_CONTROL_PER_MINUTE,

@@ -177,7 +177,9 @@ describe('container mode: the manager in its hardened container', () => {
     assert.deepEqual(
       lines.filter((e) => e.sub === 'smoke-admin').map((e) => [e.operation, e.result]),
       [
+        ['containers.start', 'started'],
         ['containers.start', 'ok'],
+        ['containers.stop', 'started'],
         ['containers.stop', 'ok'],
       ],
     );

@@ -160,9 +160,13 @@ describe('graceful shutdown of the headless server', () => {
     const lines = readFileSync(auditPath, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
     assert.deepEqual(
       lines.map((e) => [e.operation, e.result, e.code, e.sub, e.role, e.target, e.transport]),
-      [['containers.stop', 'interrupted', 'SHUTTING_DOWN', 'cut-short', 'admin', name, 'rest']],
-      'exactly one line for the call, and it says the call was cut',
+      [
+        ['containers.stop', 'started', null, 'cut-short', 'admin', stubborn.id, 'rest'],
+        ['containers.stop', 'interrupted', 'SHUTTING_DOWN', 'cut-short', 'admin', name, 'rest'],
+      ],
+      'the intent, then exactly one outcome, which says the call was cut',
     );
+    assert.equal(lines[0].requestId, lines[1].requestId);
   });
 
   it('exits 0 at once on SIGINT when idle', async () => {

@@ -10,7 +10,7 @@ const START = Date.UTC(2030, 0, 1);
 function setup() {
   const lines: AuditEntry[] = [];
   let now = START;
-  const recorder = new AuditRecorder({ record: (entry) => lines.push(entry) }, () => now);
+  const recorder = new AuditRecorder({ record: (entry) => lines.push(entry), recordDurable: async (entry) => void lines.push(entry) }, () => now);
   return {
     lines,
     recorder,

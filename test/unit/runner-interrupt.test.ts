@@ -14,7 +14,7 @@ const ID = 'a'.repeat(64);
 function setup() {
   const settled: SettledCall[] = [];
   const lines: AuditEntry[] = [];
-  const recorder = new AuditRecorder({ record: (entry) => lines.push(entry) });
+  const recorder = new AuditRecorder({ record: (entry) => lines.push(entry), recordDurable: async (entry) => void lines.push(entry) });
   let entered!: () => void;
   const inHandler = new Promise<void>((resolve) => (entered = resolve));
   let release!: () => void;
@@ -58,7 +58,10 @@ describe('calls in flight when the manager shuts down', () => {
     );
     assert.deepEqual(
       lines.map((e) => [e.operation, e.result, e.code, e.sub, e.target]),
-      [['containers.stop', 'interrupted', 'SHUTTING_DOWN', ADMIN.sub, 'lucid-api']],
+      [
+        ['containers.stop', 'started', null, ADMIN.sub, ID],
+        ['containers.stop', 'interrupted', 'SHUTTING_DOWN', ADMIN.sub, 'lucid-api'],
+      ],
     );
     release();
     assert.equal(((await call) as { state: string }).state, 'exited', 'the handler itself was not stopped');
@@ -71,7 +74,7 @@ describe('calls in flight when the manager shuts down', () => {
       ],
       'the late return of the stop is not reported again; the read settles as it ends',
     );
-    assert.equal(lines.length, 1);
+    assert.equal(lines.length, 2);
     assert.equal(runner.interruptInFlight(), 0);
   });
 
@@ -91,6 +94,7 @@ describe('calls in flight when the manager shuts down', () => {
         [false, 'VALIDATION_FAILED'],
       ],
     );
-    assert.deepEqual(lines.map((e) => e.result), ['ok', 'denied', 'failed']);
+    // Only the call that reached its handler wrote an intent: a refused one never asks Docker.
+    assert.deepEqual(lines.map((e) => e.result), ['started', 'ok', 'denied', 'failed']);
   });
 });

@@ -2,6 +2,7 @@ import {
   closeSync,
   constants,
   existsSync,
+  fdatasync,
   fdatasyncSync,
   fstatSync,
   mkdirSync,
@@ -68,16 +69,22 @@ function openOwnFile(path: string): number {
 /**
  * An append-only JSON-lines file, rotated by size into `.1` … `.N` (the oldest dropped).
  * Each line is written synchronously, so a crash of the process loses nothing it recorded; the
- * data is forced to disk at most a second later, so a crash of the machine loses at most that.
- * The writes are rare (control operations and refusals), which makes a synchronous write cheaper
- * than the bookkeeping of an asynchronous stream that `list` would have to wait for.
+ * data is forced to disk at most a second later, so a crash of the machine loses at most that —
+ * or at once, for a line appended with `appendDurable`. The writes are rare (control operations
+ * and refusals), which makes a synchronous write cheaper than the bookkeeping of an asynchronous
+ * stream that `list` would have to wait for. Forcing to disk runs on libuv's thread pool, so a
+ * slow disk delays those who wait for it, never the event loop.
  */
 export class AuditFile {
   private fd: number;
   private size: number;
-  private dirty = false;
   private closed = false;
   private readonly syncTimer: NodeJS.Timeout;
+  /** Lines appended so far, and how many of them are known to be on disk. */
+  private written = 0;
+  private synced = 0;
+  /** Forcing to disk, one at a time: whoever waits behind one is often covered by it. */
+  private syncQueue: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly path: string,
@@ -87,11 +94,7 @@ export class AuditFile {
     this.size = fstatSync(this.fd).size;
     this.endLastLine();
     this.syncTimer = setInterval(() => {
-      try {
-        this.sync();
-      } catch (err) {
-        options.onError(err);
-      }
+      if (this.synced < this.written) this.flushToDisk().catch(options.onError);
     }, SYNC_INTERVAL_MS);
     this.syncTimer.unref();
   }
@@ -129,7 +132,37 @@ export class AuditFile {
     if (this.size > 0 && this.size + bytes > this.options.maxBytes) this.rotate();
     writeSync(this.fd, line);
     this.size += bytes;
-    this.dirty = true;
+    this.written++;
+  }
+
+  /** Appends, and resolves once the line is on disk; rejects when forcing it there failed. */
+  appendDurable(line: string): Promise<void> {
+    this.append(line);
+    return this.flushToDisk();
+  }
+
+  /** Resolves once every line appended before the call is on disk. */
+  private flushToDisk(): Promise<void> {
+    const target = this.written;
+    const run = this.syncQueue.then(() => (this.synced >= target ? undefined : this.syncInBackground()));
+    this.syncQueue = run.catch(() => {});
+    return run;
+  }
+
+  private syncInBackground(): Promise<void> {
+    const fd = this.fd;
+    const upTo = this.written;
+    // Closed or rotated since: both forced the old descriptor's lines to disk before closing it.
+    if (fd < 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      fdatasync(fd, (err) => {
+        // The descriptor was closed meanwhile (rotation, close), and synced before that: its number
+        // may even belong to another file by now, so its error says nothing about this one.
+        if (err && fd === this.fd && !this.closed) return reject(err);
+        this.synced = Math.max(this.synced, upTo);
+        resolve();
+      });
+    });
   }
 
   /** Raw lines, newest first, across the live file and its rotated predecessors. */
@@ -174,7 +207,8 @@ export class AuditFile {
     const fd = this.fd;
     this.fd = -1;
     try {
-      if (this.dirty) fdatasyncSync(fd);
+      if (this.synced < this.written) fdatasyncSync(fd);
+      this.synced = this.written;
     } finally {
       closeSync(fd);
     }
@@ -207,8 +241,8 @@ export class AuditFile {
   }
 
   private sync(): void {
-    if (!this.dirty || this.fd < 0) return;
-    this.dirty = false;
+    if (this.synced >= this.written || this.fd < 0) return;
     fdatasyncSync(this.fd);
+    this.synced = this.written;
   }
 }

@@ -1,15 +1,19 @@
 import type { ErrorCode } from '../../shared/errors.js';
 import type { AuditEntry, AuditResult } from '../../shared/schemas/audit.js';
 import { rateLimitDetailsSchema } from '../../shared/schemas/rate-limit.js';
-import type { CallHooks, SettledCall } from '../core/manager.js';
+import type { AdmittedCall, CallHooks, SettledCall, StartingCall } from '../core/manager.js';
 import { rateLimitKey } from '../limits/rate-limiter.js';
+import type { FoldStore, FoldWindow } from './fold-store.js';
 import type { AuditTrail } from './trail.js';
 
 /** Refusals aimed at the caller, as opposed to failures of the operation itself. */
 const DENIALS: ReadonlySet<ErrorCode> = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'SELF_PROTECTED']);
 
-/** How often windows that ended are looked for, to write their summaries. */
-const SWEEP_MS = 5_000;
+/**
+ * How often windows that ended are looked for, to write their summaries, and the counts of open
+ * windows are saved: a `kill -9` loses at most this much of them.
+ */
+const SWEEP_MS = 1_000;
 
 /**
  * Good sign-ins cost no rate budget (a busy window must be able to renew its token), so their
@@ -32,17 +36,32 @@ interface Suppression {
  * rate limit gets one RATE_LIMITED line per window, and a subject signing in again and again from
  * one client one sign-in line a minute; when the window ends, one `suppressed` line counts the
  * repeats in between. A flood then costs two lines a minute per caller instead of one per request.
+ * A control call gets two lines: its intent, on disk before Docker is asked, and its outcome.
+ * The counts of open windows are saved every second to `store`; a run killed before writing
+ * their summaries has them written by the next one.
  */
 export class AuditRecorder implements CallHooks {
   private readonly limited = new Map<string, Suppression>();
   private readonly sweep: NodeJS.Timeout;
+  /** Counts changed since the store was last written. */
+  private unsaved = false;
 
   constructor(
-    private readonly trail: Pick<AuditTrail, 'record'>,
+    private readonly trail: Pick<AuditTrail, 'record' | 'recordDurable'>,
     private readonly now: () => number = Date.now,
+    private readonly store?: Pick<FoldStore, 'save' | 'load'>,
   ) {
-    this.sweep = setInterval(() => this.flush(), SWEEP_MS);
+    if (store) this.summariseLeftovers(store.load());
+    this.sweep = setInterval(() => {
+      this.flush();
+      if (this.unsaved) this.save();
+    }, SWEEP_MS);
     this.sweep.unref();
+  }
+
+  /** Resolves once the intent is on disk: the runner asks Docker only then. */
+  starting(call: StartingCall): Promise<void> {
+    return this.trail.recordDurable({ ...this.baseOf(call), target: call.target ?? null, result: 'started', code: null, durationMs: 0 });
   }
 
   settled(call: SettledCall): void {
@@ -68,26 +87,51 @@ export class AuditRecorder implements CallHooks {
   async close(): Promise<void> {
     clearInterval(this.sweep);
     this.flush(true);
+    if (this.unsaved) this.save();
   }
 
   private entryOf(call: SettledCall, code: ErrorCode | null, denied: boolean): AuditEntry {
     const result = resultOf(call, code, denied);
+    return {
+      ...this.baseOf(call),
+      target: call.target ?? null,
+      result,
+      code,
+      durationMs: Math.round(call.durationMs * 10) / 10,
+      ...(result === 'partial' ? { failures: call.failures } : {}),
+    };
+  }
+
+  /** Who, how and when: what an intent and its outcome share. */
+  private baseOf(call: AdmittedCall) {
     return {
       time: new Date(this.now()).toISOString(),
       sub: call.identity?.sub ?? null,
       role: call.identity?.role ?? null,
       transport: call.meta.transport,
       operation: call.name,
-      target: call.target ?? null,
-      result,
-      code,
-      durationMs: Math.round(call.durationMs * 10) / 10,
       client: call.meta.client,
       requestId: call.meta.requestId,
       ...(call.meta.clientRequestId !== undefined ? { clientRequestId: call.meta.clientRequestId } : {}),
       ...(call.meta.origin !== undefined ? { origin: call.meta.origin } : {}),
-      ...(result === 'partial' ? { failures: call.failures } : {}),
     };
+  }
+
+  /** The windows a killed run left open: their counts are summarised now, as its close would have. */
+  private summariseLeftovers(windows: FoldWindow[]): void {
+    for (const window of windows) {
+      this.summarise(window.key, { ...window, operations: new Set(window.operations) });
+    }
+    this.save();
+  }
+
+  private save(): void {
+    this.unsaved = false;
+    const windows: FoldWindow[] = [];
+    for (const [key, open] of this.limited) {
+      if (open.count > 0) windows.push({ key, windowEndsMs: open.windowEndsMs, first: open.first, last: open.last, operations: [...open.operations], count: open.count });
+    }
+    this.store?.save(windows);
   }
 
   /** True when the refusal is only counted: its caller already has its RATE_LIMITED line in this window. */
@@ -106,6 +150,7 @@ export class AuditRecorder implements CallHooks {
       open.count++;
       open.last = entry;
       open.operations.add(entry.operation);
+      this.unsaved = true;
       return true;
     }
     if (open !== undefined) this.summarise(key, open);
@@ -118,6 +163,8 @@ export class AuditRecorder implements CallHooks {
     this.limited.delete(key);
     if (open.count === 0) return;
     const { last } = open;
+    // Saved right after this line is written, or a crash could have the next run write it again.
+    this.unsaved = true;
     this.trail.record({
       time: new Date(this.now()).toISOString(),
       sub: last.sub,

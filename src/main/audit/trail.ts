@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { auditEntrySchema, type AuditEntry, type AuditListInput, type AuditListOutput } from '../../shared/schemas/audit.js';
 import type { Logger } from '../system/logging.js';
 import { AuditFile } from './audit-file.js';
+import { FoldStore, foldStorePath } from './fold-store.js';
 import { prepareSharedLocation, type AuditLocation } from './location.js';
 
 /** Without a writable place the trail is kept in memory, bounded, so that audit.list still answers. */
@@ -9,6 +10,8 @@ const MEMORY_ENTRIES = 10_000;
 
 interface Sink {
   append(line: string): void;
+  /** Appends and resolves once the line would survive a crash of the machine. */
+  appendDurable(line: string): Promise<void>;
   linesNewestFirst(): Iterable<string>;
   close(): void;
 }
@@ -19,6 +22,11 @@ class MemorySink implements Sink {
   append(line: string): void {
     this.lines.push(line);
     if (this.lines.length > MEMORY_ENTRIES) this.lines.shift();
+  }
+
+  appendDurable(line: string): Promise<void> {
+    this.append(line);
+    return Promise.resolve();
   }
 
   *linesNewestFirst(): Generator<string> {
@@ -53,6 +61,8 @@ export interface AuditTrailOptions {
  */
 export class AuditTrail {
   private failing = false;
+  /** Where the recorder keeps its fold counts across a crash; none when the trail is in memory. */
+  readonly folds: FoldStore | undefined;
 
   private constructor(
     private readonly known: Sink,
@@ -60,7 +70,12 @@ export class AuditTrail {
     /** The file in use, or null when the trail lives in memory. */
     readonly path: string | null,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.folds =
+      path === null
+        ? undefined
+        : new FoldStore(foldStorePath(path), (err) => logger.error(`audit trail: cannot keep refusal counts on disk: ${describe(err)}`));
+  }
 
   static open(options: AuditTrailOptions): AuditTrail {
     const { locations, logger } = options;
@@ -78,7 +93,12 @@ export class AuditTrail {
         if (index > 0) {
           logger.warn(`audit trail in ${location.path}; set AUDIT_LOG_PATH to a persistent, writable file`);
         }
-        return new AuditTrail(known, unauthenticated, location.path, logger);
+        const trail = new AuditTrail(known, unauthenticated, location.path, logger);
+        const recovered = trail.recoverInterrupted();
+        if (recovered > 0) {
+          logger.warn(`audit trail: ${recovered} control call(s) in flight when the last run ended abruptly recorded as interrupted`);
+        }
+        return trail;
       } catch (err) {
         logger.warn(`audit trail: cannot use ${location.path}: ${describe(err)}`);
       }
@@ -90,13 +110,56 @@ export class AuditTrail {
   /** Never throws: a full disk must not turn an allowed call into a failed one. */
   record(entry: AuditEntry): void {
     try {
-      (entry.sub === null ? this.unauthenticated : this.known).append(`${JSON.stringify(entry)}\n`);
-      if (this.failing) this.logger.warn('audit trail: writing works again');
-      this.failing = false;
+      this.sinkOf(entry).append(lineOf(entry));
+      this.wrote();
     } catch (err) {
-      if (!this.failing) this.logger.error(`audit trail: write failed, entries are being lost: ${describe(err)}`);
-      this.failing = true;
+      this.failed(err);
     }
+  }
+
+  /**
+   * Like `record`, and resolves once the entry is on disk (fdatasync), for a control call's intent
+   * before Docker is asked. Never rejects: when the disk fails, the call goes ahead all the same
+   * and the failure is logged, as for any other entry.
+   */
+  async recordDurable(entry: AuditEntry): Promise<void> {
+    try {
+      await this.sinkOf(entry).appendDurable(lineOf(entry));
+      this.wrote();
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  private sinkOf(entry: AuditEntry): Sink {
+    return entry.sub === null ? this.unauthenticated : this.known;
+  }
+
+  private wrote(): void {
+    if (this.failing) this.logger.warn('audit trail: writing works again');
+    this.failing = false;
+  }
+
+  private failed(err: unknown): void {
+    if (!this.failing) this.logger.error(`audit trail: write failed, entries are being lost: ${describe(err)}`);
+    this.failing = true;
+  }
+
+  /**
+   * Writes an `interrupted` line for every control call whose intent has no outcome: calls in
+   * flight when the previous process was killed (SIGKILL, OOM, power), which could write nothing
+   * then. Whether Docker did what was asked is unknown; the line says so, and links to the intent
+   * by its requestId. Only the trail of known subjects holds intents (a control call has passed
+   * authentication), and only its newest lines: an intent left without an outcome is among the
+   * last lines of the run that wrote it. Returns how many lines were written.
+   */
+  recoverInterrupted(): number {
+    const dangling = danglingIntents(this.known.linesNewestFirst());
+    const now = new Date().toISOString();
+    for (const intent of dangling.reverse()) {
+      this.record({ ...intent, time: now, result: 'interrupted', code: 'SHUTTING_DOWN', durationMs: 0 });
+    }
+    return dangling.length;
   }
 
   async list(input: AuditListInput): Promise<AuditListOutput> {
@@ -104,9 +167,13 @@ export class AuditTrail {
     const sources = [entriesOf(this.known)];
     if (input.sub === undefined) sources.push(entriesOf(this.unauthenticated));
     const entries: AuditEntry[] = [];
+    const outcomes = new Set<string>();
     for (const entry of mergeNewestFirst(sources)) {
       if (sinceMs !== undefined && Date.parse(entry.time) < sinceMs) break;
       if (input.sub !== undefined && entry.sub !== input.sub) continue;
+      // An intent is news only while its call runs: once its outcome follows, the outcome says it all.
+      if (entry.result !== 'started') outcomes.add(entry.requestId);
+      else if (outcomes.delete(entry.requestId)) continue;
       entries.push(entry);
       if (entries.length >= input.limit) break;
     }
@@ -133,6 +200,49 @@ function openFile(path: string, options: AuditTrailOptions): AuditFile {
     onError: (err) => logger.error(`audit trail: flushing ${path} failed: ${describe(err)}`),
     warn: (message) => logger.warn(message),
   });
+}
+
+function lineOf(entry: AuditEntry): string {
+  return `${JSON.stringify(entry)}\n`;
+}
+
+/**
+ * Lines read back when looking for intents without an outcome: about two files at the default
+ * size. A run's last intents sit within its last lines, since control calls are rate-limited.
+ */
+const RECOVERY_LINES = 100_000;
+
+const RESULT = /"result":"(\w+)"/;
+const REQUEST_ID = /"requestId":"((?:[^"\\]|\\.)*)"/;
+
+/**
+ * Intents without an outcome, newest first. Lines are matched by pattern and only the intents
+ * left over are parsed: a 10 MB trail is read at every start. An outcome consumes the newest
+ * intent of its requestId before it, so an id used again in a later run (IPC ids restart at 1)
+ * pairs with its own intent.
+ */
+function danglingIntents(linesNewestFirst: Iterable<string>): AuditEntry[] {
+  const outcomes = new Map<string, number>();
+  const dangling: AuditEntry[] = [];
+  let read = 0;
+  for (const line of linesNewestFirst) {
+    if (++read > RECOVERY_LINES) break;
+    const result = RESULT.exec(line)?.[1];
+    const requestId = REQUEST_ID.exec(line)?.[1];
+    if (result === undefined || requestId === undefined) continue;
+    if (result !== 'started') {
+      outcomes.set(requestId, (outcomes.get(requestId) ?? 0) + 1);
+      continue;
+    }
+    const pending = outcomes.get(requestId) ?? 0;
+    if (pending > 0) {
+      outcomes.set(requestId, pending - 1);
+      continue;
+    }
+    const intent = parseLine(line);
+    if (intent !== undefined) dangling.push(intent);
+  }
+  return dangling;
 }
 
 function* entriesOf(sink: Sink): Generator<AuditEntry> {

@@ -87,6 +87,11 @@ export interface SettledCall extends AdmittedCall {
   interrupted: boolean;
 }
 
+/** A control call about to reach its handler: identified, permitted, its input valid. */
+export interface StartingCall extends AdmittedCall {
+  target: string | undefined;
+}
+
 /** Observers of every call: audit trail, rate limiting and metrics hook in here, not in a transport. */
 export interface CallHooks {
   /**
@@ -94,6 +99,11 @@ export interface CallHooks {
    * so that anonymous and failed attempts count too; throws to refuse the call (e.g. RATE_LIMITED).
    */
   admit?(call: AdmittedCall): void | Promise<void>;
+  /**
+   * Awaited before the handler of a control call runs, i.e. before Docker is asked: the audit trail
+   * makes the call's intent durable here, so a crash in between cannot hide what was done.
+   */
+  starting?(call: StartingCall): void | Promise<void>;
   /** Called exactly once per call, also for a call `interruptInFlight` settled before its handler returned. */
   settled?(call: SettledCall): void;
 }
@@ -138,6 +148,10 @@ export class OperationRunner {
       );
       try {
         const input = parseOperationInput(name, rawInput);
+        if (op.kind === 'control') {
+          const starting = { name, op, meta, identity, target: requestedTarget(name, rawInput) };
+          for (const hook of this.hooks) await hook.starting?.(starting);
+        }
         const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
         const output = await handler(input, ctx);
         if (expiry?.expired) throw new LucidError('UNAUTHENTICATED', 'token expired while streaming');
