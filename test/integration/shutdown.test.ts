@@ -1,66 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { createTestContainer, docker, removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
 import { TEST_SECRET } from '../support/server.js';
+import { killAll, spawnServer } from '../support/spawned-server.js';
 import { tempAuditPath } from '../support/temp.js';
-
-const SERVER = fileURLToPath(new URL('../../dist/main/server.js', import.meta.url));
-
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves once a line of the log matches. */
-  logged(pattern: RegExp): Promise<void>;
-}
-
-/** The real headless entry point, as `npm start` runs it. */
-async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  assert.ok(existsSync(SERVER), 'dist/main/server.js is missing: run "npm run build" first');
-  const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      JWT_SECRET_KEY: TEST_SECRET,
-      LOG_LEVEL: 'info',
-      DOCKER_HOST: 'unix:///var/run/docker.sock',
-      AUDIT_LOG_PATH: tempAuditPath(),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    for (const w of [...waiters]) {
-      if (w.pattern.test(output)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const logged = (pattern: RegExp) =>
-    new Promise<void>((resolve, reject) => {
-      if (pattern.test(output)) return resolve();
-      waiters.push({ pattern, resolve });
-      void exited.then(() => reject(new Error(`server exited before logging ${pattern}:\n${output}`)));
-    });
-  await logged(/listening on http:\/\/127\.0\.0\.1:\d+/);
-  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? '';
-  return { child, url, output: () => output, exited, logged };
-}
 
 describe('graceful shutdown of the headless server', () => {
   const spawned: ChildProcess[] = [];
@@ -68,7 +14,7 @@ describe('graceful shutdown of the headless server', () => {
   before(requireEngine);
 
   after(async () => {
-    for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killAll(spawned);
     await removeRunContainers();
   });
 
