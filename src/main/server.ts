@@ -157,8 +157,6 @@ async function main(): Promise<void> {
     logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  logger.info(`Lucid Docker manager listening on ${running.url} (${config.LUCID_ENV})`);
-  await announceDevelopmentToken(running, logger);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -180,6 +178,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Announced once a signal already shuts down cleanly: whoever waits for this line may stop us at once.
+  logger.info(`Lucid Docker manager listening on ${running.url} (${config.LUCID_ENV})`);
+  await announceDevelopmentToken(running, logger);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
