@@ -5,15 +5,15 @@ import { ROLES } from '../permissions.js';
 import { intParam, timePointSchema } from './common.js';
 
 /**
- * started: a control call's intent, forced to disk before Docker is asked; its outcome follows
- * with the same requestId (audit.list shows an intent only while no outcome follows it, i.e. while
- * the call runs). ok: done; partial: answered, but `failures` of its parts did not succeed (a group member that
- * could not stop); denied: refused for who asked (401/403/429/409 self-protection); failed: any
- * other error; interrupted: the manager shut down while the call still ran, or was killed then and
- * found the intent without an outcome at its next start (code SHUTTING_DOWN; whether Docker
- * finished what was asked is unknown); suppressed: the summary of the repeats of one
- * line in one window — a caller's RATE_LIMITED refusals (code RATE_LIMITED), a subject's sign-ins
- * from one client (code null) — which are not written one by one (`suppressed` counts them).
+ * started: a control call's intent, forced to disk before Docker is asked; its outcome follows with
+ * the same requestId (audit.list shows an intent only while no outcome follows it). ok: done;
+ * partial: answered, but `failures` of its parts did not succeed (a group member that could not
+ * stop); denied: refused for who asked (401/403/429/409 self-protection); failed: any other error;
+ * interrupted: the manager shut down while the call still ran, or was killed then and found the
+ * intent without an outcome at its next start (code SHUTTING_DOWN; whether Docker finished what
+ * was asked is unknown); suppressed: the summary of the repeats of one line in one window — a
+ * caller's RATE_LIMITED refusals (code RATE_LIMITED), a subject's sign-ins from one client (code
+ * null) — which are not written one by one (`suppressed` counts them).
  */
 export const AUDIT_RESULTS = ['started', 'ok', 'partial', 'denied', 'failed', 'interrupted', 'suppressed'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
