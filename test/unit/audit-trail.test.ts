@@ -48,6 +48,21 @@ describe('audit trail', () => {
     trail.close();
   });
 
+  it('reads entries of one millisecond back in the order they were written, across both files', async () => {
+    const trail = open(join(tempDir(), 'audit.log'));
+    const sameMs = (n: number, sub: string | null) => ({ ...entry(7, sub), requestId: `req-${n}` });
+    trail.record(sameMs(1, null));
+    trail.record(sameMs(2, 'alice'));
+    trail.record(sameMs(3, null));
+    trail.record(sameMs(4, 'alice'));
+    const listed = (await trail.list({ limit: 100 })).entries;
+    assert.deepEqual(listed.map((e) => e.requestId), ['req-4', 'req-3', 'req-2', 'req-1']);
+    const times = listed.map((e) => Date.parse(e.time));
+    assert.deepEqual(times, [...times].sort((a, b) => b - a), 'times descend as the entries do');
+    assert.ok(times.every((time) => time - Date.parse(entry(7).time) <= 3), 'a tie moves a time by a millisecond, no more');
+    trail.close();
+  });
+
   it('writes nothing once closed, not even into a file that took over its descriptor number', () => {
     const dir = tempDir();
     const path = join(dir, 'audit.log');
