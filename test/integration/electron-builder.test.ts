@@ -45,7 +45,18 @@ describe('electron-builder.yml', () => {
     assert.ok(existsSync(new URL('dist/preload/lucid-docker-preload.cjs', root)));
     const files = config.files as string[];
     for (const glob of ['electron/**/*', 'dist/electron/**/*', 'dist/preload/**/*', 'config/services.yml']) assert.ok(files.includes(glob), glob);
-    for (const glob of ['!src/**/*', '!test/**/*', '!**/*.map']) assert.ok(files.includes(glob), glob);
+    for (const glob of ['!src/**/*', '!test/**/*', '!**/*.map', '!electron/node_modules/**/*']) assert.ok(files.includes(glob), glob);
+  });
+
+  it("leaves Electron to the example app's own package, out of the root's install", () => {
+    const readJson = (path: string) => JSON.parse(readFileSync(new URL(path, root), 'utf8'));
+    const [rootPackage, rootLock] = [readJson('package.json'), readJson('package-lock.json')];
+    const [example, exampleLock] = [readJson('electron/package.json'), readJson('electron/package-lock.json')];
+    assert.equal(rootLock.packages['node_modules/electron'], undefined, "the root's npm ci installs no Electron");
+    assert.equal(rootPackage.scripts['electron:install'], 'npm --prefix electron ci');
+    assert.ok(rootPackage.scripts['electron:example'].includes('electron/node_modules/.bin/electron'));
+    assert.deepEqual([example.private, example.allowScripts], [true, { electron: true }]);
+    assert.ok(exampleLock.packages['node_modules/electron'], 'the example pins its Electron');
   });
 });
 
