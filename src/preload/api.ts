@@ -98,6 +98,11 @@ interface Listener {
   unacked: number;
 }
 
+/** A page's callback threw: shown in the page's console, never left as a rejected promise. */
+function reportCallbackError(err: unknown): void {
+  console.error('lucidDocker: an onEnd callback threw', err);
+}
+
 /** One function per contract operation, grouped by the name before the dot; never ipcRenderer itself. */
 export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerApi {
   const listeners = new Map<string, Listener>();
@@ -151,13 +156,19 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
           onDropped: callbacks.onDropped,
         });
         const end = callbacks.onEnd;
-        result.then(
-          () => end?.(null),
-          (err: LucidDockerError) => end?.(err),
-        );
+        // The page's callback runs on a settled promise: one that throws must not surface as
+        // an unhandled rejection in the preload, nor keep the others from running.
+        void result
+          .then(
+            () => end?.(null),
+            (err: LucidDockerError) => end?.(err),
+          )
+          .catch(reportCallbackError);
         return () => {
           listeners.delete(streamId);
-          void ipcRenderer.invoke(STREAM_CANCEL_CHANNEL, streamId);
+          // Rejects once the manager has closed and removed its handlers: the stream has ended
+          // then anyway, and unsubscribing still returns normally.
+          ipcRenderer.invoke(STREAM_CANCEL_CHANNEL, streamId).catch(() => undefined);
         };
       };
     } else if (kind === 'events') {
