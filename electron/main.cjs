@@ -29,9 +29,19 @@ async function start() {
     },
   });
   attached.bindIdentity(window.webContents, identity);
-  app.on('window-all-closed', () => {
-    attached.dispose();
-    app.quit();
+  app.on('window-all-closed', () => app.quit());
+  // Quit only once the manager has closed (its streams ended, its audit trail written); a second
+  // quit while it closes waits for the same close.
+  let state = 'open';
+  app.on('will-quit', (event) => {
+    if (state === 'closed') return;
+    event.preventDefault();
+    if (state === 'closing') return;
+    state = 'closing';
+    attached.close().then(() => {
+      state = 'closed';
+      app.quit();
+    });
   });
   await window.loadFile(path.join(__dirname, 'index.html'));
   return { attached, window };

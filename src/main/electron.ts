@@ -20,8 +20,6 @@ export interface AttachedManager extends Pick<IpcRegistration, 'bindIdentity'> {
    * returns the same promise.
    */
   close(): Promise<void>;
-  /** @deprecated The former name of `close`, kept for existing host apps. */
-  dispose(): Promise<void>;
 }
 
 /**
@@ -40,7 +38,7 @@ export async function attachLucidDockerManager(options: AttachOptions): Promise<
   });
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= closeAll(registration, manager, logger));
-  return { manager, bindIdentity: registration.bindIdentity, close, dispose: close };
+  return { manager, bindIdentity: registration.bindIdentity, close };
 }
 
 /**

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -151,9 +152,16 @@ describe('the example host app (extraMetadata.main)', () => {
 
   it('needs only electron and the bundles, opens a sandboxed window with the preload and lists containers in it', async () => {
     userData = await mkdtemp(join(tmpdir(), 'lucid-electron-host-'));
+    const appEvents = new EventEmitter();
+    let quits = 0;
     const electron = {
       ipcMain,
-      app: { getPath: () => userData, whenReady: async () => undefined, on: () => undefined, quit: () => undefined },
+      app: {
+        getPath: () => userData,
+        whenReady: async () => undefined,
+        on: (name: string, listener: (...args: unknown[]) => void) => appEvents.on(name, listener),
+        quit: () => void quits++,
+      },
       BrowserWindow: FakeBrowserWindow,
     };
     const { attachLucidDockerManager } = loadMainBundle(electron);
@@ -198,6 +206,18 @@ describe('the example host app (extraMetadata.main)', () => {
     const api = loadPreload(new FakeIpcRenderer(ipcMain, window.webContents, `file://${window.loaded}`))['lucidDocker'];
     const { containers } = await api.containers.list({ all: true });
     assert.ok(containers.some((c: { id: string }) => c.id === container.id), 'the window is bound to an identity that may list');
+
+    // Quitting waits for close(): the first will-quit is held, a second one during the close too.
+    const willQuit = () => {
+      let prevented = false;
+      appEvents.emit('will-quit', { preventDefault: () => (prevented = true) });
+      return prevented;
+    };
+    assert.deepEqual([willQuit(), willQuit()], [true, true], 'both quits wait while the manager closes');
+    await eventually(() => (quits > 0 ? true : undefined), 'the host quits once the manager has closed', 10_000);
+    assert.equal(quits, 1, 'one quit, after one close');
+    assert.equal(ipcMain.handlers.size, 0, 'the manager closed before the quit');
+    assert.equal(willQuit(), false, 'the quit that follows the close proceeds');
   });
 });
 
@@ -215,7 +235,7 @@ function holdsOpen(dir: string): boolean {
 describe('closing the Electron adapter', () => {
   const ipcMain = new FakeIpcMain();
   let userData: string | undefined;
-  let attached: { close(): Promise<void>; dispose(): Promise<void> } | undefined;
+  let attached: { close(): Promise<void> } | undefined;
 
   before(async () => {
     await requireEngine();
@@ -254,7 +274,7 @@ describe('closing the Electron adapter', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       const closing = attached!.close();
-      assert.equal(attached!.dispose(), closing, 'dispose is the same close, and a second call its promise');
+      assert.equal(attached!.close(), closing, 'a second call returns the same promise');
       assert.equal(await closing, undefined);
       await new Promise((resolve) => setImmediate(resolve));
     } finally {

@@ -40,8 +40,6 @@ export interface IpcRegistration {
    * each stream's call has returned (its Docker stream closed). Never rejects.
    */
   close(): Promise<void>;
-  /** @deprecated The former name of `close`, kept for existing callers. */
-  dispose(): Promise<void>;
   /** Event streams currently open (for tests and diagnostics). */
   readonly openStreams: number;
   /** Events held in main for windows that fell behind (bounded per stream). */
@@ -150,7 +148,6 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
     bindIdentity: (webContents, identity, bind = {}) =>
       identities.set(webContents, { ...identity, rateLimitExempt: bind.exemptFromRateLimit === true }),
     close,
-    dispose: close,
     get openStreams() {
       return streams.size;
     },
