@@ -159,7 +159,7 @@ describe('container mode: the manager in its hardened container', () => {
 
   it('starts and stops a test container from inside; the engine agrees', async () => {
     const target = await sleeper({}, false);
-    const started = await api(`/api/v1/containers/${target.id}/start`, { method: 'POST', body: '{}' });
+    const started = await api(`/api/v1/containers/${target.id}/start`, { method: 'POST' });
     assert.equal(started.status, 200);
     assert.equal(await stateOf(target), 'running');
     const stopped = await api(`/api/v1/containers/${target.id}/stop`, { method: 'POST', body: '{"timeout":1}' });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type Docker from 'dockerode';
 import { before, describe, it } from 'node:test';
-import { sleeper, stateOf, useEngine } from '../support/engine.js';
+import { createTestContainer, sleeper, stateOf, useEngine } from '../support/engine.js';
+import { eventually } from '../support/eventually.js';
 import { rejection, useIpcHarness } from '../support/ipc.js';
 import { newScenario } from '../support/scenario.js';
 import { useTestServer } from '../support/server.js';
@@ -85,6 +86,48 @@ describe('inputs an operation does not declare', () => {
     } finally {
       aborted.abort();
     }
+  });
+
+  it('refuses any body on a POST that declares none, even {}, and does not start the container', async () => {
+    const c = await sleeper({}, false);
+    assertUnknown(await server.call('POST', `/api/v1/containers/${c.id}/start`, { body: {} }), 'an empty JSON object');
+    const large = await server.call('POST', `/api/v1/containers/${c.id}/start`, { rawBody: 'x'.repeat(70 * 1024), headers: { 'content-type': 'text/plain' } });
+    assertUnknown(large, 'a large body of another type is refused unread, not 413 nor 415');
+    assert.equal(await stateOf(c), 'created', 'nothing started');
+    const started = await server.call('POST', `/api/v1/containers/${c.id}/start`);
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    assert.equal(await stateOf(c), 'running');
+  });
+
+  it('takes exactly true or false for every boolean query parameter and body field, and nothing happens otherwise', async () => {
+    const c = await sleeper();
+    const uses = [
+      (v: string) => server.call('GET', `/api/v1/containers?all=${v}`),
+      (v: string) => server.call('GET', `/api/v1/containers/${c.id}/logs?timestamps=${v}`),
+      (v: string) => server.call('GET', `/api/v1/containers/${c.id}/logs?follow=${v}`),
+      (v: string) => server.call('GET', `/api/v1/containers/${c.id}/stats?stream=${v}`),
+      (v: string) => server.call('POST', '/api/v1/services/undeclared/stop', { body: { dryRun: v } }),
+    ];
+    for (const value of ['1', 'yes', 'TRUE']) {
+      for (const [i, use] of uses.entries()) {
+        const res = await use(value);
+        assert.equal(res.status, 400, `${i} ${value}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.code, 'VALIDATION_FAILED');
+        assert.equal(res.body.error.details.problems[0].message, 'must be true or false', `${i} ${value}`);
+      }
+    }
+    assert.equal(await stateOfMember(), 'running', 'no dry run was mistaken for a real stop');
+    const listed = await server.call('GET', '/api/v1/containers?all=false');
+    assert.equal(listed.status, 200);
+    assert.ok(listed.body.containers.every((x: { state: string }) => x.state === 'running'));
+  });
+
+  it('reads no lines with tail=0 on the one-shot read, as the document allows', async () => {
+    const c = await createTestContainer({ cmd: ['sh', '-c', 'echo one; echo two; sleep 3600'] });
+    await eventually(async () => ((await server.call('GET', `/api/v1/containers/${c.id}/logs?tail=2`)).body.lines?.length === 2 ? true : undefined), 'the lines are written', 5000);
+    const none = await server.call('GET', `/api/v1/containers/${c.id}/logs?tail=0`);
+    assert.equal(none.status, 200, JSON.stringify(none.body));
+    assert.deepEqual(none.body.lines, []);
   });
 
   it('refuses unknown fields over IPC with the same code, and nothing happens', async () => {

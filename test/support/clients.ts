@@ -1,5 +1,5 @@
 import { after, type TestContext } from 'node:test';
-import { getOperation, type OperationName } from '../../src/shared/contract/index.js';
+import { declaresBody, getOperation, type OperationName } from '../../src/shared/contract/index.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { useEngine } from './engine.js';
 import { closeWithTest, envOf, suiteFixture, type EnvSource } from './fixture.js';
@@ -38,7 +38,9 @@ export async function restClient(env: Record<string, string> = {}, t?: TestConte
         ? `?${new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))}`
         : '';
       if (subscription) return openSubscription(server, path + query, role);
-      const res = await server.call(method, path + query, { role, ...(method === 'POST' ? { body: rest } : {}) });
+      // An operation without body fields refuses any body, `{}` included: send one only for a field.
+      const withBody = method === 'POST' && (declaresBody(getOperation(op)) || Object.keys(rest).length > 0);
+      const res = await server.call(method, path + query, { role, ...(withBody ? { body: rest } : {}) });
       // Some answers are data with a non-200 status (a probe's 503 "not ready"): no error envelope.
       if (res.status === 200 || (res.status >= 200 && res.body?.error?.code === undefined)) {
         return { ok: true, data: res.body, status: res.status };

@@ -17,7 +17,8 @@ describe('input schemas', () => {
 
   it('bounds log tails and rejects bad ids before Docker is asked', () => {
     assert.equal(logsInput.parse({ id: 'a' }).tail, 100);
-    for (const tail of [0, 10001, '-5', 'all']) assert.equal(logsInput.safeParse({ id: 'a', tail }).success, false);
+    assert.equal(logsInput.parse({ id: 'a', tail: '0' }).tail, 0, 'no lines: the same rule as the follow, on the same route');
+    for (const tail of [-1, 10001, '-5', 'all', '']) assert.equal(logsInput.safeParse({ id: 'a', tail }).success, false);
     for (const id of ['', '../etc', 'a b', '-x', 'x'.repeat(129), 'a/b']) {
       assert.equal(logsInput.safeParse({ id }).success, false, id);
     }

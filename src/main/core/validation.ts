@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { getOperation, variantToggles, type OperationName } from '../../shared/contract/index.js';
 import { locationOf, type InputLocation } from '../../shared/contract/input.js';
 import { LucidError } from '../../shared/errors.js';
+import { BOOLEAN_MESSAGE, isBooleanText } from '../../shared/schemas/common.js';
 
 export interface ValidationProblem {
   path: string;
@@ -102,7 +103,10 @@ function withoutToggles(name: OperationName, value: unknown): unknown {
   const toggles = variantToggles(name);
   const problems: ValidationProblem[] = toggles
     .filter(({ key }) => value[key] !== undefined && value[key] !== 'false' && value[key] !== false)
-    .map(({ key, value: selects, variant }) => ({ path: key, message: `must be false here; ${key}=${selects} is ${variant}` }));
+    .map(({ key, value: selects, variant }) => ({
+      path: key,
+      message: isBooleanText(value[key]) ? `must be false here; ${key}=${selects} is ${variant}` : BOOLEAN_MESSAGE,
+    }));
   if (problems.length > 0) throw new LucidError('VALIDATION_FAILED', `invalid input: ${summary(problems)}`, { problems });
   if (toggles.length === 0) return value;
   const rest = { ...value };

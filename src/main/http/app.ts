@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { getOperation, operationNames } from '../../shared/contract/index.js';
+import { declaresBody, getOperation, operationNames } from '../../shared/contract/index.js';
 import { expressPath } from '../../shared/contract/path-template.js';
 import { LucidError } from '../../shared/errors.js';
 import type { OperationRunner } from '../core/manager.js';
@@ -7,7 +7,7 @@ import type { Logger } from '../system/logging.js';
 import { contractRoute } from './contract-route.js';
 import { corsFor } from './cors.js';
 import { mountDocs } from './docs.js';
-import { bodyParserError, refuseBodyOnRead, requireJsonBody, sendError } from './errors.js';
+import { bodyParserError, refuseBody, refuseBodyOnRead, requireJsonBody, sendError } from './errors.js';
 import type { Authenticate } from './identity.js';
 import { locals, requestContext, securityHeaders } from './request-context.js';
 
@@ -36,6 +36,11 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.use(securityHeaders);
   if (options.corsOrigins?.length) app.use(corsFor(options.corsOrigins));
   app.use(refuseBodyOnRead);
+  // Before the body is read: a POST without body fields refuses a body as a GET does.
+  for (const name of operationNames) {
+    const op = getOperation(name);
+    if (op.method === 'POST' && !declaresBody(op)) app.post(expressPath(op.path), refuseBody(`POST ${op.path}`));
+  }
   app.use(requireJsonBody);
   app.use(express.json({ limit: '64kb' }));
   mountDocs(app);

@@ -52,17 +52,26 @@ function hasBody(req: Request): boolean {
   return req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
 }
 
+function refuse(res: Response, message: string): void {
+  res.setHeader('Connection', 'close');
+  sendError(res, new LucidError('UNKNOWN_INPUT', message), locals(res).requestId);
+}
+
 /**
  * Every GET operation declares its input in the path and query: a body would be read by nobody,
  * so it is refused whatever its size or type (no 413 nor 415 on a GET), before it is read.
  */
 export function refuseBodyOnRead(req: Request, res: Response, next: NextFunction): void {
-  if ((req.method === 'GET' || req.method === 'HEAD') && hasBody(req)) {
-    res.setHeader('Connection', 'close');
-    sendError(res, new LucidError('UNKNOWN_INPUT', 'a GET request takes no body'), locals(res).requestId);
-    return;
-  }
-  next();
+  if ((req.method === 'GET' || req.method === 'HEAD') && hasBody(req)) refuse(res, 'a GET request takes no body');
+  else next();
+}
+
+/** The same for a POST whose operation declares no body field (`containers.start`): any body, even `{}`. */
+export function refuseBody(what: string) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (hasBody(req)) refuse(res, `${what} takes no body`);
+    else next();
+  };
 }
 
 /** A body in any other type would be ignored and the operation run with defaults: refuse it instead. */

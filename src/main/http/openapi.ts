@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import type { OperationDef } from '../../shared/contract/index.js';
+import { declaresBody, type OperationDef } from '../../shared/contract/index.js';
 import { pathParams } from '../../shared/contract/path-template.js';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
 import { PUBLIC, ROLES, roleHas, type OperationAccess } from '../../shared/permissions.js';
@@ -19,7 +19,7 @@ export interface OpenApiOptions {
 
 const ERROR_REF = '#/components/schemas/ErrorEnvelope';
 const AUTH_CODES: readonly ErrorCode[] = ['UNAUTHENTICATED', 'FORBIDDEN'];
-/** GET refuses any body before reading it (UNKNOWN_INPUT): these come only from a POST's body. */
+/** An operation without body fields refuses any body before reading it (UNKNOWN_INPUT): these come only from a body read. */
 const BODY_CODES: readonly ErrorCode[] = ['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 
 /** The namespaces before the dot of operation names, as the document's tags. */
@@ -79,7 +79,7 @@ function errorStatuses(op: OperationDef): Map<number, ErrorCode[]> {
     if (op.access === PUBLIC && AUTH_CODES.includes(code) && !(op.publicUnless && code === 'UNAUTHENTICATED')) continue;
     // Public operations are not rate-limited; one with a token of its own counts refused sign-ins.
     if (op.access === PUBLIC && !op.publicUnless && code === 'RATE_LIMITED') continue;
-    if (op.method === 'GET' && BODY_CODES.includes(code)) continue;
+    if (!declaresBody(op) && BODY_CODES.includes(code)) continue;
     // Only calls that forward events hold a stream slot.
     if (code === 'TOO_MANY_STREAMS' && op.events === undefined) continue;
     const status = HTTP_STATUS[code];
@@ -317,7 +317,8 @@ export function buildOpenApiDocument(table: OperationTable, options: OpenApiOpti
         'Manages the Docker containers of the Lucid system. Generated from the operation contract; ' +
         'the Electron IPC bridge serves the same operations.\n\n' +
         'Each input is read only where an operation declares it (path, query or JSON body); any other ' +
-        'query parameter or body field is refused with 400 `UNKNOWN_INPUT`, and a GET with a body too. ' +
+        'query parameter or body field is refused with 400 `UNKNOWN_INPUT`, and so is any body sent to an ' +
+        'operation that declares none (every GET, `POST /api/v1/containers/{id}/start`), before it is read. ' +
         'Every answer carries `X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`.',
       ...(options.license ? { license: { name: options.license, identifier: options.license } } : {}),
     },

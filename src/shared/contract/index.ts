@@ -32,6 +32,11 @@ export function getOperation(name: OperationName): OperationDef {
   return operations[name];
 }
 
+/** Whether REST callers may send a JSON body: the operation declares body fields. */
+export function declaresBody(op: OperationDef): boolean {
+  return Object.keys(op.input.parts.body.shape).length > 0;
+}
+
 type Toggle = { key: string; value: string; variant: OperationName };
 
 const toggles = new Map<OperationName, Toggle[]>();

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * Input schemas accept what both transports deliver: IPC passes real numbers and booleans, while
  * an HTTP query string carries only text. Each parser accepts both spellings and nothing looser
- * ("1.5", "", "1e3" and " 7" are rejected as numbers).
+ * ("1.5", "", "1e3" and " 7" are rejected as numbers; "1", "yes" and "TRUE" as booleans).
  */
 export function intParam(min: number, max: number) {
   return z
@@ -11,10 +11,18 @@ export function intParam(min: number, max: number) {
     .pipe(z.number().int('must be an integer').min(min).max(max));
 }
 
+export const BOOLEAN_MESSAGE = 'must be true or false';
+
+/** Every boolean input: `true`/`false` as JSON or IPC booleans, or as the query's text. */
 export function boolParam() {
   return z
-    .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: BOOLEAN_MESSAGE })
     .pipe(z.boolean());
+}
+
+/** A query value a boolean input accepts. */
+export function isBooleanText(value: unknown): boolean {
+  return value === true || value === false || value === 'true' || value === 'false';
 }
 
 /** Docker's own rule for names, also fine for ids and id prefixes; checked before Docker is asked. */

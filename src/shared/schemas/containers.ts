@@ -80,11 +80,19 @@ export type ControlResult = z.infer<typeof controlResultSchema>;
 
 export const LOG_STREAMS = ['stdout', 'stderr', 'all'] as const;
 
+/**
+ * One rule for the read and the follow, which share a route and so one documented parameter:
+ * 0 reads no past lines (a follow then sends only lines written from now on).
+ */
+const tailSchema = intParam(0, 10000)
+  .default(100)
+  .describe('How many of the last lines to send first; 0: none (with follow=true, only lines written from now on)');
+
 export const logsInput = defineInput(
   {
     path: { id: containerRefSchema },
     query: {
-      tail: intParam(1, 10000).default(100).describe('How many of the last lines to read'),
+      tail: tailSchema,
       since: timePointSchema.optional(),
       until: timePointSchema.optional().describe('Lines written at or before this time; not with follow=true'),
       timestamps: boolParam().default(false),
@@ -101,9 +109,7 @@ export type LogsInput = z.infer<typeof logsInput>;
 export const followLogsInput = defineInput({
   path: { id: containerRefSchema },
   query: {
-    tail: intParam(0, 10000)
-      .default(100)
-      .describe('With follow=true: how many of the last lines to send first; 0 sends only lines written from now on'),
+    tail: tailSchema,
     since: timePointSchema.optional(),
     timestamps: boolParam().default(false),
     stream: z.enum(LOG_STREAMS).default('all'),
