@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { envSchema } from '../src/main/config/env.js';
 import { HTTP_STATUS } from '../src/main/http/error-status.js';
 import { operations, type OperationDef } from '../src/shared/contract/index.js';
+import { INPUT_LOCATIONS } from '../src/shared/contract/input.js';
 import { ERROR_CODES } from '../src/shared/errors.js';
 
 const ROOT = new URL('../', import.meta.url);
@@ -39,18 +40,20 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   ].join('\n');
 }
 
-/** The names a caller passes (path, query or body), `?` marking the optional ones. */
+/** The names a caller passes, grouped by where REST takes them (path, query, body), `?` marking the optional ones. */
 function parameters(def: OperationDef): string {
-  const schema = z.toJSONSchema(def.input, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, unknown>;
-    required?: string[];
-  };
-  const required = new Set(schema.required ?? []);
   const selectors = Object.keys(def.variantOf?.query ?? {});
-  return Object.keys(schema.properties ?? {})
-    .filter((key) => !selectors.includes(key))
-    .map((key) => `\`${key}${required.has(key) ? '' : '?'}\``)
-    .join(' ');
+  return INPUT_LOCATIONS.flatMap((location) => {
+    const schema = z.toJSONSchema(def.input.parts[location], { io: 'input', unrepresentable: 'any' }) as {
+      properties?: Record<string, unknown>;
+      required?: string[];
+    };
+    const required = new Set(schema.required ?? []);
+    const names = Object.keys(schema.properties ?? {})
+      .filter((key) => !selectors.includes(key))
+      .map((key) => `\`${key}${required.has(key) ? '' : '?'}\``);
+    return names.length > 0 ? [`${location}: ${names.join(' ')}`] : [];
+  }).join('; ');
 }
 
 function routePath(def: OperationDef): string {
