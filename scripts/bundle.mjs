@@ -3,17 +3,7 @@
 // - the main-process entry (`attachLucidDockerManager`), so a host app's main can require it
 //   without resolving this package's dependencies.
 import { build } from 'esbuild';
-import { preloadBuildOptions } from './preload-build.mjs';
-
-const common = {
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  sourcemap: false,
-  minify: false,
-  logLevel: 'warning',
-};
+import { cjsBundleOptions, preloadBuildOptions } from './preload-build.mjs';
 
 await build({ ...preloadBuildOptions, outfile: 'dist/preload/lucid-docker-preload.cjs' });
 // ssh2's native helpers (its crypto binding, cpu-features) are optional: it falls back to pure
@@ -22,7 +12,7 @@ await build({ ...preloadBuildOptions, outfile: 'dist/preload/lucid-docker-preloa
 // default config/services.yml) get the URL they have in tsc's output, dist/main/config/, which
 // sits at the same depth below the package root as their source.
 await build({
-  ...common,
+  ...cjsBundleOptions,
   entryPoints: ['src/main/electron.ts'],
   outfile: 'dist/electron/lucid-docker-main.cjs',
   external: ['electron', '*.node'],

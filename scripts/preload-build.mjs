@@ -1,7 +1,8 @@
-// The preload bundle's esbuild options, shared by scripts/bundle.mjs and the test that keeps the
-// bundle small. A sandboxed renderer's preload may require nothing but `electron` (and a few
-// built-ins), so what it imports is inlined: channel names and the zod-free operation manifest.
-export const preloadBuildOptions = {
+// The esbuild options of the bundles an Electron app loads, shared by scripts/bundle.mjs and the
+// test that keeps the preload bundle small.
+
+/** One self-contained CommonJS file for Node 20 (Electron's main and preload), readable as built. */
+export const cjsBundleOptions = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -9,6 +10,12 @@ export const preloadBuildOptions = {
   sourcemap: false,
   minify: false,
   logLevel: 'warning',
+};
+
+// A sandboxed renderer's preload may require nothing but `electron` (and a few built-ins), so
+// what it imports is inlined: channel names and the zod-free operation manifest.
+export const preloadBuildOptions = {
+  ...cjsBundleOptions,
   entryPoints: ['src/preload/index.ts'],
   external: ['electron'],
 };

@@ -89,20 +89,28 @@ function loadMainBundle(electron: unknown): { attachLucidDockerManager: Function
   return module.exports as { attachLucidDockerManager: Function };
 }
 
+/**
+ * A suite that drives the engine through a bundle: the engine is required first; afterwards the
+ * manager it attached is closed, and its containers and user data are removed.
+ */
+function withEngineAndCleanUp(state: () => { attached: { close(): Promise<void> } | undefined; userData: string | undefined }): void {
+  before(async () => {
+    await requireEngine();
+  });
+  after(async () => {
+    const { attached, userData } = state();
+    await attached?.close();
+    await removeRunContainers();
+    if (userData) await rm(userData, { recursive: true, force: true });
+  });
+}
+
 describe('the Electron main bundle', () => {
   const ipcMain = new FakeIpcMain();
   let userData: string | undefined;
   let attached: { close(): Promise<void>; bindIdentity(w: FakeWebContents, id: { sub: string; role: string }): void } | undefined;
 
-  before(async () => {
-    await requireEngine();
-  });
-
-  after(async () => {
-    await attached?.close();
-    await removeRunContainers();
-    if (userData) await rm(userData, { recursive: true, force: true });
-  });
+  withEngineAndCleanUp(() => ({ attached, userData }));
 
   it('attaches the manager to IPC with nothing but electron and built-ins, and serves the preload', async () => {
     userData = await mkdtemp(join(tmpdir(), 'lucid-electron-userdata-'));
@@ -140,15 +148,7 @@ describe('the example host app (extraMetadata.main)', () => {
   let userData: string | undefined;
   let attached: { close(): Promise<void> } | undefined;
 
-  before(async () => {
-    await requireEngine();
-  });
-
-  after(async () => {
-    await attached?.close();
-    await removeRunContainers();
-    if (userData) await rm(userData, { recursive: true, force: true });
-  });
+  withEngineAndCleanUp(() => ({ attached, userData }));
 
   it('needs only electron and the bundles, opens a sandboxed window with the preload and lists containers in it', async () => {
     userData = await mkdtemp(join(tmpdir(), 'lucid-electron-host-'));
@@ -237,15 +237,7 @@ describe('closing the Electron adapter', () => {
   let userData: string | undefined;
   let attached: { close(): Promise<void> } | undefined;
 
-  before(async () => {
-    await requireEngine();
-  });
-
-  after(async () => {
-    await attached?.close();
-    await removeRunContainers();
-    if (userData) await rm(userData, { recursive: true, force: true });
-  });
+  withEngineAndCleanUp(() => ({ attached, userData }));
 
   it('resolves once the streams have ended and the audit trail is written and closed, and never rejects', async () => {
     const container = await createTestContainer({ cmd: ['sh', '-c', 'while :; do echo tick; sleep 0.2; done'] });
