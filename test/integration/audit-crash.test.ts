@@ -12,13 +12,12 @@ import { waitFor } from '../support/eventually.js';
 import { TEST_SECRET } from '../support/server.js';
 import { killAll, spawnServer, type ServerProcess } from '../support/spawned-server.js';
 import { tempAuditPath } from '../support/temp.js';
+import { sleep } from '../support/sleep.js';
 
 const CRASHES = 5;
 const WORKERS = 4;
 /** Marks this file's containers, so that the engine's event stream names only them. */
 const LABEL = `lucid.test.audit-crash=${RUN_ID}`;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function readTrail(path: string): AuditEntry[] {
   return [path, `${path}.1`, unauthenticatedPath(path)]

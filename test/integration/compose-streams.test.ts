@@ -6,6 +6,7 @@ import { docker, removeRunContainers, requireEngine } from '../support/engine.js
 import { useIpcHarness } from '../support/ipc.js';
 import { readSse } from '../support/sse.js';
 import { useTestServer } from '../support/server.js';
+import { sleep } from '../support/sleep.js';
 
 async function running(project: string): Promise<number> {
   const list = await docker.listContainers({ filters: { label: [`com.docker.compose.project=${project}`] } });
@@ -99,7 +100,7 @@ describe('compose output streams', () => {
       const afterResult = seen.length;
       assert.ok(afterResult >= 2, `${method}: lines arrived before the answer`);
       assert.deepEqual(seen, result.output);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       assert.equal(seen.length, afterResult, 'nothing arrives after the answer');
       assert.equal(await running(project), method === 'up' ? 2 : 0);
     }

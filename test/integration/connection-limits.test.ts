@@ -4,6 +4,7 @@ import { requireEngine } from '../support/engine.js';
 import { waitFor } from '../support/eventually.js';
 import { openConnection, rawRequest, type RawConnection } from '../support/raw-http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { sleep } from '../support/sleep.js';
 
 /** Opens `count` silent connections from `localAddress`, a few at a time, and keeps them all. */
 async function flood(url: string, localAddress: string, count: number): Promise<RawConnection[]> {
@@ -101,7 +102,7 @@ describe('request deadlines', () => {
     let sent = 1;
     // At most 20 more bytes (20 s): the 3 s deadline must cut it well before.
     for (; sent < 21 && !slow.isClosed(); sent++) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
       if (!slow.isClosed()) slow.socket.write(' ');
     }
     assert.equal(slow.isClosed(), true, 'the slow body was still being read after 20 s');

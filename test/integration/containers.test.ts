@@ -12,6 +12,7 @@ import {
   useEngine,
 } from '../support/engine.js';
 import { eventually } from '../support/eventually.js';
+import { sleep } from '../support/sleep.js';
 
 for (const transport of TRANSPORTS) {
   describe(`containers over ${transport.name}`, () => {
@@ -119,7 +120,7 @@ for (const transport of TRANSPORTS) {
     it('measures CPU of a busy container from successive samples', async () => {
       const busy = await createTestContainer({ cmd: ['sh', '-c', 'while :; do :; done'] });
       await client.call('containers.stats', { id: busy.id });
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
       const second = await client.call('containers.stats', { id: busy.id });
       assert.equal(second.ok, true);
       if (!second.ok) return;
@@ -130,7 +131,7 @@ for (const transport of TRANSPORTS) {
 
     it('shares one sample between concurrent stats calls instead of reporting 0 % CPU', async () => {
       const busy = await createTestContainer({ cmd: ['sh', '-c', 'while :; do :; done'] });
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const answers = await Promise.all([1, 2, 3].map(() => client.call('containers.stats', { id: busy.id })));
       for (const answer of answers) {
         assert.equal(answer.ok, true);
@@ -142,7 +143,7 @@ for (const transport of TRANSPORTS) {
       const c = await createTestContainer({ cmd: ['sleep', '3600'], healthCmd: 'true', healthIntervalMs: 200, tmpfs: '/scratch' });
       let health = 'starting';
       for (let i = 0; i < 50 && health !== 'healthy'; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
         const got = await client.call('containers.get', { id: c.id });
         if (got.ok) health = got.data.health;
       }

@@ -7,6 +7,7 @@ import { sampleSum, sampleValue } from '../support/metrics.js';
 import { waitFor } from '../support/eventually.js';
 import { PrivateEngine } from '../support/private-engine.js';
 import { useTestServer } from '../support/server.js';
+import { sleep } from '../support/sleep.js';
 
 /**
  * A private dockerd (own socket, data root, exec root) is killed, paused and restarted under a
@@ -167,7 +168,7 @@ describe('Docker daemon faults, on a private dockerd', () => {
     });
     assert.equal(res.status, 200);
     const reading = readSse(res, (f) => f.some((x) => x.event === 'end'));
-    await new Promise((r) => setTimeout(r, 600));
+    await sleep(600);
     await engine.kill();
     const end = (await reading).find((f) => f.event === 'end');
     assert.equal(end?.data.reason, 'error');

@@ -48,13 +48,12 @@ export async function everyOperation(id: string): Promise<void> {
     void cpu;
   }
   const live = await client.GET('/api/v1/containers/{id}/stats', { params: { path: { id }, query: { stream: true } }, parseAs: 'stream' });
-  const events = await client.GET('/api/v1/events', { params: { query: { group: 'core' } } });
-  for (const event of events.data ?? []) {
-    if (event.event === 'container') {
-      const action: string = event.data.type === 'container' ? event.data.action : 'resync';
-      void action;
-    }
-  }
+  // A stream never ends by itself: read it as one, and type its events from the document.
+  const events = await client.GET('/api/v1/events', { params: { query: { group: 'core' } }, parseAs: 'stream' });
+  const body: ReadableStream<Uint8Array> | null | undefined = events.data;
+  type ChangeEvent = paths['/api/v1/events']['get']['responses'][200]['content']['text/event-stream'][number];
+  const onEvent = (event: ChangeEvent): string | undefined =>
+    event.event === 'container' ? (event.data.type === 'container' ? event.data.action : 'resync') : undefined;
   const batch = await client.GET('/api/v1/stats', { params: { query: { group: 'core' } } });
   const running: number | undefined = batch.data?.running;
 
@@ -96,7 +95,7 @@ export async function everyOperation(id: string): Promise<void> {
   const rateLimited = stopped.error?.error.code === 'RATE_LIMITED';
   const requestId: string | null = stopped.response.headers.get('X-Request-Id');
 
-  void [total, mounts, changed, followed, live, running, names, healthy, entries, projectNames, state, docker];
+  void [total, mounts, changed, followed, live, body, onEvent, running, names, healthy, entries, projectNames, state, docker];
   void [alive.data?.status, ready.data?.ready, details.data?.compose.available, metrics.data, rateLimited, requestId];
 }
 `;

@@ -9,6 +9,7 @@ import { startIpcHarness, useIpcHarness, type IpcWindow } from '../support/ipc.j
 import { newScenario } from '../support/scenario.js';
 import { readSse } from '../support/sse.js';
 import { useTestServer } from '../support/server.js';
+import { sleep } from '../support/sleep.js';
 
 const BUSY = ['sh', '-c', 'while :; do :; done'];
 const TICKER = ['sh', '-c', 'while :; do echo tick; sleep 0.2; done'];
@@ -26,7 +27,7 @@ describe('live stats (containers.watchStats)', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
     const reading = readSse(res, (f) => f.some((x) => x.event === 'end'));
-    await new Promise((r) => setTimeout(r, 3500));
+    await sleep(3500);
     await busy.kill();
     const frames = await reading;
     const samples = frames.filter((f) => f.event === 'stats').map((f) => statsOutput.parse(f.data));
@@ -240,7 +241,7 @@ describe('IPC backpressure', () => {
       maxQueued = Math.max(maxQueued, harness.registration.queuedEvents);
       return maxQueued >= MAX_QUEUED ? true : undefined;
     }, 'main fills its bounded queue', 10_000);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     maxHeld = Math.max(maxHeld, window.webContents.held.filter(([ch]) => ch === 'lucid-docker:stream.event').length);
     assert.equal(maxHeld, CREDIT_WINDOW, 'no more than the credit window went to the stalled page');
     assert.equal(harness.registration.queuedEvents, MAX_QUEUED, 'main holds no more than its bound');

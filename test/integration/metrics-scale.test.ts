@@ -6,6 +6,7 @@ import { dockerCallCount, promtoolCheck, sampleValue } from '../support/metrics.
 import { waitFor } from '../support/eventually.js';
 import { PrivateEngine } from '../support/private-engine.js';
 import { useTestServer } from '../support/server.js';
+import { sleep } from '../support/sleep.js';
 
 const CREATED = 500;
 
@@ -83,12 +84,12 @@ describe('metrics with 500 containers, on a private dockerd', () => {
     const scrapes = 9;
     const timings: number[] = [];
     await scrape();
-    await new Promise((resolve) => setTimeout(resolve, 1050));
+    await sleep(1050);
     const before = await dockerCallCount(server.manager, 'containers.list');
     for (let i = 0; i < scrapes; i++) {
       timings.push((await scrape()).ms);
       // Past the census' freshness window, so that every scrape does ask Docker.
-      await new Promise((resolve) => setTimeout(resolve, 1050));
+      await sleep(1050);
     }
     const calls = (await dockerCallCount(server.manager, 'containers.list')) - before;
     assert.ok(calls <= scrapes, `${calls} list calls for ${scrapes} scrapes`);

@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { createTestContainer, sleeper, useEngine } from '../support/engine.js';
 import { dockerCallCount, parseSamples, promtoolCheck, sampleSum, sampleValue } from '../support/metrics.js';
 import { useTestServer } from '../support/server.js';
+import { sleep } from '../support/sleep.js';
 
 /** promtool's only allowed complaint: the `_total` suffix on these gauges (the seed's name stays). */
 const ALLOWED_LINT = /^(lucid_containers_total|nodejs_active_[a-z]+_total) non-counter metrics should not have "_total" suffix$/;
@@ -44,7 +45,6 @@ describe('GET /metrics', () => {
     await server.call('GET', '/api/v1/containers/no-such-container-xyz');
     await server.call('GET', '/no/such/route/abc123');
   });
-
 
   const scrape = async () => {
     const res = await server.call('GET', '/metrics', { role: null });
@@ -95,10 +95,10 @@ describe('GET /metrics', () => {
   });
 
   it('asks Docker at most once for concurrent scrapes', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await sleep(1100);
     const before = await dockerCallCount(server.manager, 'containers.list');
     await Promise.all(Array.from({ length: 5 }, () => scrape()));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     const calls = (await dockerCallCount(server.manager, 'containers.list')) - before;
     assert.ok(calls <= 1, `${calls} list calls for 5 concurrent scrapes`);
   });

@@ -10,6 +10,7 @@ import { readSse, type SseFrame } from '../support/sse.js';
 import { useTestServer } from '../support/server.js';
 import { useIpcHarness } from '../support/ipc.js';
 import { dockerCallCount, sampleValue } from '../support/metrics.js';
+import { sleep } from '../support/sleep.js';
 
 const CHURN_LABEL = 'lucid.test.churn';
 
@@ -44,7 +45,7 @@ describe('the container snapshot', () => {
           else if (new Set(parsed.data.containers.map((c) => c.id)).size !== parsed.data.total) problems.push('duplicate ids');
           reads++;
         }
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     })();
     // Each worker leaves one container created, one running, one exited, one renamed, and removes one.
@@ -106,7 +107,7 @@ describe('the container snapshot', () => {
     const first = await server.call('GET', '/metrics', { role: null });
     assert.equal(first.status, 200);
     assert.ok((sampleValue(first.body, 'lucid_containers_total', { state: 'running' }) ?? 0) >= 1, 'the running container is counted');
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     await server.call('GET', '/metrics', { role: null });
     await server.call('GET', '/api/v1/containers');
     const groups = await server.call('GET', '/api/v1/services');

@@ -6,11 +6,10 @@ import { daemonConnections, quietConnections, settleConnections } from '../suppo
 import { createTestContainer, requireEngine, useEngine } from '../support/engine.js';
 import { readSse } from '../support/sse.js';
 import { startTestServer, useTestServer } from '../support/server.js';
+import { sleep } from '../support/sleep.js';
 
 /** Prints 16 KB lines as fast as `usleep` lets it: a chatty container. */
 const CHATTY = ['sh', '-c', 's=$(printf "%16000s" "" | tr " " a); i=0; while true; do i=$((i+1)); echo "$i $s"; usleep 5000; done'];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A GET whose response is never read: the client's socket stops taking bytes. */
 function openUnread(url: string, token: string): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {

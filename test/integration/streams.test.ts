@@ -5,6 +5,7 @@ import { useIpcHarness } from '../support/ipc.js';
 import { waitFor } from '../support/eventually.js';
 import { readSse } from '../support/sse.js';
 import { useTestServer } from '../support/server.js';
+import { sleep } from '../support/sleep.js';
 
 const TICKER = ['sh', '-c', 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done'];
 
@@ -40,7 +41,7 @@ describe('followed logs over REST (Server-Sent Events)', () => {
     const c = await createTestContainer({ cmd: TICKER });
     const res = await follow(c.id, new AbortController().signal);
     const reading = readSse(res, (f) => f.some((x) => x.event === 'end'));
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     await c.stop({ t: 0 });
     const frames = await reading;
     const end = frames.find((f) => f.event === 'end');

@@ -1,5 +1,6 @@
 import { after, type TestContext } from 'node:test';
 import { declaresBody, getOperation, type OperationName } from '../../src/shared/contract/index.js';
+import { fillPath, pathParams } from '../../src/shared/contract/path-template.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { useEngine } from './engine.js';
 import { closeWithTest, envOf, suiteFixture, type EnvSource } from './fixture.js';
@@ -16,13 +17,10 @@ export interface OperationClient {
 }
 
 export function restPath(op: OperationName, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
+  const template = getOperation(op).path;
   const rest = { ...input };
-  const path = getOperation(op).path.replace(/\{(\w+)\}/g, (_m, key: string) => {
-    const value = rest[key];
-    delete rest[key];
-    return encodeURIComponent(String(value));
-  });
-  return { path, rest };
+  for (const key of pathParams(template)) delete rest[key];
+  return { path: fillPath(template, input), rest };
 }
 
 export async function restClient(env: Record<string, string> = {}, t?: TestContext): Promise<OperationClient & { server: TestServer }> {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { docker, RUN_ID, TEST_IMAGE, TEST_LABEL } from './engine.js';
+import { sleep } from './sleep.js';
 
 const run = promisify(execFile);
 
@@ -109,7 +110,7 @@ export async function hangingPids(pidFile: string, withinMs = 30_000): Promise<{
   const deadline = Date.now() + withinMs;
   while (!existsSync(pidFile)) {
     if (Date.now() > deadline) throw new Error('the hanging compose never started');
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   const [leader, child, escaped] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
   assert.ok(leader && child && escaped, 'the stand-in recorded its pids');
@@ -130,7 +131,7 @@ export async function processesGone(pids: number[], withinMs = 10_000): Promise<
   const deadline = Date.now() + withinMs;
   let live = pids.filter(isLive);
   while (live.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     live = pids.filter(isLive);
   }
   return live;
@@ -162,7 +163,7 @@ export async function processGroupGone(pgid: number, withinMs = 10_000): Promise
   const deadline = Date.now() + withinMs;
   let live = liveProcessesInGroup(pgid);
   while (live.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     live = liveProcessesInGroup(pgid);
   }
   return live;

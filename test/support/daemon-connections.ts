@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readlink } from 'node:fs/promises';
 import http from 'node:http';
 import { promisify } from 'node:util';
+import { sleep } from './sleep.js';
 
 const run = promisify(execFile);
 
@@ -55,7 +56,7 @@ export async function quietConnections(socketPath?: string): Promise<number> {
     readings.push(await daemonConnections(socketPath));
     const last = readings.slice(-5);
     if ((last.length === 5 && last.every((n) => n === last[0])) || Date.now() > deadline) return readings.at(-1) ?? 0;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -64,7 +65,7 @@ export async function settleConnections(ok: (count: number) => boolean, ms = 10_
   const deadline = Date.now() + ms;
   let count = await daemonConnections(socketPath);
   while (!ok(count) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     count = await daemonConnections(socketPath);
   }
   return count;

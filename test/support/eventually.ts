@@ -1,3 +1,5 @@
+import { sleep } from './sleep.js';
+
 /**
  * Retries `probe` until it returns a value other than undefined, or fails after `ms`. For reads
  * through the snapshot: a change made behind the manager's back (docker CLI, dockerode in a test)
@@ -14,7 +16,7 @@ export async function eventually<T>(
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
 }
 

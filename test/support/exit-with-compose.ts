@@ -5,11 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import { ComposeDriver } from '../../src/main/compose/driver.js';
+import { sleep } from './sleep.js';
 
 const [bin, pidFile] = process.argv.slice(2);
 if (bin === undefined || pidFile === undefined) throw new Error('usage: exit-with-compose.ts <bin> <pid file>');
 const driver = new ComposeDriver({ composeBin: bin, dockerHost: 'unix:///var/run/docker.sock' });
 const cli = await driver.cli();
 void driver.run(cli, ['up'], { timeoutMs: 600_000 });
-while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
+while (!existsSync(pidFile)) await sleep(20);
 process.exit(0);

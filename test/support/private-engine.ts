@@ -4,13 +4,10 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { docker as sharedDocker, TEST_IMAGE } from './engine.js';
+import { sleep } from './sleep.js';
 
 const DOCKERD = existsSync('/usr/sbin/dockerd') ? '/usr/sbin/dockerd' : 'dockerd';
 const START_TIMEOUT_MS = 60_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** The process exists and is not a zombie (a killed daemon's child may linger unreaped). */
 function alive(pid: number): boolean {

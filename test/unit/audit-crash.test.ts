@@ -10,6 +10,7 @@ import { LucidError } from '../../src/shared/errors.js';
 import type { AuditEntry, AuditResult } from '../../src/shared/schemas/audit.js';
 import { captureLogger } from '../support/logger.js';
 import { tempDir } from '../support/temp.js';
+import { sleep } from '../support/sleep.js';
 
 function entry(requestId: string, result: AuditResult, ms: number, target = `c-${requestId}`): AuditEntry {
   return {
@@ -102,7 +103,7 @@ describe('audit trail across a crash', () => {
     const store = foldStorePath(path);
     // Saved within a second of the last refusal, without the window ending.
     const deadline = Date.now() + 5000;
-    while (!existsSync(store) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!existsSync(store) && Date.now() < deadline) await sleep(100);
     assert.ok(existsSync(store), 'the counts reached the disk');
     // What a kill -9 leaves: the file as it is now. (Closing writes the summary and drops the file.)
     copyFileSync(store, `${store}.crash`);

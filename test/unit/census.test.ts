@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ContainerCensus, countContainers, type CensusItem } from '../../src/main/metrics/census.js';
+import { sleep } from '../support/sleep.js';
 
 const item = (state: CensusItem['state'], health: CensusItem['health'] = 'none', group: string | null = null): CensusItem => ({
   state,
@@ -35,7 +36,7 @@ describe('ContainerCensus', () => {
     let calls = 0;
     const census = new ContainerCensus(async () => {
       calls++;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       return [item('running')];
     }, []);
     const results = await Promise.all([census.counts(), census.counts(), census.counts()]);

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { Response } from 'express';
 import { SseStream } from '../../src/main/http/sse.js';
+import { sleep } from '../support/sleep.js';
 
 /** A response whose client reads only when told to: writes past a tiny buffer wait for `drain`. */
 class SlowResponse extends Writable {
@@ -86,7 +87,7 @@ describe('SseStream', () => {
   it('sends heartbeat comments at the configured interval', async () => {
     const { res } = open({ heartbeatMs: 20 });
     const reading = setInterval(() => res.readAll(), 5);
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
     clearInterval(reading);
     const beats = res.text().split('\n\n').filter((f) => f === ': heartbeat').length;
     assert.ok(beats >= 2, `heartbeats seen: ${beats}`);
@@ -114,7 +115,7 @@ describe('SseStream', () => {
     const { res, stream } = open({ maxQueued: 3, endGraceMs: 50 });
     for (let i = 0; i < 20; i++) stream.send('line', { i });
     stream.end('end', { reason: 'ended' });
-    await new Promise((r) => setTimeout(r, 120));
+    await sleep(120);
     assert.equal(res.destroyed, true, 'the response is cut after the grace');
 
     const second = open({ maxQueued: 3, endGraceMs: 5000 });

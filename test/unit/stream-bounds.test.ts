@@ -5,6 +5,7 @@ import type { AdmittedCall, CallMeta, SettledCall } from '../../src/main/core/ma
 import { StreamCaps } from '../../src/main/core/stream-caps.js';
 import { LoopTimeDeadline } from '../../src/main/docker/loop-deadline.js';
 import { timeKey } from '../../src/main/services/log-fanout.js';
+import { sleep } from '../support/sleep.js';
 
 describe('BoundedQueue', () => {
   it('refuses past its byte budget and counts the drops, whatever the event count', () => {
@@ -68,7 +69,7 @@ describe('LoopTimeDeadline', () => {
     }
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(expired, false, 'a 1.5 s stall counts as one late tick, not as 1.5 s');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     assert.equal(expired, true, 'loop time that really passes expires it');
     deadline.cancel();
   });
