@@ -18,14 +18,28 @@ const ROOT = new URL('../', import.meta.url);
 export const TARGETS: Readonly<Record<string, readonly BlockName[]>> = {
   'docs/api.md': ['routes', 'errors'],
   'docs/configuration.md': ['environment'],
+  'README.md': ['environment-summary'],
 };
 
-export type BlockName = 'routes' | 'errors' | 'environment';
+export type BlockName = 'routes' | 'errors' | 'environment' | 'environment-summary';
+
+/** The README's most used variables, each with a short meaning; the defaults come from the schema. */
+const SUMMARY: Readonly<Record<string, string>> = {
+  JWT_SECRET_KEY: 'HS256 key (≥ 32 bytes); required in production (or `JWT_PUBLIC_KEY` / `JWT_JWKS_URL`)',
+  LUCID_ENV: '`production` refuses to start without a key',
+  HOST: 'where the REST API listens',
+  PORT: 'its port',
+  DOCKER_HOST: 'the engine, or a socket proxy in front of it',
+  SERVICES_CONFIG: 'the service groups',
+  COMPOSE_PROJECTS_DIR: 'the compose files',
+  AUDIT_LOG_PATH: 'the audit trail',
+};
 
 const SOURCES: Record<BlockName, string> = {
   routes: 'src/shared/contract',
   errors: 'src/shared/errors.ts and src/main/http/error-status.ts',
   environment: 'envSchema in src/main/config/env.ts',
+  'environment-summary': 'envSchema in src/main/config/env.ts',
 };
 
 function cell(text: string): string {
@@ -112,10 +126,21 @@ export function renderEnvironment(): string {
   return table(['variable', 'default', 'meaning'], rows);
 }
 
+export function renderEnvironmentSummary(): string {
+  const shape = envSchema.shape as Record<string, z.ZodType>;
+  const rows = Object.entries(SUMMARY).map(([key, meaning]) => {
+    const schema = shape[key];
+    if (!schema) throw new Error(`${key} is not in envSchema`);
+    return [`\`${key}\``, formatDefault(schema), meaning];
+  });
+  return table(['variable', 'default', 'meaning'], rows);
+}
+
 const RENDER: Record<BlockName, () => string> = {
   routes: renderRoutes,
   errors: renderErrors,
   environment: renderEnvironment,
+  'environment-summary': renderEnvironmentSummary,
 };
 
 function markers(name: BlockName): { start: string; end: string } {

@@ -112,7 +112,7 @@ export const envSchema = z.object({
   ),
   SERVICES_CONFIG: z.string().min(1).optional().describe(
     'YAML file of the service groups (groups, members, compose projects). Unset: config/services.yml shipped with the package, the default Lucid groups.',
-  ),
+  ).meta({ documentedDefault: "the package's `config/services.yml`" }),
   SERVICES_LABEL_FILTER: labelFilterSchema.optional().describe(
     'LABEL or LABEL=VALUE: only containers carrying it join a group, to tell several deployments on one host apart. Unset: no filter.',
   ),
@@ -167,7 +167,7 @@ export const envSchema = z.object({
   ),
   AUDIT_LOG_PATH: z.string().min(1).optional().describe(
     'File of the audit trail (JSON lines). Unset: Electron userData/audit.log; headless $XDG_STATE_HOME/lucid-docker-manager/audit.log; the image sets /var/lib/lucid-docker-manager/audit.log.',
-  ),
+  ).meta({ documentedDefault: 'per platform' }),
   AUDIT_LOG_MAX_BYTES: nonNegativeInt(10 * 1024 * 1024, { min: 4096 }).describe(
     'Size in bytes at which the audit file is rotated, at least 4096. 10 MiB holds tens of thousands of entries per file.',
   ),
