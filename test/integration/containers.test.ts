@@ -182,10 +182,12 @@ for (const transport of TRANSPORTS) {
         assert.equal(!outcome.ok && outcome.code, 'VALIDATION_FAILED', String(timeout));
       }
       assert.equal(await stateOf(target), 'running', 'nothing changed');
-      for (const tail of [0, -5, 10001, 2.5, 'all']) {
+      for (const tail of [-1, -5, 10001, 2.5, 'all']) {
         const outcome = await client.call('containers.logs', { id: target.id, tail });
         assert.equal(!outcome.ok && outcome.code, 'VALIDATION_FAILED', String(tail));
       }
+      const none = await client.call('containers.logs', { id: target.id, tail: 0 });
+      assert.deepEqual(none.ok && none.data.lines, [], 'tail=0 reads no lines');
     });
   });
 }
