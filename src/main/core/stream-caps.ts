@@ -1,16 +1,11 @@
 import { LucidError } from '../../shared/errors.js';
-import type { Identity } from '../model/context.js';
+import { callerKey } from './caller-key.js';
 import type { AdmittedCall, CallHooks, CallMeta, SettledCall } from './manager.js';
 
 /** `details` of a TOO_MANY_STREAMS refusal. */
 export interface StreamCapDetails {
   limit: number;
   open: number;
-}
-
-/** Whose streams a call counts against: the identity's subject, else the address (REST) or window (IPC). */
-function capKey(identity: Identity | null, meta: Pick<CallMeta, 'transport' | 'client'>): string {
-  return identity !== null ? `sub:${identity.sub}` : `client:${meta.transport}:${meta.client}`;
 }
 
 /**
@@ -29,7 +24,7 @@ export class StreamCaps implements CallHooks {
 
   admit({ meta, identity }: AdmittedCall): void {
     if (meta.onEvent === undefined) return;
-    const key = capKey(identity, meta);
+    const key = callerKey(identity, meta);
     const open = this.open.get(key) ?? 0;
     if (open >= this.limit) {
       const details: StreamCapDetails = { limit: this.limit, open };

@@ -1,10 +1,10 @@
-import { isIP } from 'node:net';
-import { ipKeyGenerator, MemoryStore, type Options } from 'express-rate-limit';
+import { MemoryStore, type Options } from 'express-rate-limit';
 import type { OperationKind } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC } from '../../shared/permissions.js';
 import type { RateLimitDetails } from '../../shared/schemas/rate-limit.js';
-import type { AdmittedCall, CallHooks, CallMeta } from '../core/manager.js';
+import { callerKey } from '../core/caller-key.js';
+import type { AdmittedCall, CallHooks } from '../core/manager.js';
 import { isExpired, type Identity } from '../model/context.js';
 
 const WINDOW_MS = 60_000;
@@ -20,13 +20,8 @@ interface Budget {
   store: MemoryStore;
 }
 
-/**
- * Whom a call is counted against: the identity's `sub` (an expired one too), else the client
- * address (REST) or window (IPC). The audit recorder groups rate-limited refusals by the same key.
- */
-export function rateLimitKey(identity: Identity | null, meta: Pick<CallMeta, 'transport' | 'client'>): string {
-  return identity !== null ? `sub:${identity.sub}` : `client:${meta.transport}:${clientKey(meta.client)}`;
-}
+/** The rate limit's key (see callerKey); the audit recorder groups rate-limited refusals by it. */
+export const rateLimitKey = callerKey;
 
 /**
  * One limiter for both transports, in the core: per identity (`sub`), or per client address /
@@ -75,9 +70,4 @@ export class RateLimiter implements CallHooks {
   async close(): Promise<void> {
     for (const budget of Object.values(this.budgets)) budget.store.shutdown();
   }
-}
-
-/** An IPv6 caller is keyed by its /56 network (one host usually owns the whole block). */
-function clientKey(client: string): string {
-  return isIP(client) ? ipKeyGenerator(client) : client;
 }
