@@ -9,7 +9,7 @@ import { sleep } from '../support/sleep.js';
 
 describe('BoundedQueue', () => {
   it('refuses past its byte budget and counts the drops, whatever the event count', () => {
-    const queue = new BoundedQueue<string>({ maxEvents: 1000, maxBytes: 100 }, (s) => s.length);
+    const queue = new BoundedQueue<string>({ maxEvents: 1000, maxBytes: 100 }, (s) => s.length, (n) => `gap ${n}`);
     const before = queuedBytesInProcess();
     for (let i = 0; i < 50; i++) queue.push('x'.repeat(30));
     assert.equal(queue.length, 3, 'three 30-byte items fit in 100 bytes');
@@ -25,7 +25,7 @@ describe('BoundedQueue', () => {
   });
 
   it('refuses past its event bound too', () => {
-    const queue = new BoundedQueue<number>({ maxEvents: 2, maxBytes: 1e9 }, () => 1);
+    const queue = new BoundedQueue<number>({ maxEvents: 2, maxBytes: 1e9 }, () => 1, (n) => -n);
     for (let i = 0; i < 5; i++) queue.push(i);
     assert.deepEqual([queue.shift(), queue.shift(), queue.shift()], [0, 1, undefined]);
     assert.equal(queue.dropped, 3);

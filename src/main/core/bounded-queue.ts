@@ -17,9 +17,13 @@ export function queuedBytesInProcess(): number {
 
 /**
  * The one queue behind every stream the manager writes (SSE responses, IPC streams): bounded in
- * events and in bytes. Past either bound an item is refused and counted, never stored, so memory
- * per stream is at most `maxBytes` plus one item whatever the consumer does. The count is handed
- * out once (`takeDropped`) so the consumer hears how much it missed when it has caught up.
+ * events and in bytes. Past either bound an item is refused and counted, never stored (`offer`
+ * does not even build it), so memory per stream is at most `maxBytes` plus one item whatever the
+ * consumer does. Once full, the queue takes nothing until it has drained to half its bounds: a
+ * consumer that falls behind gets runs of events with one gap between, not one event in every
+ * few, and a producer that waits for `onRoom` is not woken for every single slot. What was
+ * dropped is told where the gap is: the next item stored is preceded by a notice (`gap`) of the
+ * count, and a consumer that drains the queue asks for the rest with `takeDropped`.
  */
 export class BoundedQueue<T> {
   private items: (T | undefined)[] = [];
@@ -27,10 +31,15 @@ export class BoundedQueue<T> {
   private head = 0;
   private heldBytes = 0;
   private droppedCount = 0;
+  /** Full, and not yet drained to half: nothing is taken. */
+  private refusing = false;
+  private readonly roomListeners = new Set<() => void>();
 
   constructor(
     private readonly limits: QueueLimits,
     private readonly sizeOf: (item: T) => number,
+    /** The notice that stands where events were dropped. */
+    private readonly gap: (dropped: number) => T,
   ) {}
 
   get length(): number {
@@ -45,30 +54,44 @@ export class BoundedQueue<T> {
     return this.droppedCount;
   }
 
-  /** True when nothing more fits: lets a producer skip building an item that would be dropped. */
+  /** True when nothing more is taken: lets a producer skip building an item, or stop producing. */
   get full(): boolean {
-    return this.length >= this.limits.maxEvents || this.heldBytes >= this.limits.maxBytes;
+    return this.refusing;
   }
 
-  /** Counts an item the producer did not even build because the queue was full. */
-  countDrop(): void {
-    this.droppedCount++;
+  /** Counts items lost before they reached the queue (by the producer, or skipped because `full`). */
+  countDrop(count = 1): void {
+    this.droppedCount += count;
   }
 
-  /**
-   * Stores the item, or counts it as dropped when it would cross a bound; returns whether stored.
-   * `force` stores it anyway: for a small notice that must keep its place (what was dropped).
-   */
-  push(item: T, force = false): boolean {
-    const size = this.sizeOf(item);
-    if (!force && (this.length >= this.limits.maxEvents || this.heldBytes + size > this.limits.maxBytes)) {
+  /** Calls `listener` each time the queue, having been full, has drained to half; returns the unsubscribe. */
+  onRoom(listener: () => void): () => void {
+    this.roomListeners.add(listener);
+    return () => this.roomListeners.delete(listener);
+  }
+
+  /** Stores the item `build` makes, after the notice of what was dropped before it; false when full. */
+  offer(build: () => T): boolean {
+    if (this.refusing) {
       this.droppedCount++;
       return false;
     }
-    this.items.push(item);
-    this.sizes.push(size);
-    this.heldBytes += size;
-    processHeldBytes += size;
+    // The notice first: an item numbered when built (an SSE frame's id) stays after it.
+    if (this.droppedCount > 0) this.store(this.gap(this.takeDropped()));
+    return this.push(build());
+  }
+
+  /** Stores the item (after the notice of what was dropped before it), or counts it as dropped. */
+  push(item: T): boolean {
+    const size = this.sizeOf(item);
+    if (this.refusing || this.heldBytes + size > this.limits.maxBytes) {
+      this.refusing = true;
+      this.droppedCount++;
+      return false;
+    }
+    if (this.droppedCount > 0) this.store(this.gap(this.takeDropped()));
+    this.store(item);
+    if (this.length >= this.limits.maxEvents || this.heldBytes >= this.limits.maxBytes) this.refusing = true;
     return true;
   }
 
@@ -86,6 +109,10 @@ export class BoundedQueue<T> {
       this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
+    if (this.refusing && this.length * 2 <= this.limits.maxEvents && this.heldBytes * 2 <= this.limits.maxBytes) {
+      this.refusing = false;
+      for (const listener of [...this.roomListeners]) listener();
+    }
     return item;
   }
 
@@ -102,6 +129,17 @@ export class BoundedQueue<T> {
     this.sizes = [];
     this.head = 0;
     this.heldBytes = 0;
+    this.refusing = false;
+    this.roomListeners.clear();
+  }
+
+  /** Held whatever the bounds: the notice of a gap must keep its place. */
+  private store(item: T): void {
+    const size = this.sizeOf(item);
+    this.items.push(item);
+    this.sizes.push(size);
+    this.heldBytes += size;
+    processHeldBytes += size;
   }
 }
 

@@ -17,8 +17,8 @@ export interface SseOptions {
 /**
  * Server-Sent Events on one response: numbered events, heartbeat comments, and a queue bounded in
  * events and bytes (the shared BoundedQueue) for a client that reads slower than we write. Past the
- * bound, events are dropped and counted — not even serialised — and the client gets one `dropped`
- * event with the count once it catches up. Frames are held as Buffers, outside the JS heap. An
+ * bound, events are dropped and counted — not even serialised — and the client gets a `dropped`
+ * event with the count where the gap is. Frames are held as Buffers, outside the JS heap. An
  * ended stream whose client never reads is cut after a grace, so a finished stream cannot hold
  * its queue forever once the caller's stream slot is free again. (better-sse was considered: its
  * sessions connect asynchronously and have no bounded buffer, which is the part that matters
@@ -44,6 +44,7 @@ export class SseStream {
         maxBytes: options.maxQueuedBytes ?? DEFAULT_QUEUE_LIMITS.maxBytes,
       },
       (frame) => frame.length,
+      (dropped) => this.frame('dropped', { dropped }),
     );
     this.endGraceMs = options.endGraceMs ?? END_GRACE_MS;
     res.status(200);
@@ -64,24 +65,39 @@ export class SseStream {
     return this.queue.bytes;
   }
 
+  /** True while an event sent now would be dropped: the client has fallen a whole queue behind. */
+  get full(): boolean {
+    return this.queue.full;
+  }
+
+  /** Calls `listener` when the client, having fallen a queue behind, has read half of it; returns the unsubscribe. */
+  onRoom(listener: () => void): () => void {
+    return this.queue.onRoom(listener);
+  }
+
+  /** Events lost before they reached this stream: the client hears the count before the next event. */
+  lost(count: number): void {
+    this.queue.countDrop(count);
+  }
+
   send(event: string, data: unknown): void {
     if (this.closed) return;
-    if (this.backlogged && this.queue.full) {
-      this.queue.countDrop();
+    if (!this.backlogged) {
+      this.writeGap();
+      this.res.write(this.frame(event, data));
       return;
     }
-    // What was dropped is told where the gap is, before the first event after it.
-    const dropped = this.queue.takeDropped();
-    if (dropped > 0) this.enqueue(this.frame('dropped', { dropped }), true);
-    this.enqueue(this.frame(event, data));
+    this.queue.offer(() => this.frame(event, data));
   }
 
   /** Sends what is queued, then ends the response; a client that does not read in time is cut. */
   end(event: string, data: unknown): void {
     if (this.closed) return;
     // The last word must arrive even when the queue is full: it says how the stream ended.
-    if (!this.backlogged) this.res.write(this.frame(event, data));
-    else this.pendingLast = { event, data };
+    if (!this.backlogged) {
+      this.writeGap();
+      this.res.write(this.frame(event, data));
+    } else this.pendingLast = { event, data };
     this.ending = true;
     this.endTimer = setTimeout(() => this.res.destroy(), this.endGraceMs);
     this.endTimer.unref();
@@ -96,21 +112,23 @@ export class SseStream {
     return Buffer.from(`id: ${this.nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
-  private enqueue(frame: Buffer, force = false): void {
+  private enqueue(frame: Buffer): void {
     if (this.closed) return;
-    if (!this.backlogged) {
-      this.res.write(frame);
-      return;
-    }
-    this.queue.push(frame, force);
+    if (!this.backlogged) this.res.write(frame);
+    else this.queue.push(frame);
+  }
+
+  /** What was dropped and not yet told, told now: the queue is drained, so the gap is here. */
+  private writeGap(): void {
+    const dropped = this.queue.takeDropped();
+    if (dropped > 0) this.res.write(this.frame('dropped', { dropped }));
   }
 
   private flush(): void {
     if (this.closed) return;
     while (this.queue.length > 0 && !this.res.writableNeedDrain) this.res.write(this.queue.shift());
     if (this.queue.length > 0) return;
-    const dropped = this.queue.takeDropped();
-    if (dropped > 0) this.res.write(this.frame('dropped', { dropped }));
+    this.writeGap();
     if (this.ending) {
       if (this.pendingLast) this.res.write(this.frame(this.pendingLast.event, this.pendingLast.data));
       this.pendingLast = undefined;
