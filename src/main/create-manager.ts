@@ -104,6 +104,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     cache,
     logReadMaxBytes: config.LOG_READ_MAX_BYTES,
     followBacklogMaxBytes: config.STREAM_MAX_QUEUED_BYTES,
+    logReadsMaxBytes: config.LOG_READS_MAX_BYTES,
   });
   const groups = new GroupService(services, containers, resolver);
   const compose = createComposeService(config, services, gateway);

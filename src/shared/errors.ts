@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'OPERATION_IN_PROGRESS',
   'RATE_LIMITED',
   'TOO_MANY_STREAMS',
+  /** Log reads in flight hold as much as the process allows them together (LOG_READS_MAX_BYTES). */
+  'LOG_READS_BUSY',
   'DOCKER_ERROR',
   'COMPOSE_FAILED',
   'DOCKER_UNAVAILABLE',

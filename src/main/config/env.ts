@@ -194,6 +194,9 @@ export const envSchema = z.object({
   LOG_READ_MAX_BYTES: nonNegativeInt(16 * 1024 * 1024, { min: 64 * 1024, max: 64 * 1024 * 1024 }).describe(
     'Text one log read answers at most; older lines are left out and `truncated: true` says so. Default 16 MiB: a tail of 10,000 lines of 16 KiB would be 160 MiB.',
   ),
+  LOG_READS_MAX_BYTES: nonNegativeInt(64 * 1024 * 1024, { min: 1024 * 1024, max: 1024 * 1024 * 1024 }).describe(
+    'Text all log reads in flight (answers and follow backlogs) hold together at most: each read takes its own limit (LOG_READ_MAX_BYTES, a follow backlog STREAM_MAX_QUEUED_BYTES) before it starts. A read that does not fit waits (up to 256 reads, for at most DOCKER_TIMEOUT_MS), else LOG_READS_BUSY (503). Default 64 MiB: four full log reads at once.',
+  ),
 });
 
 export type Config = z.infer<typeof envSchema>;

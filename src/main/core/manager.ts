@@ -3,7 +3,7 @@ import { getOperation, type OperationKind, type OperationName } from '../../shar
 import { pathParams } from '../../shared/contract/path-template.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC, roleHas, type OperationAccess, type Permission } from '../../shared/permissions.js';
-import { ExpiredIdentityError, isExpired, OperationContext, type Identity, type Transport } from '../model/context.js';
+import { ExpiredIdentityError, isExpired, OperationContext, type Identity, type StreamFlow, type Transport } from '../model/context.js';
 import { watchExpiry } from './expiry.js';
 import type { Handlers } from './handlers.js';
 import { parsedInputOrUndefined, parseOperationInput } from './validation.js';
@@ -58,6 +58,8 @@ export interface CallMeta {
   onEvent?: (event: unknown) => void;
   /** Called when the handler declares its stream open (`ctx.ready()`), before any event. */
   onReady?: () => void;
+  /** How far a streaming caller is behind (see StreamFlow). */
+  flow?: StreamFlow;
   /** The raw bearer token of a public call, unverified (see OperationContext.bearer). */
   bearer?: string | undefined;
 }
@@ -143,7 +145,7 @@ export class OperationRunner {
       const expiry = op.subscription ? watchExpiry(identity, meta.signal) : undefined;
       ctx = new OperationContext(
         identity,
-        { signal: expiry?.signal ?? meta.signal, onEvent: meta.onEvent, onReady: meta.onReady },
+        { signal: expiry?.signal ?? meta.signal, onEvent: meta.onEvent, onReady: meta.onReady, flow: meta.flow },
         op.access === PUBLIC ? { bearer: meta.bearer, lookup: () => meta.credentials().catch(() => null) } : {},
       );
       try {

@@ -4,6 +4,7 @@ import { toLucidError } from './errors.js';
 import type { DockerGateway } from './gateway.js';
 import { destroyStream } from './json-lines.js';
 import { LogDecoder } from './log-decoder.js';
+import type { ReadBudget } from './read-budget.js';
 
 /** What Docker is asked for, as `GET /containers/{id}/logs` takes it (follow is never set here). */
 export interface LogQuery {
@@ -53,10 +54,33 @@ function dialLogStream(gateway: DockerGateway, id: string, query: LogQuery, abor
 /**
  * Reads a container log as a stream and keeps only its newest lines within `maxBytes`: the answer,
  * and what the process holds for it, never exceed the limit however large the log (a tail of
- * 10,000 lines of 16 KiB is 160 MiB). The read ends at the gateway's deadline or when `signal`
+ * 10,000 lines of 16 KiB is 160 MiB). With a `budget`, the read first takes `maxBytes` of it and
+ * gives them back when done, so all reads together stay within the budget's total (it may wait,
+ * or be refused with LOG_READS_BUSY). The read ends at the gateway's deadline or when `signal`
  * aborts; the connection to the daemon is closed in every case.
  */
 export async function readLogBounded(
+  gateway: DockerGateway,
+  id: string,
+  tty: boolean,
+  query: LogQuery,
+  maxBytes: number,
+  signal: AbortSignal,
+  budget?: ReadBudget,
+): Promise<BoundedLog> {
+  const release = budget
+    ? await budget.take(maxBytes, signal).catch((err: unknown) => {
+        throw signal.aborted ? toLucidError(signal.reason, false) : err;
+      })
+    : () => {};
+  try {
+    return await readWithin(gateway, id, tty, query, maxBytes, signal);
+  } finally {
+    release();
+  }
+}
+
+async function readWithin(
   gateway: DockerGateway,
   id: string,
   tty: boolean,

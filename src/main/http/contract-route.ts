@@ -73,7 +73,15 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
         clientRequestId,
         signal: op.subscription && deps.shutdown ? AbortSignal.any([aborted.signal, deps.shutdown]) : aborted.signal,
         ...(streaming
-          ? { onReady: open, onEvent: (event: unknown) => open().send(names.event, event) }
+          ? {
+              onReady: open,
+              onEvent: (event: unknown) => open().send(names.event, event),
+              flow: {
+                full: () => stream?.full ?? false,
+                onRoom: (listener: () => void) => open().onRoom(listener),
+                lost: (count: number) => open().lost(count),
+              },
+            }
           : {}),
       };
       // An operation that needs a token only sometimes (metrics) never reads one from the query:

@@ -100,7 +100,7 @@ export function registerIpc(ipcMain: IpcMainLike, options: RegisterIpcOptions): 
         return await options.runner.run(name, input, {
           ...metaOf(event),
           credentials: async () => identities.get(event.sender),
-          ...(stream ? { signal: stream.signal, onEvent: stream.emit, onReady: stream.ready } : {}),
+          ...(stream ? { signal: stream.signal, onEvent: stream.emit, onReady: stream.ready, flow: stream.flow } : {}),
         });
       } finally {
         stream?.done();

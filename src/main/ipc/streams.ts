@@ -1,5 +1,6 @@
 import { STREAM_EVENT_CHANNEL, STREAM_ID, STREAM_NOTICE_CHANNEL, type StreamNotice, type StreamRequest } from '../../shared/ipc.js';
 import type { QueueLimits } from '../core/bounded-queue.js';
+import type { StreamFlow } from '../model/context.js';
 import { CreditedSender } from './flow.js';
 import type { WebContentsLike } from './types.js';
 
@@ -33,7 +34,7 @@ export class IpcStreams {
   begin(
     sender: WebContentsLike,
     streamId: string,
-  ): { signal: AbortSignal; ready: () => void; emit: (event: unknown) => void; done: () => void } {
+  ): { signal: AbortSignal; ready: () => void; emit: (event: unknown) => void; flow: StreamFlow; done: () => void } {
     const key = `${sender.id}:${streamId}`;
     this.open.get(key)?.controller.abort();
     this.open.get(key)?.sender.discard();
@@ -69,6 +70,11 @@ export class IpcStreams {
       ready: () => deliver(STREAM_NOTICE_CHANNEL, { ready: true } satisfies StreamNotice),
       emit: (event) => {
         if (!controller.signal.aborted) credited.push(event);
+      },
+      flow: {
+        full: () => credited.full,
+        onRoom: (listener) => credited.onRoom(listener),
+        lost: (count) => credited.lost(count),
       },
       done: () => {
         credited.finish();

@@ -6,6 +6,21 @@ export type Transport = 'rest' | 'ipc';
 export interface StreamHooks {
   onEvent?: ((event: unknown) => void) | undefined;
   onReady?: (() => void) | undefined;
+  flow?: StreamFlow | undefined;
+}
+
+/**
+ * How far the caller is behind on a stream, from its transport's bounded queue: lets a producer
+ * that feeds many streams from one source (followed logs) stop reading it while nobody can take
+ * more, and tell a caller about lines it lost before they reached the stream.
+ */
+export interface StreamFlow {
+  /** True while an event emitted now would be dropped. */
+  full(): boolean;
+  /** Calls `listener` when the stream, having been full, has room again; returns the unsubscribe. */
+  onRoom(listener: () => void): () => void;
+  /** Events lost before they reached the stream: the caller hears the count where the gap is. */
+  lost(count: number): void;
 }
 
 /** What a public operation may still learn about its caller, on demand. */
@@ -99,6 +114,21 @@ export class OperationContext {
   /** Sends one progress / live event to the caller; a no-op when the caller did not ask for events. */
   emit(event: unknown): void {
     this.stream.onEvent?.(event);
+  }
+
+  /** True while the caller is a whole queue behind: an event emitted now would be dropped. */
+  get streamFull(): boolean {
+    return this.stream.flow?.full() ?? false;
+  }
+
+  /** Calls `listener` when a full stream has room again (never for a caller without events). */
+  onStreamRoom(listener: () => void): () => void {
+    return this.stream.flow?.onRoom(listener) ?? (() => {});
+  }
+
+  /** `count` events were lost before they reached the caller; it hears so before the next one. */
+  lost(count: number): void {
+    if (count > 0) this.stream.flow?.lost(count);
   }
 
   /**

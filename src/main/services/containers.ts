@@ -16,6 +16,7 @@ import { parseAnswer, rawContainerInspectSchema, rawContainerListSchema, type Ra
 import { statusCodeOf } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { readLogBounded, type LogQuery } from '../docker/log-read.js';
+import { ReadBudget } from '../docker/read-budget.js';
 import { cpuSampleOf, rawStatsSchema, statsFigures, type RawStats } from '../docker/stats-math.js';
 import { detailsFromInspect, summaryFromListItem, type GroupOf } from '../model/container-mapping.js';
 import type { OperationContext } from '../model/context.js';
@@ -46,10 +47,15 @@ export interface ContainerServiceOptions {
   logReadMaxBytes?: number | undefined;
   /** Backlog one follower reads at most: what its stream can hold (STREAM_MAX_QUEUED_BYTES). */
   followBacklogMaxBytes?: number | undefined;
+  /** What all log reads in flight (answers and follow backlogs) hold together at most (LOG_READS_MAX_BYTES). */
+  logReadsMaxBytes?: number | undefined;
 }
 
 const DEFAULT_LOG_READ_MAX_BYTES = 16 * 1024 * 1024;
 const DEFAULT_FOLLOW_BACKLOG_MAX_BYTES = 1024 * 1024;
+const DEFAULT_LOG_READS_MAX_BYTES = 64 * 1024 * 1024;
+/** Log reads that wait for room in the read budget at most; more are refused (LOG_READS_BUSY). */
+const MAX_WAITING_LOG_READS = 256;
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
@@ -83,13 +89,19 @@ export class ContainerService {
   private readonly inflightSamples = new Map<string, Promise<RawStats>>();
   private readonly answers: ListAnswers | undefined;
   private readonly fanout: LogFanout;
+  private readonly readBudget: ReadBudget;
 
   constructor(
     private readonly gateway: DockerGateway,
     private readonly options: ContainerServiceOptions = {},
   ) {
     this.answers = options.cache ? new ListAnswers(options.cache, this.groupOf) : undefined;
-    this.fanout = new LogFanout(gateway, { backlogMaxBytes: options.followBacklogMaxBytes ?? DEFAULT_FOLLOW_BACKLOG_MAX_BYTES });
+    // A read waits for room at most as long as it may take itself.
+    this.readBudget = new ReadBudget(options.logReadsMaxBytes ?? DEFAULT_LOG_READS_MAX_BYTES, MAX_WAITING_LOG_READS, gateway.timeoutMs);
+    this.fanout = new LogFanout(gateway, {
+      backlogMaxBytes: options.followBacklogMaxBytes ?? DEFAULT_FOLLOW_BACKLOG_MAX_BYTES,
+      readBudget: this.readBudget,
+    });
   }
 
   private get docker(): Dockerode {
@@ -220,6 +232,7 @@ export class ContainerService {
       dockerLogOptions(input),
       this.options.logReadMaxBytes ?? DEFAULT_LOG_READ_MAX_BYTES,
       signal,
+      this.readBudget,
     );
     return { id: inspect.Id, lines, truncated: cut || lines.length >= input.tail };
   }

@@ -4,6 +4,7 @@ import type { OperationContext } from '../model/context.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { LogDecoder } from '../docker/log-decoder.js';
 import { lineBytes, readLogBounded, type LogQuery } from '../docker/log-read.js';
+import type { ReadBudget } from '../docker/read-budget.js';
 import { timePointSeconds } from '../../shared/schemas/common.js';
 import { streamEnd, type StreamEnd } from './stream-end.js';
 
@@ -12,24 +13,66 @@ const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as cons
 /** Live lines held for one follower while its backlog is read. */
 const MAX_EARLY_LINES = 1000;
 
+let receivedBytes = 0;
+let pausedSources = 0;
+
+/** Bytes all shared daemon log streams of this process have delivered (for tests and diagnostics). */
+export function followedLogBytesInProcess(): number {
+  return receivedBytes;
+}
+
+/** Shared daemon log streams paused now because none of their followers can take a line. */
+export function pausedLogSourcesInProcess(): number {
+  return pausedSources;
+}
+
 /**
  * Live lines that arrive while a follower's backlog is read, bounded, the oldest given up first:
  * the daemon's follow stream lags behind its one-off read, so the oldest held lines are the ones
- * the backlog most likely holds already.
+ * the backlog most likely holds already. The times of the newest lines given up are kept (at most
+ * MAX_EARLY_LINES to 2 × MAX_EARLY_LINES of them) to count, once the backlog is read, those it
+ * lacks: they are lost, and the follower is told.
  */
 class EarlyLines {
   private lines: LogLine[] = [];
   private head = 0;
   private bytes = 0;
+  private givenUp: (string | undefined)[] = [];
+  /** Lines given up whose times are no longer kept: older than every kept one. */
+  private givenUpUnkept = 0;
 
   constructor(private readonly maxBytes: number) {}
+
+  /** At its bound: the next line costs an older one. */
+  get full(): boolean {
+    return this.bytes >= this.maxBytes || this.lines.length - this.head >= MAX_EARLY_LINES;
+  }
 
   add(line: LogLine): void {
     this.lines.push(line);
     this.bytes += lineBytes(line);
     while ((this.bytes > this.maxBytes || this.lines.length - this.head > MAX_EARLY_LINES) && this.head < this.lines.length) {
-      this.bytes -= lineBytes(this.lines[this.head++] as LogLine);
+      const oldest = this.lines[this.head++] as LogLine;
+      this.bytes -= lineBytes(oldest);
+      this.givenUp.push(timeKey(oldest.timestamp));
+      if (this.givenUp.length >= 2 * MAX_EARLY_LINES) {
+        this.givenUp = this.givenUp.slice(MAX_EARLY_LINES);
+        this.givenUpUnkept += MAX_EARLY_LINES;
+      }
     }
+  }
+
+  /**
+   * Lines given up that the backlog ending at `seam` did not hold: newer than it, or all of them
+   * without a backlog. Times are in order, so once the oldest kept time is past the seam, the
+   * lines whose times were not kept count too (at most that many were lost).
+   */
+  lostAfter(seam: string | undefined): number {
+    let lost = 0;
+    for (const key of this.givenUp) if (seam === undefined || key === undefined || key > seam) lost++;
+    const oldestKept = this.givenUp[0];
+    if (seam === undefined || oldestKept === undefined || oldestKept > seam) lost += this.givenUpUnkept;
+    return lost;
   }
 
   take(): LogLine[] {
@@ -37,20 +80,36 @@ class EarlyLines {
     this.lines = [];
     this.head = 0;
     this.bytes = 0;
+    this.givenUp = [];
+    this.givenUpUnkept = 0;
     return held;
   }
 }
 
 type Listener = (line: LogLine) => void;
 
+/** One follower of a shared daemon stream. */
+interface Follower {
+  take(line: LogLine): void;
+  /** True while it cannot take another line: what reaches it now would be dropped. */
+  readonly full: boolean;
+}
+
 /**
  * One daemon stream of a container's new log lines (`follow`, `tail=0`, both output streams, with
  * timestamps), shared by every follower of that container. It closes when its last follower
  * leaves, and ends for all when the daemon ends it (the container stopped) or breaks it.
+ *
+ * When every follower is full (none reads), the stream is paused: the socket stops being read,
+ * the daemon's writes block, and its log reader waits on the log file, so neither side decodes
+ * lines only to drop them. It resumes when a follower has room again or a new one joins; what
+ * the daemon had not sent yet then follows, nothing skipped.
  */
 class LiveLogSource {
-  private readonly listeners = new Set<Listener>();
+  private readonly followers = new Set<Follower>();
   private readonly controller = new AbortController();
+  private stream: NodeJS.ReadableStream | undefined;
+  private paused = false;
   /** Settles once the daemon stream is open; rejects with the opening's error. */
   readonly opened: Promise<void>;
   /** Resolves when the daemon stream ends: undefined for a clean end, else what broke it. */
@@ -71,10 +130,16 @@ class LiveLogSource {
         ...NOT_FOUND,
       })
       .then((stream) => {
+        this.stream = stream;
         const decoder = new LogDecoder(tty, true);
-        stream.on('data', (chunk: Buffer) => this.broadcast(decoder.push(chunk)));
+        stream.on('data', (chunk: Buffer) => {
+          receivedBytes += chunk.length;
+          this.broadcast(decoder.push(chunk));
+          this.pauseIfNoneTakes();
+        });
         finished(stream, (err) => {
           this.broadcast(decoder.end());
+          this.setPaused(false);
           onClosed();
           settle(err ?? undefined);
         });
@@ -85,21 +150,45 @@ class LiveLogSource {
     });
   }
 
-  add(listener: Listener): void {
-    this.listeners.add(listener);
+  add(follower: Follower): void {
+    this.followers.add(follower);
+    this.room();
   }
 
   /** The last follower gone closes the daemon stream (or cancels its opening). */
-  remove(listener: Listener): void {
-    this.listeners.delete(listener);
-    if (this.listeners.size > 0) return;
+  remove(follower: Follower): void {
+    this.followers.delete(follower);
+    if (this.followers.size > 0) {
+      this.pauseIfNoneTakes();
+      return;
+    }
     // Out of the table first: a follower arriving now must open a fresh stream, not join this one.
     this.onClosed();
+    this.setPaused(false);
     this.controller.abort();
   }
 
+  /** A follower may take lines again: the daemon stream flows. */
+  room(): void {
+    if (!this.paused) return;
+    this.setPaused(false);
+    this.stream?.resume();
+  }
+
+  private pauseIfNoneTakes(): void {
+    if (this.paused || this.stream === undefined || this.followers.size === 0) return;
+    for (const follower of this.followers) if (!follower.full) return;
+    this.setPaused(true);
+    this.stream.pause();
+  }
+
+  private setPaused(paused: boolean): void {
+    if (paused !== this.paused) pausedSources += paused ? 1 : -1;
+    this.paused = paused;
+  }
+
   private broadcast(lines: LogLine[]): void {
-    for (const line of lines) for (const listener of this.listeners) listener(line);
+    for (const line of lines) for (const follower of this.followers) follower.take(line);
   }
 }
 
@@ -116,6 +205,8 @@ export function timeKey(timestamp: string | undefined): string | undefined {
 export interface FollowOptions {
   /** Bytes of backlog (`tail`/`since`) read for one follower at most: what its stream can hold. */
   backlogMaxBytes: number;
+  /** What all log reads in flight may hold together; backlog reads take from it too. */
+  readBudget?: ReadBudget | undefined;
 }
 
 /**
@@ -143,8 +234,15 @@ export class LogFanout {
     const source = this.sourceFor(id, tty);
     const early = new EarlyLines(this.options.backlogMaxBytes);
     let deliverLive: Listener | undefined;
-    const listener: Listener = (line) => (deliverLive ? deliverLive(line) : early.add(line));
-    source.add(listener);
+    const follower: Follower = {
+      take: (line) => (deliverLive ? deliverLive(line) : early.add(line)),
+      // While its backlog is read, a follower is full when holding more would cost held lines.
+      get full() {
+        return deliverLive ? ctx.streamFull : early.full;
+      },
+    };
+    source.add(follower);
+    let stopRoom = () => {};
     let count = 0;
     const deliver = (line: LogLine) => {
       if (input.stream !== 'all' && line.stream !== input.stream) return;
@@ -155,11 +253,22 @@ export class LogFanout {
     try {
       await source.opened;
       ctx.ready();
+      stopRoom = ctx.onStreamRoom(() => source.room());
       let seam: string | undefined;
+      let lost = 0;
       if (input.tail > 0) {
-        const backlog = await readLogBounded(this.gateway, id, tty, this.backlogQuery(input), this.options.backlogMaxBytes, ctx.signal);
+        const backlog = await readLogBounded(
+          this.gateway,
+          id,
+          tty,
+          this.backlogQuery(input),
+          this.options.backlogMaxBytes,
+          ctx.signal,
+          this.options.readBudget,
+        );
         for (const line of backlog.lines) deliver(line);
         seam = timeKey(backlog.lines.at(-1)?.timestamp);
+        lost = early.lostAfter(seam);
       }
       // The daemon's follow stream may lag behind its one-off read: until a line newer than the
       // backlog's last arrives, lines the backlog already held are skipped, held or live alike.
@@ -169,12 +278,17 @@ export class LogFanout {
         seam = undefined;
         deliver(line);
       };
+      // Held lines given up while the backlog was read, and newer than it, are a gap: said here.
+      ctx.lost(lost);
       for (const line of early.take()) afterSeam(line);
       deliverLive = seam === undefined ? deliver : afterSeam;
+      // Now live: the stream flows again if this follower has room (it may have paused it).
+      source.room();
       const broken = await Promise.race([source.done, aborted(ctx.signal)]);
       return { ...streamEnd(ctx.signal, broken), lines: count };
     } finally {
-      source.remove(listener);
+      stopRoom();
+      source.remove(follower);
     }
   }
 
