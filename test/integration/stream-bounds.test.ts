@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { before, describe, it } from 'node:test';
 import { queuedBytesInProcess } from '../../src/main/core/bounded-queue.js';
+import { followedLogBytesInProcess, pausedLogSourcesInProcess } from '../../src/main/services/log-fanout.js';
 import { daemonConnections, quietConnections, settleConnections } from '../support/daemon-connections.js';
 import { createTestContainer, requireEngine, useEngine } from '../support/engine.js';
 import { readSse } from '../support/sse.js';
@@ -27,35 +28,66 @@ describe('streams bounded per stream and per caller', () => {
   useEngine();
   const server = useTestServer({ STREAM_MAX_QUEUED_BYTES: String(BUDGET) });
 
-  it('holds at most the byte budget for a follower that stops reading, then tells it what it missed', async () => {
+  it('holds at most the byte budget for a follower that stops reading, stops reading the daemon, and resumes without a silent gap', async () => {
     const c = await createTestContainer({ cmd: CHATTY });
     const token = await server.tokenFor('user');
+    const pausedBefore = pausedLogSourcesInProcess();
     const { res, req } = await openUnread(`${server.url}/api/v1/containers/${c.id}/logs?follow=true&tail=0`, token);
     try {
       let most = 0;
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0; i < 100 && pausedLogSourcesInProcess() === pausedBefore; i++) {
         await sleep(100);
         most = Math.max(most, queuedBytesInProcess());
       }
+      assert.equal(pausedLogSourcesInProcess(), pausedBefore + 1, 'its only follower full, the daemon stream is paused');
       assert.ok(most > BUDGET / 2, `the queue filled up (${most} bytes): the client really stopped reading`);
       // The budget, plus at most one small `dropped` notice that keeps its place in the queue.
       assert.ok(most <= BUDGET + 256, `the manager held ${most} bytes for the stream, budget ${BUDGET}`);
-      // The client reads again: the count of what it missed arrives.
+      const received = followedLogBytesInProcess();
+      const newest = async () => Number((await server.call('GET', `/api/v1/containers/${c.id}/logs?tail=1`)).body.lines[0].text.split(' ')[0]);
+      const writtenBefore = await newest();
+      await sleep(1500);
+      assert.ok((await newest()) > writtenBefore, 'the container kept writing');
+      assert.equal(followedLogBytesInProcess(), received, 'while paused, the manager takes (and decodes) nothing from the daemon');
+      // The client reads again: lines continue in order, a gap only where a `dropped` notice says so.
       res.resume();
-      const dropped = await new Promise<number>((resolve, reject) => {
+      res.setEncoding('utf8');
+      const frames = await new Promise<{ event: string; data: any }[]>((resolve, reject) => {
+        const seen: { event: string; data: any }[] = [];
         let text = '';
-        const timer = setTimeout(() => reject(new Error('no dropped event')), 20_000);
-        res.setEncoding('utf8');
+        const timer = setTimeout(() => reject(new Error(`only ${seen.length} frames after resuming`)), 30_000);
         res.on('data', (chunk: string) => {
-          text = (text + chunk).slice(-200_000);
-          const match = /event: dropped\ndata: (\{[^\n]*\})/.exec(text);
-          if (match?.[1]) {
+          text += chunk;
+          let cut: number;
+          while ((cut = text.indexOf('\n\n')) >= 0) {
+            const raw = text.slice(0, cut);
+            text = text.slice(cut + 2);
+            const event = /^event: (\w+)$/m.exec(raw)?.[1];
+            const data = /^data: (.*)$/m.exec(raw)?.[1];
+            if (event && data) seen.push({ event, data: JSON.parse(data) });
+          }
+          // Past what was queued and what the daemon held back: lines read after the resume.
+          if (seen.filter((f) => f.event === 'line').length >= 200) {
             clearTimeout(timer);
-            resolve(JSON.parse(match[1]).dropped);
+            resolve(seen);
           }
         });
       });
-      assert.ok(dropped > 0, `dropped ${dropped}`);
+      let previous: number | undefined;
+      let gapTold = false;
+      for (const frame of frames) {
+        if (frame.event === 'dropped') {
+          assert.ok(frame.data.dropped > 0);
+          gapTold = true;
+          continue;
+        }
+        if (frame.event !== 'line') continue;
+        const n = Number(frame.data.text.split(' ')[0]);
+        if (previous !== undefined) assert.ok(gapTold ? n > previous : n === previous + 1, `in order, no silent gap: ${previous} then ${n}`);
+        previous = n;
+        gapTold = false;
+      }
+      assert.ok(followedLogBytesInProcess() > received, 'reading again, the daemon stream flows');
     } finally {
       req.destroy();
     }

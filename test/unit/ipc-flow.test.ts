@@ -26,6 +26,19 @@ describe('CreditedSender', () => {
     assert.deepEqual(sent.at(-1), 20, 'with credit back, events go straight out again');
   });
 
+  it('tells the renderer what was dropped where the gap is, between the events around it', () => {
+    const log: unknown[] = [];
+    const sender = new CreditedSender((e) => log.push(e), (n) => log.push({ dropped: n }), 2, 4);
+    for (let i = 0; i < 10; i++) sender.push(i);
+    assert.deepEqual(log, [0, 1], 'the window');
+    sender.ack(2);
+    assert.deepEqual(log, [0, 1, 2, 3], '4 and 5 still queued, 6 to 9 dropped');
+    sender.push(10);
+    sender.ack(2);
+    sender.ack(2);
+    assert.deepEqual(log, [0, 1, 2, 3, 4, 5, { dropped: 4 }, 10], 'the count stands between 5 and 10, not after 10');
+  });
+
   it('ignores acks beyond what is in flight', () => {
     const { sent, sender } = harness(2, 2);
     sender.ack(1000);

@@ -33,6 +33,41 @@ describe('BoundedQueue', () => {
   });
 });
 
+describe('BoundedQueue gaps and room', () => {
+  it('puts the count of what was dropped where the gap is, before the next item it stores', () => {
+    const queue = new BoundedQueue<string>({ maxEvents: 4, maxBytes: 1e9 }, () => 1, (n) => `dropped ${n}`);
+    for (const item of ['a', 'b', 'c', 'd', 'e', 'f']) queue.push(item);
+    queue.shift();
+    queue.shift();
+    queue.shift();
+    queue.push('g');
+    const out: (string | undefined)[] = [];
+    while (queue.length > 0) out.push(queue.shift());
+    assert.deepEqual(out, ['d', 'dropped 2', 'g']);
+    assert.equal(queue.takeDropped(), 0, 'told once');
+  });
+
+  it('once full, takes nothing until drained to half, and then says so once', () => {
+    const queue = new BoundedQueue<number>({ maxEvents: 4, maxBytes: 1e9 }, () => 1, (n) => -n);
+    let rooms = 0;
+    queue.onRoom(() => rooms++);
+    for (let i = 0; i < 4; i++) queue.push(i);
+    assert.equal(queue.full, true);
+    queue.shift();
+    assert.equal(queue.push(9), false, 'three held of four: still refusing');
+    assert.equal(queue.offer(() => assert.fail('not built while full')), false);
+    assert.equal(rooms, 0);
+    queue.shift();
+    assert.equal(rooms, 1, 'half drained: room');
+    assert.equal(queue.full, false);
+    queue.shift();
+    assert.equal(rooms, 1, 'room is told once per fill');
+    assert.equal(queue.push(10), true);
+    assert.deepEqual([queue.shift(), queue.shift(), queue.shift()], [3, -2, 10]);
+    queue.clear();
+  });
+});
+
 function call(sub: string | null, client = 'a', streaming = true) {
   const meta = { client, transport: 'rest', requestId: 'r', credentials: async () => null, ...(streaming ? { onEvent: () => {} } : {}) } as CallMeta;
   const admitted = { name: 'containers.watchEvents', op: {}, meta, identity: sub ? { sub, role: 'user' } : null } as unknown as AdmittedCall;
@@ -56,6 +91,18 @@ describe('StreamCaps', () => {
     caps.settled(a.settled);
     caps.admit(call('alice').admitted);
     assert.equal(caps.total, 4);
+  });
+});
+
+describe('StreamCaps keys', () => {
+  it('counts IPv6 callers without an identity by their /56 network, like the rate limit', () => {
+    const caps = new StreamCaps(2);
+    caps.admit(call(null, '2001:db8:1:100::1').admitted);
+    caps.admit(call(null, '2001:db8:1:1ff::2').admitted);
+    assert.throws(() => caps.admit(call(null, '2001:db8:1:1aa::3').admitted), (err: any) => err.code === 'TOO_MANY_STREAMS');
+    caps.admit(call(null, '2001:db8:1:200::1').admitted);
+    caps.admit(call(null, '127.0.0.2').admitted);
+    assert.equal(caps.total, 4, 'another /56, and an IPv4 address, count apart');
   });
 });
 
