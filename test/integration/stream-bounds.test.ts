@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { before, describe, it } from 'node:test';
 import { queuedBytesInProcess } from '../../src/main/core/bounded-queue.js';
-import { followedLogBytesInProcess, pausedLogSourcesInProcess } from '../../src/main/services/log-fanout.js';
+import { decodedLogBytesInProcess, pausedLogSourcesInProcess } from '../../src/main/services/log-fanout.js';
 import { daemonConnections, quietConnections, settleConnections } from '../support/daemon-connections.js';
 import { createTestContainer, requireEngine, useEngine } from '../support/engine.js';
 import { readSse } from '../support/sse.js';
@@ -43,12 +43,12 @@ describe('streams bounded per stream and per caller', () => {
       assert.ok(most > BUDGET / 2, `the queue filled up (${most} bytes): the client really stopped reading`);
       // The budget, plus at most one small `dropped` notice that keeps its place in the queue.
       assert.ok(most <= BUDGET + 256, `the manager held ${most} bytes for the stream, budget ${BUDGET}`);
-      const received = followedLogBytesInProcess();
+      const received = decodedLogBytesInProcess();
       const newest = async () => Number((await server.call('GET', `/api/v1/containers/${c.id}/logs?tail=1`)).body.lines[0].text.split(' ')[0]);
       const writtenBefore = await newest();
       await sleep(1500);
       assert.ok((await newest()) > writtenBefore, 'the container kept writing');
-      assert.equal(followedLogBytesInProcess(), received, 'while paused, the manager takes (and decodes) nothing from the daemon');
+      assert.equal(decodedLogBytesInProcess(), received, 'paused, then skipped, the stream is not decoded');
       // The client reads again: lines continue in order, a gap only where a `dropped` notice says so.
       res.resume();
       res.setEncoding('utf8');
@@ -87,7 +87,7 @@ describe('streams bounded per stream and per caller', () => {
         previous = n;
         gapTold = false;
       }
-      assert.ok(followedLogBytesInProcess() > received, 'reading again, the daemon stream flows');
+      assert.ok(decodedLogBytesInProcess() > received, 'reading again, the daemon stream flows');
     } finally {
       req.destroy();
     }

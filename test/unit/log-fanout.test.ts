@@ -5,7 +5,7 @@ import type { DockerGateway } from '../../src/main/docker/gateway.js';
 import { readLogBounded } from '../../src/main/docker/log-read.js';
 import { ReadBudget } from '../../src/main/docker/read-budget.js';
 import { OperationContext, type StreamFlow } from '../../src/main/model/context.js';
-import { followedLogBytesInProcess, LogFanout, pausedLogSourcesInProcess } from '../../src/main/services/log-fanout.js';
+import { decodedLogBytesInProcess, LogFanout, pausedLogSourcesInProcess } from '../../src/main/services/log-fanout.js';
 import type { FollowLogsInput } from '../../src/shared/schemas/containers.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -84,10 +84,10 @@ describe('LogFanout backpressure', () => {
     live.write(frame(2));
     await until(() => pausedLogSourcesInProcess() === pausedBefore + 1);
     assert.equal(live.isPaused(), true, 'the daemon stream is no longer read');
-    const bytes = followedLogBytesInProcess();
+    const bytes = decodedLogBytesInProcess();
     for (let n = 3; n < 8; n++) live.write(frame(n));
     for (let i = 0; i < 20; i++) await tick();
-    assert.equal(followedLogBytesInProcess(), bytes, 'nothing more is taken from the daemon, so nothing is decoded');
+    assert.equal(decodedLogBytesInProcess(), bytes, 'nothing more is taken from the daemon, so nothing is decoded');
     f.hasRoom();
     await until(() => f.seen.length === 7);
     assert.deepEqual(
@@ -123,6 +123,33 @@ describe('LogFanout backpressure', () => {
   });
 });
 
+describe('LogFanout skipping', () => {
+  it('reads on without decoding once paused too long, and tells the follower how many lines it missed', async () => {
+    const { gateway, live } = fakeGateway();
+    const fanout = new LogFanout(gateway, { backlogMaxBytes: 64 * 1024, skipAfterMs: 20 });
+    const f = follower(true);
+    const following = fanout.follow('c', false, input(0), f.ctx);
+    await tick();
+    live.write(frame(1));
+    await until(() => live.isPaused());
+    const decoded = decodedLogBytesInProcess();
+    for (let n = 2; n < 6; n++) live.write(frame(n));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await until(() => live.readableLength === 0);
+    assert.equal(live.isPaused(), false, 'read on: the daemon holds nothing back for long');
+    assert.equal(decodedLogBytesInProcess(), decoded, 'but nothing is decoded');
+    f.hasRoom();
+    live.write(frame(6));
+    await until(() => f.seen.some((s) => 'line' in s && s.line === 'line-6'));
+    const lost = f.seen.filter((s): s is { lost: number } => 'lost' in s).reduce((sum, s) => sum + s.lost, 0);
+    assert.equal(lost, 4, 'each skipped line is counted');
+    assert.deepEqual(f.seen.at(0), { line: 'line-1' });
+    assert.ok(f.seen.slice(1, -1).every((s) => 'lost' in s), 'the counts stand between line 1 and line 6');
+    f.stop();
+    await following;
+  });
+});
+
 describe('LogFanout backlog seam', () => {
   it('tells a follower about live lines it gave up during a slow backlog read that the backlog lacks', async () => {
     const { gateway, live, reads } = fakeGateway();
@@ -133,7 +160,7 @@ describe('LogFanout backlog seam', () => {
     await until(() => reads.length === 1);
     // The backlog read is slow: 30 newer lines arrive live meanwhile, more than can be held.
     for (let n = 10; n < 40; n++) live.write(frame(n));
-    await until(() => followedLogBytesInProcess() > 0 && live.readableLength === 0);
+    await until(() => decodedLogBytesInProcess() > 0 && live.readableLength === 0);
     const backlog = reads[0] as PassThrough;
     backlog.end(Buffer.concat([frame(8), frame(9)]));
     await until(() => f.seen.some((s) => 'line' in s && s.line === 'line-39'));

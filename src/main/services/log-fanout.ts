@@ -2,7 +2,7 @@ import { finished } from 'node:stream';
 import type { FollowLogsInput, LogLine } from '../../shared/schemas/containers.js';
 import type { OperationContext } from '../model/context.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import { LogDecoder } from '../docker/log-decoder.js';
+import { LogDecoder, type SkippedLines } from '../docker/log-decoder.js';
 import { lineBytes, readLogBounded, type LogQuery } from '../docker/log-read.js';
 import type { ReadBudget } from '../docker/read-budget.js';
 import { timePointSeconds } from '../../shared/schemas/common.js';
@@ -13,12 +13,15 @@ const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as cons
 /** Live lines held for one follower while its backlog is read. */
 const MAX_EARLY_LINES = 1000;
 
-let receivedBytes = 0;
+/** How long a shared daemon stream stays paused, by default, before it is read on, skipped. */
+const SKIP_AFTER_MS = 1000;
+
+let decodedBytes = 0;
 let pausedSources = 0;
 
-/** Bytes all shared daemon log streams of this process have delivered (for tests and diagnostics). */
-export function followedLogBytesInProcess(): number {
-  return receivedBytes;
+/** Bytes of shared daemon log streams this process has decoded into lines (for tests and diagnostics). */
+export function decodedLogBytesInProcess(): number {
+  return decodedBytes;
 }
 
 /** Shared daemon log streams paused now because none of their followers can take a line. */
@@ -38,6 +41,8 @@ class EarlyLines {
   private head = 0;
   private bytes = 0;
   private givenUp: (string | undefined)[] = [];
+  /** Lines passed over undecoded while every follower was full: never seen, so counted as lost. */
+  private unseen = 0;
   /** Lines given up whose times are no longer kept: older than every kept one. */
   private givenUpUnkept = 0;
 
@@ -68,11 +73,16 @@ class EarlyLines {
    * lines whose times were not kept count too (at most that many were lost).
    */
   lostAfter(seam: string | undefined): number {
-    let lost = 0;
+    let lost = this.unseen;
     for (const key of this.givenUp) if (seam === undefined || key === undefined || key > seam) lost++;
     const oldestKept = this.givenUp[0];
     if (seam === undefined || oldestKept === undefined || oldestKept > seam) lost += this.givenUpUnkept;
     return lost;
+  }
+
+  /** `count` lines went by undecoded (see LiveLogSource): they count as lost. */
+  skipped(count: number): void {
+    this.unseen += count;
   }
 
   take(): LogLine[] {
@@ -82,6 +92,7 @@ class EarlyLines {
     this.bytes = 0;
     this.givenUp = [];
     this.givenUpUnkept = 0;
+    this.unseen = 0;
     return held;
   }
 }
@@ -91,6 +102,8 @@ type Listener = (line: LogLine) => void;
 /** One follower of a shared daemon stream. */
 interface Follower {
   take(line: LogLine): void;
+  /** Lines went by undecoded because every follower was full. */
+  skipped(lines: SkippedLines): void;
   /** True while it cannot take another line: what reaches it now would be dropped. */
   readonly full: boolean;
 }
@@ -100,16 +113,22 @@ interface Follower {
  * timestamps), shared by every follower of that container. It closes when its last follower
  * leaves, and ends for all when the daemon ends it (the container stopped) or breaks it.
  *
- * When every follower is full (none reads), the stream is paused: the socket stops being read,
- * the daemon's writes block, and its log reader waits on the log file, so neither side decodes
- * lines only to drop them. It resumes when a follower has room again or a new one joins; what
- * the daemon had not sent yet then follows, nothing skipped.
+ * When every follower is full (none reads), the stream is paused: the socket stops being read and
+ * the daemon's writes block, so the manager does not decode lines only to drop them. It resumes
+ * when a follower has room again or a new one joins, and what the daemon held back follows,
+ * nothing skipped. But the daemon does not simply wait: its follow reader goes on filling a
+ * buffer of up to 4,096 messages per paused stream (64 MiB of 16 KiB lines). So a pause lasts
+ * `skipAfterMs` at most; then the stream is read on but not decoded, its frames only counted
+ * (LogDecoder.skip), and each follower is told how many lines it missed, until one has room.
  */
 class LiveLogSource {
   private readonly followers = new Set<Follower>();
   private readonly controller = new AbortController();
   private stream: NodeJS.ReadableStream | undefined;
   private paused = false;
+  /** Read on while every follower is full, counting the lines instead of decoding them. */
+  private skipping = false;
+  private skipTimer: NodeJS.Timeout | undefined;
   /** Settles once the daemon stream is open; rejects with the opening's error. */
   readonly opened: Promise<void>;
   /** Resolves when the daemon stream ends: undefined for a clean end, else what broke it. */
@@ -119,6 +138,7 @@ class LiveLogSource {
     gateway: DockerGateway,
     id: string,
     tty: boolean,
+    private readonly skipAfterMs: number,
     private readonly onClosed: () => void,
   ) {
     let settle: (broken: unknown) => void = () => {};
@@ -133,13 +153,19 @@ class LiveLogSource {
         this.stream = stream;
         const decoder = new LogDecoder(tty, true);
         stream.on('data', (chunk: Buffer) => {
-          receivedBytes += chunk.length;
+          if (this.skipping) {
+            const skipped = decoder.skip(chunk);
+            for (const follower of this.followers) follower.skipped(skipped);
+            return;
+          }
+          decodedBytes += chunk.length;
           this.broadcast(decoder.push(chunk));
           this.pauseIfNoneTakes();
         });
         finished(stream, (err) => {
           this.broadcast(decoder.end());
           this.setPaused(false);
+          clearTimeout(this.skipTimer);
           onClosed();
           settle(err ?? undefined);
         });
@@ -165,11 +191,14 @@ class LiveLogSource {
     // Out of the table first: a follower arriving now must open a fresh stream, not join this one.
     this.onClosed();
     this.setPaused(false);
+    clearTimeout(this.skipTimer);
     this.controller.abort();
   }
 
   /** A follower may take lines again: the daemon stream flows. */
   room(): void {
+    clearTimeout(this.skipTimer);
+    this.skipping = false;
     if (!this.paused) return;
     this.setPaused(false);
     this.stream?.resume();
@@ -180,6 +209,13 @@ class LiveLogSource {
     for (const follower of this.followers) if (!follower.full) return;
     this.setPaused(true);
     this.stream.pause();
+    this.skipTimer = setTimeout(() => {
+      if (!this.paused) return;
+      this.skipping = true;
+      this.setPaused(false);
+      this.stream?.resume();
+    }, this.skipAfterMs);
+    this.skipTimer.unref();
   }
 
   private setPaused(paused: boolean): void {
@@ -207,6 +243,8 @@ export interface FollowOptions {
   backlogMaxBytes: number;
   /** What all log reads in flight may hold together; backlog reads take from it too. */
   readBudget?: ReadBudget | undefined;
+  /** How long a daemon stream no follower can take from stays paused before it is skipped (default 1 s). */
+  skipAfterMs?: number | undefined;
 }
 
 /**
@@ -236,6 +274,11 @@ export class LogFanout {
     let deliverLive: Listener | undefined;
     const follower: Follower = {
       take: (line) => (deliverLive ? deliverLive(line) : early.add(line)),
+      skipped: (lines) => {
+        const missed = input.stream === 'all' ? lines.stdout + lines.stderr : lines[input.stream];
+        if (deliverLive) ctx.lost(missed);
+        else early.skipped(missed);
+      },
       // While its backlog is read, a follower is full when holding more would cost held lines.
       get full() {
         return deliverLive ? ctx.streamFull : early.full;
@@ -295,7 +338,7 @@ export class LogFanout {
   private sourceFor(id: string, tty: boolean): LiveLogSource {
     const known = this.sources.get(id);
     if (known) return known;
-    const source: LiveLogSource = new LiveLogSource(this.gateway, id, tty, () => {
+    const source: LiveLogSource = new LiveLogSource(this.gateway, id, tty, this.options.skipAfterMs ?? SKIP_AFTER_MS, () => {
       if (this.sources.get(id) === source) this.sources.delete(id);
     });
     this.sources.set(id, source);
