@@ -51,7 +51,7 @@ function follower(full = false) {
     lost: (count) => seen.push({ lost: count }),
   };
   const aborter = new AbortController();
-  const ctx = new OperationContext({ sub: 't', role: 'user' }, 'rest', 'r', {
+  const ctx = new OperationContext({ sub: 't', role: 'user' }, {
     signal: aborter.signal,
     onEvent: (event) => seen.push({ line: (event as { text: string }).text }),
     flow,
