@@ -68,7 +68,9 @@ export async function run(): Promise<void> {
     ? 's=$(printf "%16000s" "" | tr " " a); while true; do echo "$s"; done'
     : 's=$(printf "%16000s" "" | tr " " a); while true; do echo "$s"; usleep 2000; done';
   const noNewline = 'while true; do printf "%16384s" "" | tr " " c; usleep 50000; done';
-  const child = spawn(process.execPath, ['dist/main/server.js'], {
+  // SOAK_CPU_PROF_DIR: where the server writes a CPU profile (`--cpu-prof`) when it exits.
+  const profile = process.env['SOAK_CPU_PROF_DIR'];
+  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), 'dist/main/server.js'], {
     env: {
       ...process.env,
       PORT: String(PORT),
