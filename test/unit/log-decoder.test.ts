@@ -20,21 +20,6 @@ describe('LogDecoder', () => {
     ]);
   });
 
-  it('counts the lines of skipped frames per stream, and decodes cleanly again after a skip that began mid-frame', () => {
-    const ts = (n: number) => `2026-01-01T00:00:0${n}Z `;
-    const data = Buffer.concat([frame(1, `${ts(1)}one\n`), frame(2, `${ts(2)}two\n`), frame(1, `${ts(3)}three\n`), frame(1, `${ts(4)}four\n`)]);
-    const decoder = new LogDecoder(false, true);
-    const firstCut = 8 + 10;
-    assert.deepEqual(decoder.push(data.subarray(0, firstCut)), [], 'half a line, held');
-    const thirdStart = data.indexOf(Buffer.from(ts(3))) - 8;
-    assert.deepEqual(decoder.skip(data.subarray(firstCut, thirdStart + 12)), { stdout: 1, stderr: 1 }, 'the first frame ends in the skip, the second is whole');
-    assert.deepEqual(decoder.skip(data.subarray(thirdStart + 12, thirdStart + 14)), { stdout: 0, stderr: 0 });
-    const fourthStart = data.indexOf(Buffer.from(ts(4))) - 8;
-    assert.deepEqual(decoder.skip(data.subarray(thirdStart + 14, fourthStart)), { stdout: 1, stderr: 0 });
-    assert.deepEqual(decoder.push(data.subarray(fourthStart)), [{ stream: 'stdout', text: 'four', timestamp: '2026-01-01T00:00:04Z' }]);
-    assert.deepEqual(decoder.end(), [], 'nothing of the skipped lines is left over');
-  });
-
   it('joins a multi-byte character split across two frames', () => {
     const euro = Buffer.from('€', 'utf8');
     const data = Buffer.concat([

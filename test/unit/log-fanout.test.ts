@@ -5,7 +5,8 @@ import type { DockerGateway } from '../../src/main/docker/gateway.js';
 import { readLogBounded } from '../../src/main/docker/log-read.js';
 import { ReadBudget } from '../../src/main/docker/read-budget.js';
 import { OperationContext, type StreamFlow } from '../../src/main/model/context.js';
-import { decodedLogBytesInProcess, LogFanout, pausedLogSourcesInProcess } from '../../src/main/services/log-fanout.js';
+import { closedLogSourcesInProcess, decodedLogBytesInProcess, LogFanout, pausedLogSourcesInProcess } from '../../src/main/services/log-fanout.js';
+import { LucidError } from '../../src/shared/errors.js';
 import type { FollowLogsInput } from '../../src/shared/schemas/containers.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -19,27 +20,53 @@ function frame(n: number): Buffer {
   return Buffer.concat([header, body]);
 }
 
-/** A gateway whose daemon streams are PassThroughs the test writes: the live one, then one per one-off read. */
+/**
+ * A gateway whose daemon streams are PassThroughs the test writes: each follow stream opened
+ * (with the query it was opened with; aborting its signal destroys it, as the real gateway does),
+ * and one per one-off read. `running` is what an inspect of the container says.
+ */
 function fakeGateway() {
-  const live = new PassThrough();
+  const follows: { stream: PassThrough; query: Record<string, unknown> }[] = [];
   const reads: PassThrough[] = [];
+  const state = { running: true };
+  const container = {
+    logs: async (query: Record<string, unknown>) => {
+      const stream = new PassThrough();
+      follows.push({ stream, query });
+      return stream;
+    },
+    inspect: async () => ({ State: { Running: state.running } }),
+  };
   const gateway = {
     timeoutMs: 10_000,
-    openStream: async (operation: string) => {
-      if (operation === 'containers.logs.follow') return live;
+    docker: { getContainer: () => container },
+    call: (_operation: string, fn: (signal: AbortSignal) => Promise<unknown>) => fn(new AbortController().signal),
+    openStream: async (operation: string, fn: (signal: AbortSignal) => Promise<PassThrough>, options: { signal: AbortSignal }) => {
+      if (operation === 'containers.logs.follow') {
+        const stream = await fn(options.signal);
+        options.signal.addEventListener('abort', () => stream.destroy(), { once: true });
+        return stream;
+      }
       const read = new PassThrough();
       reads.push(read);
       return read;
     },
   } as unknown as DockerGateway;
-  return { gateway, live, reads };
+  /** The follow stream opened last. */
+  const live = () => (follows.at(-1) as (typeof follows)[number]).stream;
+  return { gateway, live, follows, reads, state };
 }
 
 type Seen = { line: string } | { lost: number };
 
-/** A follower's context over a flow the test controls: whether it is full, and its room. */
-function follower(full = false) {
+/**
+ * A follower's context over a flow the test controls: whether it is full, and its room. With
+ * `drops`, it behaves as a bounded stream does: a line reaching it while full is dropped, and the
+ * count is told before the next line it takes.
+ */
+function follower(full = false, drops = false) {
   const seen: Seen[] = [];
+  let dropped = 0;
   const room = new Set<() => void>();
   const state = { full };
   const flow: StreamFlow = {
@@ -53,7 +80,15 @@ function follower(full = false) {
   const aborter = new AbortController();
   const ctx = new OperationContext({ sub: 't', role: 'user' }, {
     signal: aborter.signal,
-    onEvent: (event) => seen.push({ line: (event as { text: string }).text }),
+    onEvent: (event) => {
+      if (drops && state.full) {
+        dropped++;
+        return;
+      }
+      if (dropped > 0) seen.push({ lost: dropped });
+      dropped = 0;
+      seen.push({ line: (event as { text: string }).text });
+    },
     flow,
   });
   const hasRoom = () => {
@@ -66,7 +101,9 @@ function follower(full = false) {
 const input = (tail: number): FollowLogsInput => ({ id: 'c', tail, stream: 'all', timestamps: false }) as FollowLogsInput;
 
 async function until(check: () => boolean): Promise<void> {
+  // A few turns of the loop first; then, for timers (closing, looking at the container), a few seconds.
   for (let i = 0; i < 200 && !check(); i++) await tick();
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.ok(check(), 'reached in time');
 }
 
@@ -78,14 +115,14 @@ describe('LogFanout backpressure', () => {
     const pausedBefore = pausedLogSourcesInProcess();
     const following = fanout.follow('c', false, input(0), f.ctx);
     await tick();
-    live.write(frame(1));
+    live().write(frame(1));
     await until(() => f.seen.length === 1);
     f.state.full = true;
-    live.write(frame(2));
+    live().write(frame(2));
     await until(() => pausedLogSourcesInProcess() === pausedBefore + 1);
-    assert.equal(live.isPaused(), true, 'the daemon stream is no longer read');
+    assert.equal(live().isPaused(), true, 'the daemon stream is no longer read');
     const bytes = decodedLogBytesInProcess();
-    for (let n = 3; n < 8; n++) live.write(frame(n));
+    for (let n = 3; n < 8; n++) live().write(frame(n));
     for (let i = 0; i < 20; i++) await tick();
     assert.equal(decodedLogBytesInProcess(), bytes, 'nothing more is taken from the daemon, so nothing is decoded');
     f.hasRoom();
@@ -108,45 +145,152 @@ describe('LogFanout backpressure', () => {
     const a = fanout.follow('c', false, input(0), full.ctx);
     const b = fanout.follow('c', false, input(0), reading.ctx);
     await tick();
-    live.write(frame(1));
+    live().write(frame(1));
     await until(() => reading.seen.length === 1);
-    assert.equal(live.isPaused(), false, 'one follower reads: the stream flows');
+    assert.equal(live().isPaused(), false, 'one follower reads: the stream flows');
     reading.stop();
     await b;
-    await until(() => live.isPaused());
+    await until(() => live().isPaused());
     const late = follower(false);
     const c = fanout.follow('c', false, input(0), late.ctx);
-    await until(() => !live.isPaused());
+    await until(() => !live().isPaused());
     full.stop();
     late.stop();
     await Promise.all([a, c]);
   });
 });
 
-describe('LogFanout skipping', () => {
-  it('reads on without decoding once paused too long, and tells the follower how many lines it missed', async () => {
-    const { gateway, live } = fakeGateway();
-    const fanout = new LogFanout(gateway, { backlogMaxBytes: 64 * 1024, skipAfterMs: 20 });
-    const f = follower(true);
+/** Docker's `since` for the time of `frame(n)`: seconds and nanoseconds. */
+const sinceOfFrame = (n: number) => `${Date.parse('2026-01-01T00:00:00Z') / 1000 + n}.500000000`;
+
+const linesOf = (seen: Seen[]) => seen.map((s) => ('line' in s ? s.line : s));
+
+describe('LogFanout closing', () => {
+  it('closes the daemon stream once paused too long, and reopens it from the last line read when the follower has room', async () => {
+    const { gateway, live, follows } = fakeGateway();
+    const fanout = new LogFanout(gateway, { backlogMaxBytes: 64 * 1024, closeAfterMs: 20, exitCheckMs: 60_000 });
+    const f = follower(false, true);
+    const closedBefore = closedLogSourcesInProcess();
     const following = fanout.follow('c', false, input(0), f.ctx);
     await tick();
-    live.write(frame(1));
-    await until(() => live.isPaused());
+    live().write(frame(1));
+    await until(() => f.seen.length === 1);
+    f.state.full = true;
+    live().write(frame(2));
+    await until(() => closedLogSourcesInProcess() === closedBefore + 1);
+    const first = follows[0] as (typeof follows)[number];
+    assert.equal(first.stream.destroyed, true, 'the daemon stream is closed');
+    assert.equal(first.query['tail'], 0, 'first opened for new lines only');
     const decoded = decodedLogBytesInProcess();
-    for (let n = 2; n < 6; n++) live.write(frame(n));
     await new Promise((resolve) => setTimeout(resolve, 60));
-    await until(() => live.readableLength === 0);
-    assert.equal(live.isPaused(), false, 'read on: the daemon holds nothing back for long');
-    assert.equal(decodedLogBytesInProcess(), decoded, 'but nothing is decoded');
+    assert.equal(follows.length, 1, 'not opened again while the follower is full');
+    assert.equal(decodedLogBytesInProcess(), decoded, 'nothing is read while closed');
     f.hasRoom();
-    live.write(frame(6));
-    await until(() => f.seen.some((s) => 'line' in s && s.line === 'line-6'));
-    const lost = f.seen.filter((s): s is { lost: number } => 'lost' in s).reduce((sum, s) => sum + s.lost, 0);
-    assert.equal(lost, 4, 'each skipped line is counted');
-    assert.deepEqual(f.seen.at(0), { line: 'line-1' });
-    assert.ok(f.seen.slice(1, -1).every((s) => 'lost' in s), 'the counts stand between line 1 and line 6');
+    await until(() => follows.length === 2);
+    const again = follows[1] as (typeof follows)[number];
+    assert.equal(again.query['since'], sinceOfFrame(2), 'reopened from the last line read, to the nanosecond');
+    assert.equal(again.query['tail'], undefined, 'the whole log since then, not only new lines');
+    assert.equal(closedLogSourcesInProcess(), closedBefore);
+    // Docker sends the line at `since` too: it was read before the close and is not repeated.
+    for (let n = 2; n < 6; n++) live().write(frame(n));
+    await until(() => f.seen.some((s) => 'line' in s && s.line === 'line-5'));
+    assert.deepEqual(linesOf(f.seen), ['line-1', { lost: 1 }, 'line-3', 'line-4', 'line-5'], 'in order, none repeated; a gap only where a line reached it full');
     f.stop();
     await following;
+  });
+
+  it('counts exactly what reaches a follower still full after another one reopened the stream', async () => {
+    const { gateway, live, follows } = fakeGateway();
+    const fanout = new LogFanout(gateway, { backlogMaxBytes: 64 * 1024, closeAfterMs: 20, exitCheckMs: 60_000 });
+    const a = follower(false, true);
+    const b = follower(false, true);
+    const closedBefore = closedLogSourcesInProcess();
+    const following = [fanout.follow('c', false, input(0), a.ctx), fanout.follow('c', false, input(0), b.ctx)];
+    await tick();
+    live().write(frame(1));
+    await until(() => a.seen.length === 1 && b.seen.length === 1);
+    a.state.full = true;
+    b.state.full = true;
+    live().write(frame(2));
+    await until(() => closedLogSourcesInProcess() === closedBefore + 1);
+    a.hasRoom();
+    await until(() => follows.length === 2);
+    for (let n = 2; n < 5; n++) live().write(frame(n));
+    await until(() => a.seen.some((s) => 'line' in s && s.line === 'line-4'));
+    b.hasRoom();
+    live().write(frame(5));
+    await until(() => a.seen.length === 5 && b.seen.length === 3);
+    assert.deepEqual(linesOf(a.seen), ['line-1', { lost: 1 }, 'line-3', 'line-4', 'line-5']);
+    assert.deepEqual(linesOf(b.seen), ['line-1', { lost: 3 }, 'line-5'], 'lines 2 to 4 reached it full, the replayed line 2 not twice');
+    assert.equal(follows.length, 2, 'one daemon stream for both');
+    a.stop();
+    b.stop();
+    await Promise.all(following);
+  });
+
+  it('reopens a closed stream for a new follower', async () => {
+    const { gateway, live, follows } = fakeGateway();
+    const fanout = new LogFanout(gateway, { backlogMaxBytes: 64 * 1024, closeAfterMs: 20, exitCheckMs: 60_000 });
+    const full = follower(true, true);
+    const closedBefore = closedLogSourcesInProcess();
+    const a = fanout.follow('c', false, input(0), full.ctx);
+    await tick();
+    live().write(frame(1));
+    await until(() => closedLogSourcesInProcess() === closedBefore + 1);
+    const late = follower();
+    const b = fanout.follow('c', false, input(0), late.ctx);
+    await until(() => follows.length === 2);
+    assert.equal(follows[1]?.query['since'], sinceOfFrame(1));
+    live().write(Buffer.concat([frame(1), frame(2)]));
+    await until(() => late.seen.length === 1);
+    assert.deepEqual(linesOf(late.seen), ['line-2']);
+    full.stop();
+    late.stop();
+    await Promise.all([a, b]);
+  });
+
+  it('ends the followers of a closed stream whose container stopped, after its last lines', async () => {
+    const { gateway, live, follows, state } = fakeGateway();
+    const fanout = new LogFanout(gateway, { backlogMaxBytes: 64 * 1024, closeAfterMs: 20, exitCheckMs: 20 });
+    const f = follower(true, true);
+    const closedBefore = closedLogSourcesInProcess();
+    const following = fanout.follow('c', false, input(0), f.ctx);
+    await tick();
+    live().write(frame(1));
+    await until(() => closedLogSourcesInProcess() === closedBefore + 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(follows.length, 1, 'still running: left closed');
+    state.running = false;
+    await until(() => follows.length === 2);
+    // A stopped container's follow stream sends its last lines and ends.
+    live().end(Buffer.concat([frame(1), frame(2)]));
+    const end = await following;
+    assert.equal(end.reason, 'ended');
+    f.hasRoom();
+    assert.deepEqual(f.seen, [], 'both lines reached it full');
+    assert.equal(fanout.openSources, 0);
+  });
+
+  it('ends the followers with an error when the stream cannot be opened again', async () => {
+    const { gateway, live, follows } = fakeGateway();
+    const fanout = new LogFanout(gateway, { backlogMaxBytes: 64 * 1024, closeAfterMs: 20, exitCheckMs: 60_000 });
+    const f = follower(false, true);
+    const closedBefore = closedLogSourcesInProcess();
+    const following = fanout.follow('c', false, input(0), f.ctx);
+    await tick();
+    f.state.full = true;
+    live().write(frame(1));
+    await until(() => closedLogSourcesInProcess() === closedBefore + 1);
+    const container = (gateway.docker as unknown as { getContainer: () => { logs: unknown } }).getContainer();
+    container.logs = async () => {
+      throw new LucidError('DOCKER_UNAVAILABLE', 'Docker is not reachable');
+    };
+    f.hasRoom();
+    const end = await following;
+    assert.equal(end.reason, 'error');
+    assert.equal(end.error?.code, 'DOCKER_UNAVAILABLE');
+    assert.equal(follows.length, 1);
+    assert.equal(closedLogSourcesInProcess(), closedBefore);
   });
 });
 
@@ -159,8 +303,8 @@ describe('LogFanout backlog seam', () => {
     const following = fanout.follow('c', false, input(5), f.ctx);
     await until(() => reads.length === 1);
     // The backlog read is slow: 30 newer lines arrive live meanwhile, more than can be held.
-    for (let n = 10; n < 40; n++) live.write(frame(n));
-    await until(() => decodedLogBytesInProcess() > 0 && live.readableLength === 0);
+    for (let n = 10; n < 40; n++) live().write(frame(n));
+    await until(() => decodedLogBytesInProcess() > 0 && live().readableLength === 0);
     const backlog = reads[0] as PassThrough;
     backlog.end(Buffer.concat([frame(8), frame(9)]));
     await until(() => f.seen.some((s) => 'line' in s && s.line === 'line-39'));
@@ -182,8 +326,8 @@ describe('LogFanout backlog seam', () => {
     const f = follower();
     const following = fanout.follow('c', false, input(5), f.ctx);
     await until(() => reads.length === 1);
-    for (let n = 10; n < 40; n++) live.write(frame(n));
-    await until(() => live.readableLength === 0);
+    for (let n = 10; n < 40; n++) live().write(frame(n));
+    await until(() => live().readableLength === 0);
     (reads[0] as PassThrough).end(Buffer.concat([frame(34), frame(35)]));
     await until(() => f.seen.some((s) => 'line' in s && s.line === 'line-39'));
     assert.deepEqual(

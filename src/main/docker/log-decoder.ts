@@ -53,15 +53,6 @@ class LineAssembler {
     this.skipLf = false;
   }
 
-  /** Forgets the line in progress: its text was skipped, not delivered. */
-  discard(): void {
-    this.decoder.end();
-    this.parts = [];
-    this.held = 0;
-    this.skipLf = false;
-    this.continuing = false;
-  }
-
   flush(out: LogLine[]): void {
     this.feed(this.decoder.end(), out);
     if (this.held > 0) this.emit(false, out);
@@ -163,43 +154,6 @@ export class LogDecoder {
       this.stdout.push(chunk, out);
       return out;
     }
-    this.frames(
-      chunk,
-      (body) => this.current.push(body, out),
-      // With timestamps each frame is one whole message prefixed by its time, so a line left
-      // open by the message must not swallow the next message's timestamp.
-      () => this.timestamps && this.current.endMessage(out),
-    );
-    return out;
-  }
-
-  /**
-   * Passes over a chunk without decoding its text, counting the lines it held per output stream:
-   * for a log no one can take right now, this costs a look at each frame's header instead of
-   * building every line only to drop it. Each frame is one message, one line (or one piece of a
-   * longer one); a TTY log's lines are counted by their `\n`. The line in progress is forgotten.
-   */
-  skip(chunk: Buffer): SkippedLines {
-    const skipped = { stdout: 0, stderr: 0 };
-    if (this.tty) {
-      this.stdout.discard();
-      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) skipped.stdout++;
-      return skipped;
-    }
-    this.frames(
-      chunk,
-      () => {},
-      () => {
-        this.current.discard();
-        if (this.current === this.stderr) skipped.stderr++;
-        else skipped.stdout++;
-      },
-    );
-    return skipped;
-  }
-
-  /** Walks the frames of a chunk: `body` gets each piece of a frame's body, `ended` each frame's end. */
-  private frames(chunk: Buffer, body: (bytes: Buffer) => void, ended: () => void): void {
     let offset = 0;
     while (offset < chunk.length) {
       if (this.remaining === 0) {
@@ -214,11 +168,14 @@ export class LogDecoder {
         continue;
       }
       const take = Math.min(this.remaining, chunk.length - offset);
-      body(chunk.subarray(offset, offset + take));
+      this.current.push(chunk.subarray(offset, offset + take), out);
       offset += take;
       this.remaining -= take;
-      if (this.remaining === 0) ended();
+      // With timestamps each frame is one whole message prefixed by its time, so a line left
+      // open by the message must not swallow the next message's timestamp.
+      if (this.remaining === 0 && this.timestamps) this.current.endMessage(out);
     }
+    return out;
   }
 
   end(): LogLine[] {
@@ -227,12 +184,6 @@ export class LogDecoder {
     this.stderr.flush(out);
     return out;
   }
-}
-
-/** Lines passed over undecoded, per output stream. */
-export interface SkippedLines {
-  stdout: number;
-  stderr: number;
 }
 
 export function decodeLog(data: Buffer, tty: boolean, timestamps: boolean): LogLine[] {

@@ -2,7 +2,8 @@ import { finished } from 'node:stream';
 import type { FollowLogsInput, LogLine } from '../../shared/schemas/containers.js';
 import type { OperationContext } from '../model/context.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import { LogDecoder, type SkippedLines } from '../docker/log-decoder.js';
+import { LucidError } from '../../shared/errors.js';
+import { LogDecoder } from '../docker/log-decoder.js';
 import { lineBytes, readLogBounded, type LogQuery } from '../docker/log-read.js';
 import type { ReadBudget } from '../docker/read-budget.js';
 import { timePointSeconds } from '../../shared/schemas/common.js';
@@ -13,11 +14,15 @@ const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as cons
 /** Live lines held for one follower while its backlog is read. */
 const MAX_EARLY_LINES = 1000;
 
-/** How long a shared daemon stream stays paused, by default, before it is read on, skipped. */
-const SKIP_AFTER_MS = 1000;
+/** How long a shared daemon stream stays paused, by default, before it is closed. */
+const CLOSE_AFTER_MS = 1000;
+
+/** How often, by default, the container of a closed daemon stream is looked at (has it stopped?). */
+const EXIT_CHECK_MS = 2000;
 
 let decodedBytes = 0;
 let pausedSources = 0;
+let closedSources = 0;
 
 /** Bytes of shared daemon log streams this process has decoded into lines (for tests and diagnostics). */
 export function decodedLogBytesInProcess(): number {
@@ -27,6 +32,11 @@ export function decodedLogBytesInProcess(): number {
 /** Shared daemon log streams paused now because none of their followers can take a line. */
 export function pausedLogSourcesInProcess(): number {
   return pausedSources;
+}
+
+/** Shared daemon log streams closed now, paused too long; each opens again when a follower has room. */
+export function closedLogSourcesInProcess(): number {
+  return closedSources;
 }
 
 /**
@@ -41,8 +51,6 @@ class EarlyLines {
   private head = 0;
   private bytes = 0;
   private givenUp: (string | undefined)[] = [];
-  /** Lines passed over undecoded while every follower was full: never seen, so counted as lost. */
-  private unseen = 0;
   /** Lines given up whose times are no longer kept: older than every kept one. */
   private givenUpUnkept = 0;
 
@@ -73,16 +81,11 @@ class EarlyLines {
    * lines whose times were not kept count too (at most that many were lost).
    */
   lostAfter(seam: string | undefined): number {
-    let lost = this.unseen;
+    let lost = 0;
     for (const key of this.givenUp) if (seam === undefined || key === undefined || key > seam) lost++;
     const oldestKept = this.givenUp[0];
     if (seam === undefined || oldestKept === undefined || oldestKept > seam) lost += this.givenUpUnkept;
     return lost;
-  }
-
-  /** `count` lines went by undecoded (see LiveLogSource): they count as lost. */
-  skipped(count: number): void {
-    this.unseen += count;
   }
 
   take(): LogLine[] {
@@ -92,7 +95,6 @@ class EarlyLines {
     this.bytes = 0;
     this.givenUp = [];
     this.givenUpUnkept = 0;
-    this.unseen = 0;
     return held;
   }
 }
@@ -102,78 +104,67 @@ type Listener = (line: LogLine) => void;
 /** One follower of a shared daemon stream. */
 interface Follower {
   take(line: LogLine): void;
-  /** Lines went by undecoded because every follower was full. */
-  skipped(lines: SkippedLines): void;
   /** True while it cannot take another line: what reaches it now would be dropped. */
   readonly full: boolean;
 }
 
+interface SourceTiming {
+  closeAfterMs: number;
+  exitCheckMs: number;
+}
+
 /**
- * One daemon stream of a container's new log lines (`follow`, `tail=0`, both output streams, with
+ * One daemon stream of a container's new log lines (`follow`, both output streams, with
  * timestamps), shared by every follower of that container. It closes when its last follower
  * leaves, and ends for all when the daemon ends it (the container stopped) or breaks it.
  *
  * When every follower is full (none reads), the stream is paused: the socket stops being read and
  * the daemon's writes block, so the manager does not decode lines only to drop them. It resumes
- * when a follower has room again or a new one joins, and what the daemon held back follows,
- * nothing skipped. But the daemon does not simply wait: its follow reader goes on filling a
- * buffer of up to 4,096 messages per paused stream (64 MiB of 16 KiB lines). So a pause lasts
- * `skipAfterMs` at most; then the stream is read on but not decoded, its frames only counted
- * (LogDecoder.skip), and each follower is told how many lines it missed, until one has room.
+ * when a follower has room again or a new one joins, and what the daemon held back follows. But
+ * the daemon does not simply wait: its follow reader goes on filling a buffer of up to 4,096
+ * messages per paused stream (64 MiB of 16 KiB lines). So a pause lasts `closeAfterMs` at most;
+ * then the daemon stream is closed, and nothing is read or held on either side: the container's
+ * log file is the buffer. When a follower has room again (or a new one joins), the stream is
+ * opened anew from the daemon time of the last line read (`since`, to the nanosecond; Docker
+ * sends lines at that very time too, so lines up to it are dropped here), and followers get what
+ * they would have got had it stayed open: lines in order, those reaching a full follower dropped
+ * and counted by its stream. While closed, the container is looked at every `exitCheckMs`: once it
+ * no longer runs, the stream is opened and read to its end, unpaused, so that the followers get
+ * (or are told they lost) its last lines and end as they would have.
  */
 class LiveLogSource {
   private readonly followers = new Set<Follower>();
-  private readonly controller = new AbortController();
+  /** Aborts the daemon stream open now (or being opened), and only it. */
+  private connection: AbortController | undefined;
   private stream: NodeJS.ReadableStream | undefined;
   private paused = false;
-  /** Read on while every follower is full, counting the lines instead of decoding them. */
-  private skipping = false;
-  private skipTimer: NodeJS.Timeout | undefined;
-  /** Settles once the daemon stream is open; rejects with the opening's error. */
+  /** Closed because no follower could take a line; opened again when one can. */
+  private closed = false;
+  /** Opened again because the container stopped: read to its end, never paused (it is finite). */
+  private draining = false;
+  private ended = false;
+  /** While paused, the close; while closed, the next look at the container. */
+  private timer: NodeJS.Timeout | undefined;
+  /** The daemon's time of the last line read, as a timeKey: where a reopened stream takes up. */
+  private lastKey: string | undefined;
+  private settle: (broken: unknown) => void = () => {};
+  /** Settles once the daemon stream is first open; rejects with the opening's error. */
   readonly opened: Promise<void>;
   /** Resolves when the daemon stream ends: undefined for a clean end, else what broke it. */
   readonly done: Promise<unknown>;
 
   constructor(
-    gateway: DockerGateway,
-    id: string,
-    tty: boolean,
-    private readonly skipAfterMs: number,
+    private readonly gateway: DockerGateway,
+    private readonly id: string,
+    private readonly tty: boolean,
+    private readonly timing: SourceTiming,
     private readonly onClosed: () => void,
   ) {
-    let settle: (broken: unknown) => void = () => {};
-    this.done = new Promise((resolve) => (settle = resolve));
-    const query = { follow: true as const, stdout: true, stderr: true, tail: 0, timestamps: true };
-    this.opened = gateway
-      .openStream('containers.logs.follow', (abortSignal) => gateway.docker.getContainer(id).logs({ ...query, abortSignal }), {
-        signal: this.controller.signal,
-        ...NOT_FOUND,
-      })
-      .then((stream) => {
-        this.stream = stream;
-        const decoder = new LogDecoder(tty, true);
-        stream.on('data', (chunk: Buffer) => {
-          if (this.skipping) {
-            const skipped = decoder.skip(chunk);
-            for (const follower of this.followers) follower.skipped(skipped);
-            return;
-          }
-          decodedBytes += chunk.length;
-          this.broadcast(decoder.push(chunk));
-          this.pauseIfNoneTakes();
-        });
-        finished(stream, (err) => {
-          this.broadcast(decoder.end());
-          this.setPaused(false);
-          clearTimeout(this.skipTimer);
-          onClosed();
-          settle(err ?? undefined);
-        });
-      });
-    this.opened.catch((err: unknown) => {
-      onClosed();
-      settle(err);
-    });
+    this.done = new Promise((resolve) => (this.settle = resolve));
+    // Should the stream close before any line was read, it takes up from its first opening.
+    this.lastKey = timeKey(new Date().toISOString());
+    this.opened = this.open(false);
+    this.opened.catch((err: unknown) => this.end(err));
   }
 
   add(follower: Follower): void {
@@ -189,33 +180,128 @@ class LiveLogSource {
       return;
     }
     // Out of the table first: a follower arriving now must open a fresh stream, not join this one.
-    this.onClosed();
-    this.setPaused(false);
-    clearTimeout(this.skipTimer);
-    this.controller.abort();
+    this.end(undefined);
+    this.connection?.abort();
   }
 
-  /** A follower may take lines again: the daemon stream flows. */
+  /** A follower may take lines again: the daemon stream flows, or is opened again. */
   room(): void {
-    clearTimeout(this.skipTimer);
-    this.skipping = false;
+    if (this.closed) {
+      if (this.anyHasRoom()) this.reopen();
+      return;
+    }
+    clearTimeout(this.timer);
     if (!this.paused) return;
     this.setPaused(false);
     this.stream?.resume();
   }
 
+  /** First opened: new lines only. Reopened: the log from the last line read on, that line excluded. */
+  private open(again: boolean): Promise<void> {
+    const connection = new AbortController();
+    this.connection = connection;
+    const seam = again ? this.lastKey : undefined;
+    const from = seam === undefined ? { tail: 0 } : { since: sinceOf(seam) };
+    const query = { follow: true as const, stdout: true, stderr: true, timestamps: true, ...from };
+    return this.gateway
+      .openStream('containers.logs.follow', (abortSignal) => this.gateway.docker.getContainer(this.id).logs({ ...query, abortSignal }), {
+        signal: connection.signal,
+        ...NOT_FOUND,
+      })
+      .then((stream) => {
+        this.stream = stream;
+        const decoder = new LogDecoder(this.tty, true);
+        const fresh = newerThan(seam);
+        const broadcast = (lines: LogLine[]) => {
+          for (const line of lines) {
+            if (!fresh(line)) continue;
+            this.lastKey = timeKey(line.timestamp) ?? this.lastKey;
+            for (const follower of this.followers) follower.take(line);
+          }
+        };
+        stream.on('data', (chunk: Buffer) => {
+          decodedBytes += chunk.length;
+          broadcast(decoder.push(chunk));
+          this.pauseIfNoneTakes();
+        });
+        finished(stream, (err) => {
+          // Closed for want of room, or left by every follower: not an end the followers hear of.
+          if (this.ended || connection !== this.connection) return;
+          broadcast(decoder.end());
+          this.end(err ?? undefined);
+        });
+      });
+  }
+
+  private reopen(): void {
+    clearTimeout(this.timer);
+    this.setClosed(false);
+    this.open(true).catch((err: unknown) => {
+      // Removed while closed: its followers end as a removal ends a followed log, cleanly.
+      const gone = err instanceof LucidError && err.code === NOT_FOUND.notFound;
+      this.end(gone ? undefined : err);
+    });
+  }
+
   private pauseIfNoneTakes(): void {
-    if (this.paused || this.stream === undefined || this.followers.size === 0) return;
-    for (const follower of this.followers) if (!follower.full) return;
+    if (this.paused || this.draining || this.stream === undefined || this.followers.size === 0 || this.anyHasRoom()) return;
     this.setPaused(true);
     this.stream.pause();
-    this.skipTimer = setTimeout(() => {
-      if (!this.paused) return;
-      this.skipping = true;
-      this.setPaused(false);
-      this.stream?.resume();
-    }, this.skipAfterMs);
-    this.skipTimer.unref();
+    this.timer = setTimeout(() => this.close(), this.timing.closeAfterMs);
+    this.timer.unref();
+  }
+
+  /** Paused too long: the daemon stream is closed, so the daemon holds nothing for it either. */
+  private close(): void {
+    if (!this.paused || this.ended) return;
+    this.setPaused(false);
+    this.setClosed(true);
+    const connection = this.connection;
+    this.connection = undefined;
+    this.stream = undefined;
+    connection?.abort();
+    this.watchExit();
+  }
+
+  /** While closed, no stream tells of the container's end: it is looked at now and then. */
+  private watchExit(): void {
+    this.timer = setTimeout(() => {
+      void this.gateway
+        .call('containers.logs.exit', (abortSignal) => this.gateway.docker.getContainer(this.id).inspect({ abortSignal }), {
+          ...NOT_FOUND,
+          idempotent: true,
+        })
+        .then(
+          (info) => info.State?.Running === true,
+          () => false,
+        )
+        .then((running) => {
+          if (!this.closed || this.ended) return;
+          // Opened again, the stream of a container that stopped reads its last lines and ends.
+          if (running) {
+            this.watchExit();
+            return;
+          }
+          this.draining = true;
+          this.reopen();
+        });
+    }, this.timing.exitCheckMs);
+    this.timer.unref();
+  }
+
+  private end(broken: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.timer);
+    this.setPaused(false);
+    this.setClosed(false);
+    this.onClosed();
+    this.settle(broken);
+  }
+
+  private anyHasRoom(): boolean {
+    for (const follower of this.followers) if (!follower.full) return true;
+    return false;
   }
 
   private setPaused(paused: boolean): void {
@@ -223,9 +309,29 @@ class LiveLogSource {
     this.paused = paused;
   }
 
-  private broadcast(lines: LogLine[]): void {
-    for (const line of lines) for (const follower of this.followers) follower.take(line);
+  private setClosed(closed: boolean): void {
+    if (closed !== this.closed) closedSources += closed ? 1 : -1;
+    this.closed = closed;
   }
+}
+
+/**
+ * Passes lines newer than `seam` (a timeKey), then every line once one newer has passed: the
+ * daemon sends a log in time order. Lines without a time always pass.
+ */
+function newerThan(seam: string | undefined): (line: LogLine) => boolean {
+  let until = seam;
+  return (line) => {
+    const key = timeKey(line.timestamp);
+    if (until !== undefined && key !== undefined && key <= until) return false;
+    until = undefined;
+    return true;
+  };
+}
+
+/** A timeKey as Docker's `since` takes it exactly: `seconds.nanoseconds` since the epoch (UTC). */
+export function sinceOf(key: string): string {
+  return `${Date.parse(`${key.slice(0, 19)}Z`) / 1000}.${key.slice(20)}`;
 }
 
 /**
@@ -243,8 +349,10 @@ export interface FollowOptions {
   backlogMaxBytes: number;
   /** What all log reads in flight may hold together; backlog reads take from it too. */
   readBudget?: ReadBudget | undefined;
-  /** How long a daemon stream no follower can take from stays paused before it is skipped (default 1 s). */
-  skipAfterMs?: number | undefined;
+  /** How long a daemon stream no follower can take from stays paused before it is closed (default 1 s). */
+  closeAfterMs?: number | undefined;
+  /** How often the container of a closed daemon stream is looked at (default 2 s): a stopped one ends its followers. */
+  exitCheckMs?: number | undefined;
 }
 
 /**
@@ -257,13 +365,16 @@ export interface FollowOptions {
  */
 export class LogFanout {
   private readonly sources = new Map<string, LiveLogSource>();
+  private readonly timing: SourceTiming;
 
   constructor(
     private readonly gateway: DockerGateway,
     private readonly options: FollowOptions,
-  ) {}
+  ) {
+    this.timing = { closeAfterMs: options.closeAfterMs ?? CLOSE_AFTER_MS, exitCheckMs: options.exitCheckMs ?? EXIT_CHECK_MS };
+  }
 
-  /** Daemon streams open now (one per followed container). */
+  /** Shared daemon streams now (one per followed container), open or closed for want of room. */
   get openSources(): number {
     return this.sources.size;
   }
@@ -274,11 +385,6 @@ export class LogFanout {
     let deliverLive: Listener | undefined;
     const follower: Follower = {
       take: (line) => (deliverLive ? deliverLive(line) : early.add(line)),
-      skipped: (lines) => {
-        const missed = input.stream === 'all' ? lines.stdout + lines.stderr : lines[input.stream];
-        if (deliverLive) ctx.lost(missed);
-        else early.skipped(missed);
-      },
       // While its backlog is read, a follower is full when holding more would cost held lines.
       get full() {
         return deliverLive ? ctx.streamFull : early.full;
@@ -315,11 +421,9 @@ export class LogFanout {
       }
       // The daemon's follow stream may lag behind its one-off read: until a line newer than the
       // backlog's last arrives, lines the backlog already held are skipped, held or live alike.
+      const fresh = newerThan(seam);
       const afterSeam = (line: LogLine) => {
-        const key = timeKey(line.timestamp);
-        if (seam !== undefined && key !== undefined && key <= seam) return;
-        seam = undefined;
-        deliver(line);
+        if (fresh(line)) deliver(line);
       };
       // Held lines given up while the backlog was read, and newer than it, are a gap: said here.
       ctx.lost(lost);
@@ -338,7 +442,7 @@ export class LogFanout {
   private sourceFor(id: string, tty: boolean): LiveLogSource {
     const known = this.sources.get(id);
     if (known) return known;
-    const source: LiveLogSource = new LiveLogSource(this.gateway, id, tty, this.options.skipAfterMs ?? SKIP_AFTER_MS, () => {
+    const source: LiveLogSource = new LiveLogSource(this.gateway, id, tty, this.timing, () => {
       if (this.sources.get(id) === source) this.sources.delete(id);
     });
     this.sources.set(id, source);
