@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { before, describe, it } from 'node:test';
 import { queuedBytesInProcess } from '../../src/main/core/bounded-queue.js';
-import { decodedLogBytesInProcess, pausedLogSourcesInProcess } from '../../src/main/services/log-fanout.js';
+import { closedLogSourcesInProcess, decodedLogBytesInProcess, pausedLogSourcesInProcess } from '../../src/main/services/log-fanout.js';
 import { daemonConnections, quietConnections, settleConnections } from '../support/daemon-connections.js';
 import { createTestContainer, requireEngine, useEngine } from '../support/engine.js';
 import { readSse } from '../support/sse.js';
@@ -28,10 +28,12 @@ describe('streams bounded per stream and per caller', () => {
   useEngine();
   const server = useTestServer({ STREAM_MAX_QUEUED_BYTES: String(BUDGET) });
 
-  it('holds at most the byte budget for a follower that stops reading, stops reading the daemon, and resumes without a silent gap', async () => {
+  it('holds at most the byte budget for a follower that stops reading, closes the daemon stream, and reopens it without a silent gap or a repeat', async () => {
     const c = await createTestContainer({ cmd: CHATTY });
     const token = await server.tokenFor('user');
+    const base = await quietConnections();
     const pausedBefore = pausedLogSourcesInProcess();
+    const closedBefore = closedLogSourcesInProcess();
     const { res, req } = await openUnread(`${server.url}/api/v1/containers/${c.id}/logs?follow=true&tail=0`, token);
     try {
       let most = 0;
@@ -46,16 +48,20 @@ describe('streams bounded per stream and per caller', () => {
       const received = decodedLogBytesInProcess();
       const newest = async () => Number((await server.call('GET', `/api/v1/containers/${c.id}/logs?tail=1`)).body.lines[0].text.split(' ')[0]);
       const writtenBefore = await newest();
+      for (let i = 0; i < 50 && closedLogSourcesInProcess() === closedBefore; i++) await sleep(100);
+      assert.equal(closedLogSourcesInProcess(), closedBefore + 1, 'paused for over a second, the daemon stream is closed');
+      const closedCount = await settleConnections((n) => n <= base);
+      assert.ok(closedCount <= base, `no daemon connection is left for the stream (${closedCount}, ${base} before it)`);
       await sleep(1500);
       assert.ok((await newest()) > writtenBefore, 'the container kept writing');
-      assert.equal(decodedLogBytesInProcess(), received, 'paused, then skipped, the stream is not decoded');
+      assert.equal(decodedLogBytesInProcess(), received, 'paused, then closed, the stream is not read');
       // The client reads again: lines continue in order, a gap only where a `dropped` notice says so.
       res.resume();
       res.setEncoding('utf8');
       const frames = await new Promise<{ event: string; data: any }[]>((resolve, reject) => {
         const seen: { event: string; data: any }[] = [];
         let text = '';
-        const timer = setTimeout(() => reject(new Error(`reading again, the daemon stream does not flow (${seen.length} frames)`)), 30_000);
+        const timer = setTimeout(() => reject(new Error(`reading again, the daemon stream is not reopened (${seen.length} frames)`)), 30_000);
         res.on('data', (chunk: string) => {
           text += chunk;
           let cut: number;
@@ -67,7 +73,7 @@ describe('streams bounded per stream and per caller', () => {
             if (event && data) seen.push({ event, data: JSON.parse(data) });
           }
           // Past what the sockets and the queue held: lines the manager decoded after the resume.
-          if (decodedLogBytesInProcess() > received + 1024 * 1024) {
+          if (decodedLogBytesInProcess() > received + 1024 * 1024 && closedLogSourcesInProcess() === closedBefore) {
             clearTimeout(timer);
             resolve(seen);
           }
