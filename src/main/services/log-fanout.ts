@@ -108,6 +108,15 @@ interface Follower {
   readonly full: boolean;
 }
 
+/**
+ * Lines a reopened stream asks the daemon for at most, newest last: with a `tail`, Docker reads
+ * the log file from its end and then applies `since`; without one it reads the whole file from
+ * its start at every reopen, which a caller who reads a little every second could make the
+ * daemon do again and again for a log of gigabytes. A follower's queue holds at most 1,000 lines,
+ * so of more lines written while the stream was closed it would have kept no more than these.
+ */
+const REOPEN_TAIL_LINES = 1000;
+
 interface SourceTiming {
   closeAfterMs: number;
   exitCheckMs: number;
@@ -201,7 +210,7 @@ class LiveLogSource {
     const connection = new AbortController();
     this.connection = connection;
     const seam = again ? this.lastKey : undefined;
-    const from = seam === undefined ? { tail: 0 } : { since: sinceOf(seam) };
+    const from = seam === undefined ? { tail: 0 } : { since: sinceOf(seam), tail: REOPEN_TAIL_LINES };
     const query = { follow: true as const, stdout: true, stderr: true, timestamps: true, ...from };
     return this.gateway
       .openStream('containers.logs.follow', (abortSignal) => this.gateway.docker.getContainer(this.id).logs({ ...query, abortSignal }), {
