@@ -52,17 +52,18 @@ async function followEngineActions(): Promise<{ actions: { id: string; action: s
 
 /** Stops and starts one container over and over through the API until the server goes away. */
 async function churn(server: ServerProcess, token: string, id: string): Promise<void> {
-  const post = (action: string, body: unknown) =>
+  // `start` declares no body and refuses one: only `stop` sends JSON.
+  const post = (action: string, body?: unknown) =>
     fetch(`${server.url}/api/v1/containers/${id}/${action}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   // Bounded: the server is killed within seconds, and each round takes over a second.
   for (let round = 0; round < 30; round++) {
     try {
       await (await post('stop', { timeout: 1 })).body?.cancel();
-      await (await post('start', {})).body?.cancel();
+      await (await post('start')).body?.cancel();
     } catch {
       return; // the server was killed
     }
