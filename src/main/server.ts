@@ -64,12 +64,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   const guard = guardConnections(server, {
     maxConnections: budget.max,
     maxUnauthenticatedPerAddress: config.MAX_UNAUTHENTICATED_PER_ADDRESS,
+    maxPerIdentity: config.MAX_CONNECTIONS_PER_IDENTITY,
     warn: (message) => logger.warn(message),
   });
   server.once('close', () => guard.close());
   logger.info(
     `connections: at most ${budget.max} (open-file limit ${budget.openFileLimit}), ` +
-      `${config.MAX_UNAUTHENTICATED_PER_ADDRESS} unauthenticated per address`,
+      `${config.MAX_UNAUTHENTICATED_PER_ADDRESS} unauthenticated per address, ${config.MAX_CONNECTIONS_PER_IDENTITY} per identity`,
   );
   try {
     await new Promise<void>((resolve, reject) => {

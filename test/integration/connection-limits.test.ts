@@ -70,6 +70,92 @@ describe('connection bounds', () => {
   });
 });
 
+/** Sends `/health` from 127.0.0.1 `times` times (0 for one not answered), awaiting `between` after each; the statuses. */
+async function probe(server: TestServer, times: number, between: (round: number) => Promise<void>): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < times; i++) {
+    statuses.push(await healthFrom(server, '127.0.0.1').catch(() => 0));
+    await between(i);
+    await sleep(300);
+  }
+  return statuses;
+}
+
+const open = (conns: RawConnection[]) => conns.filter((c) => !c.isClosed()).length;
+
+describe('connection bounds under callers that send requests', () => {
+  // 4 addresses of 20 connections each against a cap of 60.
+  const ATTACKERS = [3, 4, 5, 6].map((host) => `127.0.0.${host}`);
+  const connections: RawConnection[] = [];
+  let server: TestServer;
+
+  before(async () => {
+    await requireEngine();
+    server = await startTestServer({
+      MAX_CONNECTIONS: '60',
+      MAX_UNAUTHENTICATED_PER_ADDRESS: '20',
+      MAX_CONNECTIONS_PER_IDENTITY: '8',
+      RATE_LIMIT_PER_MINUTE: '1',
+    });
+  });
+
+  after(async () => {
+    for (const conn of connections) conn.socket.destroy();
+    await server?.close();
+  });
+
+  it('sheds token-less requests whose body trickles in, so /health keeps answering', async () => {
+    const mob: RawConnection[] = [];
+    for (const address of ATTACKERS) mob.push(...(await flood(server.url, address, 20)));
+    connections.push(...mob);
+    // Headers complete, body of 1000 bytes of which one is sent: each is a request in flight.
+    const stop =
+      'POST /api/v1/containers/nothing-here/stop HTTP/1.1\r\nHost: manager\r\n' +
+      'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{';
+    for (const conn of mob) conn.socket.write(stop);
+    await waitFor('the mob held at the cap of 60', 10_000, () => open(mob) === 60);
+    // After each probe: a byte more on every body, and one more trickling request to fill the cap again.
+    const statuses = await probe(server, 10, async (round) => {
+      for (const conn of mob) if (!conn.isClosed()) conn.socket.write(' ');
+      const conn = await openConnection(server.url, ATTACKERS[round % ATTACKERS.length]);
+      conn.socket.write(stop);
+      mob.push(conn);
+      connections.push(conn);
+    });
+    assert.deepEqual(statuses, Array(10).fill(200));
+    assert.ok(open(mob) <= 60, `${open(mob)} trickling connections open`);
+    for (const conn of mob) conn.socket.destroy();
+  });
+
+  it('keeps one token holder whose calls are refused (429) from holding the cap, so /health keeps answering', async () => {
+    const token = await server.tokenFor('user', 'connection-hog');
+    const list = `GET /api/v1/containers HTTP/1.1\r\nHost: manager\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+    const mob: RawConnection[] = [];
+    const answers: PromiseSettledResult<number>[] = [];
+    for (const address of ATTACKERS) {
+      const batch = await flood(server.url, address, 20);
+      mob.push(...batch);
+      answers.push(...(await Promise.allSettled(batch.map((conn) => rawRequest(conn, list)))));
+    }
+    connections.push(...mob);
+    const statuses = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    // The rate limit refuses all but the first call: the token was verified on each of them.
+    assert.ok(statuses.filter((s) => s === 429).length >= 59, `statuses: ${statuses.join(',')}`);
+    assert.ok(open(mob) <= 60);
+
+    // After each probe the token holder opens one more connection and is refused again.
+    const probes = await probe(server, 10, async (round) => {
+      const conn = await openConnection(server.url, ATTACKERS[round % ATTACKERS.length]);
+      mob.push(conn);
+      connections.push(conn);
+      await rawRequest(conn, list).catch(() => 0);
+    });
+    assert.deepEqual(probes, Array(10).fill(200));
+    assert.ok(open(mob) <= 60, `${open(mob)} of the token holder's connections open`);
+    for (const conn of mob) conn.socket.destroy();
+  });
+});
+
 describe('request deadlines', () => {
   let server: TestServer;
   const connections: RawConnection[] = [];

@@ -148,10 +148,13 @@ export const envSchema = z.object({
   MAX_CONNECTIONS: strictInt({ min: 1, max: 10_000_000 })
     .optional()
     .describe(
-      'Open HTTP connections at most, 1-10000000. Unset: the open-file limit (ulimit -n) minus a tenth of it, at least 256 kept for Docker sockets, compose pipes and the audit files; a larger value is lowered to that. At the cap a new connection closes the one idle the longest on which nobody authenticated, or is closed itself.',
+      'Open HTTP connections at most, 1-10000000. Unset: the open-file limit (ulimit -n) minus a tenth of it, at least 256 kept for Docker sockets, compose pipes and the audit files; a larger value is lowered to that. At the cap a new connection closes an unauthenticated one (idle the longest, else the one whose request started first), else the authenticated one idle the longest; a few slots are kept from authenticated connections so a probe always gets in.',
     ),
   MAX_UNAUTHENTICATED_PER_ADDRESS: nonNegativeInt(128, { min: 1, max: 10_000_000 }).describe(
-    "Open connections per client address on which no request has passed token verification yet, 1-10000000; over it, that address's connection idle the longest is closed (or the new one when all are busy). 128: far above what a browser or a probe holds, far below what fills the connection cap.",
+    "Open connections per client address on which no request has passed token verification yet, 1-10000000; over it, that address's connection idle the longest is closed, else the one whose request started first (a request without a token is sheddable whatever its state). 128: far above what a browser or a probe holds, far below what fills the connection cap.",
+  ),
+  MAX_CONNECTIONS_PER_IDENTITY: nonNegativeInt(64, { min: 1, max: 10_000_000 }).describe(
+    "Open connections per token subject that are kept apart from the anonymous ones, 1-10000000; over it, that subject's connection idle the longest is closed, or the new one stays anonymous (closed first at a cap). 64: far above what a browser or a script keeps open, far below what fills the connection cap.",
   ),
   HEADERS_TIMEOUT_MS: nonNegativeInt(10_000, { min: 1000, max: 600_000 }).describe(
     'Request headers must arrive within this many ms of a connection opening (or of its previous request), else 408 and closed; also closes a connection that never sends a byte. 1000-600000, at most REQUEST_TIMEOUT_MS. 10 s is ample for any real client.',

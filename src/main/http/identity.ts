@@ -21,8 +21,8 @@ export async function identityOf(req: Request, authenticate: Authenticate): Prom
   const match = BEARER.exec(header.trim());
   if (!match?.[1]) throw new LucidError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
   const identity = await authenticate(match[1]);
-  // A token holder's connection is no longer one of the anonymous ones the guard may shed.
-  markAuthenticated(req.socket);
+  // A token holder's connection may leave the anonymous ones the guard sheds first.
+  markAuthenticated(req.socket, identity.sub);
   return identity;
 }
 
