@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import http from 'node:http';
 import { mintToken } from '../src/main/auth/tokens.js';
+import { tempAuditPath } from '../test/support/temp.js';
 
 const SECRET = 'soak-secret-that-is-long-enough-for-hs256!!';
 const PORT = 18_000 + Math.floor(Math.random() * 1000);
@@ -79,7 +80,8 @@ export async function run(): Promise<void> {
       LUCID_ENV: 'production',
       LOG_LEVEL: 'error',
       MAX_STREAMS_PER_CALLER: String(CAP),
-      AUDIT_LOG_PATH: `/tmp/lucid-soak-streams-${PORT}.log`,
+      // A private directory (mode 0700): the trail refuses one group or others can write to, such as /tmp.
+      AUDIT_LOG_PATH: tempAuditPath(),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
