@@ -203,6 +203,23 @@ describe('answers bounded', () => {
     assert.deepEqual(numbers, numbers.map((_, i) => 200 - numbers.length + 1 + i), 'a contiguous run of the newest lines');
   });
 
+  it('counts a line by its JSON bytes: control characters, 6 bytes each escaped, keep the answer within the limit', async () => {
+    const c = await createTestContainer({ cmd: ['sh', '-c', 's=$(printf "%2000s" "" | tr " " "\\001"); for i in $(seq 1 200); do echo "$i $s"; done'] });
+    await c.wait();
+    const token = await server.tokenFor('user');
+    const res = await fetch(`${server.url}/api/v1/containers/${c.id}/logs?tail=1000`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    const raw = Buffer.from(await res.arrayBuffer());
+    const body = JSON.parse(raw.toString('utf8'));
+    assert.equal(body.truncated, true);
+    const texts: string[] = body.lines.map((l: any) => l.text);
+    assert.ok(texts.length >= 2, `${texts.length} lines`);
+    assert.ok(texts.every((t) => t.endsWith('\x01'.repeat(2000))), 'the control characters arrive as written');
+    assert.equal(texts.at(-1)?.split(' ')[0], '200', 'the newest line is kept');
+    // The answer's own envelope (id, truncated) comes on top of the lines' 64 KiB.
+    assert.ok(raw.length <= 64 * 1024 + 256, `${raw.length} bytes answered`);
+  });
+
   it('delivers output that never ends its line, in partial pieces, to every follower', async () => {
     const c = await createTestContainer({ cmd: ['sh', '-c', 'while true; do printf "%16384s" "" | tr " " c; usleep 50000; done'] });
     const token = await server.tokenFor('user');

@@ -194,11 +194,11 @@ export const envSchema = z.object({
   STREAM_MAX_QUEUED_BYTES: nonNegativeInt(1024 * 1024, { min: 64 * 1024, max: 256 * 1024 * 1024 }).describe(
     'Bytes one stream holds for a consumer that reads slower than events arrive; past it events are dropped and counted (a `dropped` notice follows). Default 1 MiB: 64 lines of 16 KiB, so 32 unread streams of a caller hold at most 32 MiB.',
   ),
-  LOG_READ_MAX_BYTES: nonNegativeInt(16 * 1024 * 1024, { min: 64 * 1024, max: 64 * 1024 * 1024 }).describe(
-    'Text one log read answers at most; older lines are left out and `truncated: true` says so. Default 16 MiB: a tail of 10,000 lines of 16 KiB would be 160 MiB.',
+  LOG_READ_MAX_BYTES: nonNegativeInt(4 * 1024 * 1024, { min: 64 * 1024, max: 64 * 1024 * 1024 }).describe(
+    'Bytes of JSON one log read answers at most (escapes and UTF-8 counted); older lines are left out and `truncated: true` says so. Default 4 MiB: building and sending the answer takes several times its size at its peak (a read at 4 MiB took the RSS up 46 MB, at 16 MiB 137 MB), so one read stays under 64 MB.',
   ),
   LOG_READS_MAX_BYTES: nonNegativeInt(64 * 1024 * 1024, { min: 1024 * 1024, max: 1024 * 1024 * 1024 }).describe(
-    'Text all log reads in flight (answers and follow backlogs) hold together at most: each read takes its own limit (LOG_READ_MAX_BYTES, a follow backlog STREAM_MAX_QUEUED_BYTES) before it starts. A read that does not fit waits (up to 256 reads, for at most DOCKER_TIMEOUT_MS), else LOG_READS_BUSY (503). Default 64 MiB: four full log reads at once.',
+    'Text all log reads in flight (answers and follow backlogs) hold together at most: each read takes its own limit (LOG_READ_MAX_BYTES, a follow backlog STREAM_MAX_QUEUED_BYTES) before it starts. A read that does not fit waits (up to 256 reads, for at most DOCKER_TIMEOUT_MS), else LOG_READS_BUSY (503). Default 64 MiB: sixteen full log reads at once.',
   ),
 });
 

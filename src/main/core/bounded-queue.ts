@@ -1,3 +1,5 @@
+import { jsonStringBytes } from '../system/json-bytes.js';
+
 /** How much one stream may hold for a consumer that reads slower than it is written to. */
 export interface QueueLimits {
   /** Events held at most. */
@@ -144,12 +146,12 @@ export class BoundedQueue<T> {
 }
 
 /**
- * About how many bytes an event takes once serialised, without serialising it: string lengths
- * plus a little per field, walked to a bounded depth. Good enough to bound a queue; a log line's
- * text dominates it.
+ * About how many bytes an event takes once serialised, without serialising it: strings exactly
+ * as JSON writes them (escapes, UTF-8), a little per other field, walked to a bounded depth. A log
+ * line's text dominates it.
  */
 export function approximateBytes(value: unknown, depth = 0): number {
-  if (typeof value === 'string') return value.length + 2;
+  if (typeof value === 'string') return jsonStringBytes(value) + 2;
   if (value === null || typeof value !== 'object') return 8;
   if (depth > 6) return 64;
   let total = 2;

@@ -1,5 +1,6 @@
 import { finished } from 'node:stream';
 import type { LogLine } from '../../shared/schemas/containers.js';
+import { jsonStringBytes } from '../system/json-bytes.js';
 import { toLucidError } from './errors.js';
 import type { DockerGateway } from './gateway.js';
 import { destroyStream } from './json-lines.js';
@@ -22,9 +23,14 @@ export interface BoundedLog {
   cut: boolean;
 }
 
-/** What a line costs held in memory and in the answer, about: its text, its time, its framing. */
+/**
+ * What a line costs in the answer, in bytes: its text as JSON writes it (escapes, UTF-8), its
+ * time, and its framing (`{"stream":"stdout","text":"","timestamp":"","partial":true},`, 64 at
+ * most). The same figure bounds what the process holds for it: a string of n characters takes
+ * at most 2n bytes in memory, and its JSON at least n.
+ */
 export function lineBytes(line: LogLine): number {
-  return line.text.length + (line.timestamp?.length ?? 0) + 40;
+  return jsonStringBytes(line.text) + (line.timestamp?.length ?? 0) + 64;
 }
 
 const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;

@@ -51,7 +51,7 @@ export interface ContainerServiceOptions {
   logReadsMaxBytes?: number | undefined;
 }
 
-const DEFAULT_LOG_READ_MAX_BYTES = 16 * 1024 * 1024;
+const DEFAULT_LOG_READ_MAX_BYTES = 4 * 1024 * 1024;
 const DEFAULT_FOLLOW_BACKLOG_MAX_BYTES = 1024 * 1024;
 const DEFAULT_LOG_READS_MAX_BYTES = 64 * 1024 * 1024;
 /** Log reads that wait for room in the read budget at most; more are refused (LOG_READS_BUSY). */
