@@ -342,7 +342,7 @@ describe('LogFanout backlog seam', () => {
 
 describe('ReadBudget', () => {
   it('lets reads in while their limits fit the total, queues the rest in order, and refuses past the queue', async () => {
-    const budget = new ReadBudget(100, 2, 60_000);
+    const budget = new ReadBudget(100, 2, 60_000, 10);
     const signal = new AbortController().signal;
     const first = await budget.take(60, signal);
     const second = await budget.take(40, signal);
@@ -365,8 +365,23 @@ describe('ReadBudget', () => {
     assert.equal(budget.inUse, 0);
   });
 
+  it('runs at most its number of reads at once, however small they are', async () => {
+    const budget = new ReadBudget(100, 5, 60_000, 2);
+    const signal = new AbortController().signal;
+    const first = await budget.take(1, signal);
+    await budget.take(1, signal);
+    let third = false;
+    const waiting = budget.take(1, signal).then((release) => ((third = true), release));
+    await tick();
+    assert.equal(third, false, 'a third read waits though its bytes fit');
+    assert.equal(budget.waiting, 1);
+    first();
+    (await waiting)();
+    assert.equal(third, true, 'it starts once a read ends');
+  });
+
   it('refuses a read that waited its whole time, and forgets one whose caller left', async () => {
-    const budget = new ReadBudget(10, 5, 20);
+    const budget = new ReadBudget(10, 5, 20, 10);
     const signal = new AbortController().signal;
     const held = await budget.take(10, signal);
     await assert.rejects(budget.take(5, signal), (err: any) => err.code === 'LOG_READS_BUSY');
@@ -381,7 +396,7 @@ describe('ReadBudget', () => {
 
   it('keeps a log read from opening its daemon stream until the budget has room for it', async () => {
     const { gateway, reads } = fakeGateway();
-    const budget = new ReadBudget(1024 * 1024, 4, 60_000);
+    const budget = new ReadBudget(1024 * 1024, 4, 60_000, 10);
     const signal = new AbortController().signal;
     const query = { stdout: true, stderr: true, tail: 10, timestamps: true };
     const first = readLogBounded(gateway, 'c', false, query, 1024 * 1024, signal, budget);

@@ -56,6 +56,8 @@ const DEFAULT_FOLLOW_BACKLOG_MAX_BYTES = 1024 * 1024;
 const DEFAULT_LOG_READS_MAX_BYTES = 64 * 1024 * 1024;
 /** Log reads that wait for room in the read budget at most; more are refused (LOG_READS_BUSY). */
 const MAX_WAITING_LOG_READS = 256;
+/** Log reads running at once at most: two per core of the machines the manager targets. */
+const MAX_LOG_READS_IN_FLIGHT = 4;
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
@@ -97,7 +99,7 @@ export class ContainerService {
   ) {
     this.answers = options.cache ? new ListAnswers(options.cache, this.groupOf) : undefined;
     // A read waits for room at most as long as it may take itself.
-    this.readBudget = new ReadBudget(options.logReadsMaxBytes ?? DEFAULT_LOG_READS_MAX_BYTES, MAX_WAITING_LOG_READS, gateway.timeoutMs);
+    this.readBudget = new ReadBudget(options.logReadsMaxBytes ?? DEFAULT_LOG_READS_MAX_BYTES, MAX_WAITING_LOG_READS, gateway.timeoutMs, MAX_LOG_READS_IN_FLIGHT);
     this.fanout = new LogFanout(gateway, {
       backlogMaxBytes: options.followBacklogMaxBytes ?? DEFAULT_FOLLOW_BACKLOG_MAX_BYTES,
       readBudget: this.readBudget,
