@@ -51,3 +51,18 @@ export function timePointSeconds(value: string | number): number {
   if (!match) return Date.parse(value) / 1000;
   return Date.parse(`${match[1]}${match[3]}`) / 1000 + Number(`0${match[2] ?? ''}`);
 }
+
+/** A configured host's name (a hosts file entry, or `local` without one). */
+export const HOST_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const hostNameSchema = z.string().regex(HOST_NAME, 'must be a host name (^[a-z0-9][a-z0-9_-]{0,62}$)');
+
+/** The engine an operation acts on; left out, the default host. */
+export const hostParam = () => hostNameSchema.optional().describe('The host to act on (default: the default host)');
+
+/** A list operation's host: one name, or `*` for every host at once. */
+export const hostsParam = () =>
+  z
+    .union([z.literal('*'), hostNameSchema])
+    .optional()
+    .describe('The host to list, or * for every host (default: the default host)');

@@ -1,0 +1,19 @@
+import type Docker from 'dockerode';
+
+/** The link to an engine below HTTP: `up` once the transport works (SSH session, TLS handshake). */
+export type LinkState = { state: 'connecting' } | { state: 'up' } | { state: 'down'; reason: string };
+
+/**
+ * One engine as the rest of the manager sees it: a dockerode client whose requests all travel over
+ * this connection, the state of the link beneath it, and a local socket a CLI (compose) can use
+ * to reach the same engine through the same connection.
+ */
+export interface EngineConnection {
+  readonly docker: Docker;
+  link(): LinkState;
+  /** Calls `listener` on every change of `link()`; returns the unsubscribe. */
+  onLink(listener: (state: LinkState) => void): () => void;
+  /** A DOCKER_HOST value for a child process: the engine's own socket, or a private forwarder. */
+  cliDockerHost(): Promise<string>;
+  close(): Promise<void>;
+}
