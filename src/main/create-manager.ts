@@ -7,33 +7,38 @@ import { ComposeAvailability } from './compose/availability.js';
 import { ComposeDriver } from './compose/driver.js';
 import { ComposeRegistry } from './compose/registry.js';
 import type { Config } from './config/env.js';
-import { loadServicesConfig, type ServicesConfig } from './config/services-config.js';
+import { loadServicesConfig, unknownHostProblems, type ServicesConfig } from './config/services-config.js';
+import { LucidError } from '../shared/errors.js';
 import { createHandlers } from './core/handlers.js';
 import { OperationRunner, type CallHooks } from './core/manager.js';
 import { StreamCaps } from './core/stream-caps.js';
-import { createDockerClient } from './docker/client.js';
-import { DockerGateway } from './docker/gateway.js';
-import { DockerHealth } from './docker/health.js';
+import { parseDockerHost } from './docker/client.js';
+import { displayUrl, type EngineEndpoint } from './docker/endpoint.js';
+import type { EngineConnection } from './docker/engine-connection.js';
+import { openEngine } from './docker/open-engine.js';
 import { findSelfContainer, readSelfEvidence } from './docker/self-container.js';
+import { EngineHost } from './hosts/engine-host.js';
+import { DEFAULT_HOST_ACCESS, type HostDefinition } from './hosts/host-definition.js';
+import { HostRegistry } from './hosts/host-registry.js';
 import { RateLimiter } from './limits/rate-limiter.js';
-import { ContainerCensus, censusSource } from './metrics/census.js';
 import { ManagerMetrics } from './metrics/registry.js';
-import type { Identity } from './model/context.js';
+import type { Identity, OperationContext } from './model/context.js';
 import { GroupResolver, type ContainerRef } from './model/group-membership.js';
 import { ComposeService } from './services/compose.js';
 import { ContainerEventsService } from './services/container-events.js';
-import { ContainerService } from './services/containers.js';
+import { logReadBudget } from './services/containers.js';
+import type { HostAccessKind } from './services/fleet.js';
 import { GroupService } from './services/groups.js';
 import { HealthService } from './services/health.js';
-import { LiveStatsService } from './services/live-stats.js';
 import { MetricsService } from './services/metrics.js';
-import { snapshotCensusSource } from './state/census-source.js';
-import { ContainerCache } from './state/container-cache.js';
-import { StatsCollector } from './state/stats-collector.js';
 import type { Logger } from './system/logging.js';
 import { packageVersion } from './system/package-version.js';
 
 export interface ManagerOptions {
+  /** The hosts to manage; without them, one host `local` from DOCKER_HOST. */
+  hosts?: readonly HostDefinition[];
+  /** How a host's engine is reached (tests swap in their own); default: openEngine. */
+  connect?: (definition: HostDefinition) => EngineConnection;
   /** More observers of every call (metrics, say), after the built-in rate limiter and audit recorder. */
   hooks?: CallHooks[];
   /** The host app's data directory (Electron's userData): the audit trail's default home. */
@@ -43,18 +48,13 @@ export interface ManagerOptions {
 export interface Manager {
   config: Config;
   runner: OperationRunner;
-  gateway: DockerGateway;
+  /** The configured hosts, each with its gateway, snapshot, health probe and stats. */
+  hosts: HostRegistry;
   audit: AuditTrail;
   /** The container never stopped or restarted through the API, if known. */
   selfContainerId: string | undefined;
   compose: ComposeService;
-  /** The Docker daemon's state, probed in the background; also the gateway's circuit breaker. */
-  dockerHealth: DockerHealth;
   metrics: ManagerMetrics;
-  /** The event-driven container snapshot (the container list, lookups and the metrics read it). */
-  cache: ContainerCache;
-  /** Batch stats streams; open only while someone asked lately. */
-  statsCollector: StatsCollector;
   authenticate(token: string): Promise<Identity>;
   /** The HS256 secret in use when one was generated for this development run. */
   generatedSecret: string | undefined;
@@ -81,36 +81,35 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const verifier = await createTokenVerifier(keys);
   const groupNames = services.groups.map((group) => group.name);
   const metrics = new ManagerMetrics(groupNames);
-  // The breaker is the health monitor, which probes through the gateway: wired in two steps.
-  let dockerHealth: DockerHealth | undefined;
-  const breaker = {
-    isOpen: () => dockerHealth?.isOpen() ?? false,
-    suspect: () => dockerHealth?.suspect(),
-    onOpen: (listener: () => void) => dockerHealth?.onOpen(listener) ?? (() => {}),
-  };
-  const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), {
-    timeoutMs: config.DOCKER_TIMEOUT_MS,
-    observer: metrics,
-    breaker,
-  });
-  dockerHealth = new DockerHealth(gateway, logger);
   const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);
-  const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message));
+  const definitions = options.hosts ?? hostsFromDockerHost(config.DOCKER_HOST);
+  let registry: HostRegistry | undefined;
+  const defaultHost = () => registry?.defaultHost() ?? (definitions.find((d) => d.isDefault) ?? definitions[0])?.name ?? 'local';
+  const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message), defaultHost);
+  const problems = unknownHostProblems(services, new Set(definitions.map((d) => d.name)));
+  if (problems.length > 0) {
+    throw new LucidError('VALIDATION_FAILED', `${config.SERVICES_CONFIG ?? 'services config'}: ${problems.join('; ')}`, { problems });
+  }
   const groupOf = (container: ContainerRef) => resolver.groupOf(container);
-  const cache = new ContainerCache(gateway, logger, { groupOf, breaker });
-  const containers = new ContainerService(gateway, {
-    selfContainerId,
-    groupOf,
-    cache,
+  const settings = {
+    timeoutMs: config.DOCKER_TIMEOUT_MS,
+    statsLingerMs: config.STATS_LINGER_MS,
     logReadMaxBytes: config.LOG_READ_MAX_BYTES,
     followBacklogMaxBytes: config.STREAM_MAX_QUEUED_BYTES,
-    logReadsMaxBytes: config.LOG_READS_MAX_BYTES,
-  });
-  const groups = new GroupService(services, containers, resolver);
-  const compose = createComposeService(config, services, gateway);
-  const statsCollector = new StatsCollector(gateway, cache, config.STATS_LINGER_MS, groupOf);
-  const liveStats = new LiveStatsService(gateway, containers, statsCollector);
-  const events = new ContainerEventsService(cache, dockerHealth);
+    readBudget: logReadBudget(config.LOG_READS_MAX_BYTES, config.DOCKER_TIMEOUT_MS),
+    selfContainerId,
+    knownGroups: groupNames,
+  };
+  const connect = options.connect ?? ((definition: HostDefinition) => openEngine(definition.endpoint));
+  registry = new HostRegistry(
+    definitions,
+    (definition) => new EngineHost({ definition, connection: connect(definition), settings, metrics, logger, groupOf }),
+    logger,
+  );
+  const hosts = registry;
+  const groups = new GroupService(services, hosts, resolver);
+  const compose = createComposeService(config, services, hosts, resolver);
+  const events = new ContainerEventsService();
   const composeAvailability = new ComposeAvailability(async () => {
     const info = await compose.driverInfo();
     return info.available
@@ -130,43 +129,37 @@ export async function createManager(config: Config, logger: Logger, options: Man
     controlPerMinute: config.RATE_LIMIT_CONTROL_PER_MINUTE,
   });
   const health = new HealthService({
-    docker: dockerHealth,
+    docker: () => hosts.resolve(undefined).health,
     compose: composeAvailability,
     platform: config.LUCID_PLATFORM,
     environment: config.LUCID_ENV,
     version: packageVersion(),
     startedAt: Date.now(),
   });
-  // The gauges count the snapshot while it is live; Docker is asked only when it is not.
-  const census = new ContainerCensus(snapshotCensusSource(cache, groupOf, censusSource(gateway, groupOf)), groupNames);
   const metricsService = new MetricsService({
     metrics,
-    census,
-    docker: dockerHealth,
+    // The gauges count each snapshot while it is live; Docker is asked only when it is not.
+    hosts: () => hosts.all().map((host) => ({ name: host.name, census: host.census, docker: host.health })),
     compose: composeAvailability,
     token: config.METRICS_TOKEN,
   });
   const runner = new OperationRunner(
-    createHandlers({ containers, groups, audit, compose, health, metrics: metricsService, liveStats, events }),
+    createHandlers({ hosts, groups, audit, compose, health, metrics: metricsService, events }),
     [limiter, recorder, new StreamCaps(config.MAX_STREAMS_PER_CALLER), ...(options.hooks ?? []), ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
   );
   runner.onFailure = (error, name, requestId) =>
     logger.error(`${requestId} ${name} failed with ${error.code}: ${error.message}`, error.cause);
-  dockerHealth.start();
+  hosts.start();
   composeAvailability.peek();
-  cache.start();
   return {
     config,
     runner,
-    gateway,
+    hosts,
     audit,
     selfContainerId,
     compose,
-    dockerHealth,
     metrics,
-    cache,
-    statsCollector,
     authenticate: (token) => verifier.verify(token),
     generatedSecret: keys.generated ? keys.secret : undefined,
     close: async () => {
@@ -175,9 +168,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
         // still open for one more turn of the loop, records those answers.
         await compose.close();
         await new Promise((resolve) => setImmediate(resolve));
-        await statsCollector.close();
-        await cache.close();
-        await dockerHealth.close();
+        await hosts.close();
         await limiter.close();
       } finally {
         // Whatever failed above, every admitted call has its line and the trail reaches the disk:
@@ -198,10 +189,29 @@ function detectSelf(logger: Logger): string | undefined {
   return found?.id;
 }
 
-function createComposeService(config: Config, services: ServicesConfig, gateway: DockerGateway): ComposeService {
+function createComposeService(config: Config, services: ServicesConfig, hosts: HostRegistry, resolver: GroupResolver): ComposeService {
   const registry = ComposeRegistry.fromConfig(services, config.COMPOSE_PROJECTS_DIR);
   const driver = new ComposeDriver({ composeBin: config.COMPOSE_BIN, dockerHost: config.DOCKER_HOST });
   // Detected at start so health can say which CLI is in use; a miss is retried on first use.
   void driver.detect();
-  return new ComposeService(gateway, registry, driver, { timeoutMs: config.COMPOSE_TIMEOUT * 1000 });
+  const groupHost = new Map(services.groups.map((group) => [group.name, group]));
+  const engines = {
+    forGroup: (group: string | null) => {
+      const config = group === null ? undefined : groupHost.get(group);
+      const host = hosts.resolve(config === undefined ? undefined : resolver.hostOfGroup(config));
+      return { host: host.name, gateway: host.gateway, dockerHost: () => host.connection.cliDockerHost() };
+    },
+    requireAccess: (ctx: OperationContext, host: string, kind: HostAccessKind) => hosts.requireAccess(ctx, host, kind),
+  };
+  return new ComposeService(engines, registry, driver, { timeoutMs: config.COMPOSE_TIMEOUT * 1000 });
+}
+
+/** Without a hosts file: one host, `local`, from DOCKER_HOST. */
+function hostsFromDockerHost(dockerHost: string): HostDefinition[] {
+  const parsed = parseDockerHost(dockerHost);
+  const endpoint: EngineEndpoint =
+    'socketPath' in parsed
+      ? { kind: dockerHost.startsWith('npipe://') ? 'npipe' : 'unix', socketPath: parsed.socketPath }
+      : { kind: 'tcp', host: parsed.host, port: parsed.port };
+  return [{ name: 'local', endpoint, url: displayUrl(endpoint), isDefault: true, access: DEFAULT_HOST_ACCESS }];
 }

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'CONTAINER_NOT_FOUND',
   'GROUP_NOT_FOUND',
   'PROJECT_NOT_FOUND',
+  /** A `host` that names no configured host. */
+  'HOST_NOT_FOUND',
   'ROUTE_NOT_FOUND',
   'CONTAINER_NOT_RUNNING',
   'SELF_PROTECTED',

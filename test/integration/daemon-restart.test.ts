@@ -27,7 +27,7 @@ describe('snapshot across a daemon restart', () => {
   });
   const server = useTestServer(() => ({ DOCKER_HOST: daemon.dockerHost, DOCKER_TIMEOUT_MS: '2000' }));
   before(async () => {
-    assert.ok(await server.manager.cache.waitLive(10_000), 'the snapshot goes live on the private daemon');
+    assert.ok(await server.manager.hosts.resolve(undefined).cache.waitLive(10_000), 'the snapshot goes live on the private daemon');
   });
   // Declared after the server, so that it closes before its daemon goes away.
   after(async () => {
@@ -59,7 +59,7 @@ describe('snapshot across a daemon restart', () => {
       return res.status === 503 ? res : undefined;
     }, 'list refused while Docker is down', 15_000);
     assert.equal(down.body.error.code, 'DOCKER_UNAVAILABLE', 'no stale snapshot served as if it were current');
-    assert.equal(server.manager.cache.live, false);
+    assert.equal(server.manager.hosts.resolve(undefined).cache.live, false);
 
     await daemon.startDaemon();
     // Changed before the manager may have reconnected: only a full resync can know.
@@ -83,7 +83,7 @@ describe('snapshot across a daemon restart', () => {
       return JSON.stringify(listed) === JSON.stringify(expected) ? listed : undefined;
     }, 'the snapshot agrees with docker ps -a after the restart', 15_000);
     assert.deepEqual(agreed, expected);
-    assert.ok(server.manager.cache.live);
+    assert.ok(server.manager.hosts.resolve(undefined).cache.live);
 
     // Live again: an event-driven change shows within a second.
     await run('start', created);

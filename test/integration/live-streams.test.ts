@@ -99,7 +99,7 @@ describe('batch stats (stats.list)', () => {
   useEngine();
   const server = useTestServer({ ...s.env, STATS_LINGER_MS: '1500' });
   before(async () => {
-    assert.ok(await server.manager.cache.waitLive(10_000));
+    assert.ok(await server.manager.hosts.resolve(undefined).cache.waitLive(10_000));
   });
 
   it('answers for every running container of a group at once, collects only while asked, then lets go', async () => {
@@ -108,16 +108,16 @@ describe('batch stats (stats.list)', () => {
     const c = await s.container('c');
     const idle = await s.container('idle');
     await Promise.all([a.start(), b.start(), c.start()]);
-    await eventually(async () => (server.manager.cache.running().some((r) => r.Id === c.id) ? true : undefined), 'running in the snapshot');
+    await eventually(async () => (server.manager.hosts.resolve(undefined).cache.running().some((r) => r.Id === c.id) ? true : undefined), 'running in the snapshot');
     const baseline = await quietConnections();
-    assert.equal(server.manager.statsCollector.openFeeds, 0, 'nothing is collected before anyone asks');
+    assert.equal(server.manager.hosts.resolve(undefined).statsCollector.openFeeds, 0, 'nothing is collected before anyone asks');
 
     const cold = await server.call('GET', '/api/v1/stats?group=application', { role: 'user' });
     assert.equal(cold.status, 200);
     assert.equal(cold.body.running, 2);
     assert.deepEqual(cold.body.stats.map((x: any) => x.id).sort(), [a.id, b.id].sort(), 'only the group, only running ones');
     assert.ok(!cold.body.stats.some((x: any) => x.id === idle.id));
-    assert.equal(server.manager.statsCollector.openFeeds, 2, 'one stream per running container in scope');
+    assert.equal(server.manager.hosts.resolve(undefined).statsCollector.openFeeds, 2, 'one stream per running container in scope');
     const during = await daemonConnections();
 
     const warm = await server.call('GET', '/api/v1/stats?group=application', { role: 'user' });
@@ -129,7 +129,7 @@ describe('batch stats (stats.list)', () => {
     assert.ok(everything.body.stats.some((x: any) => x.id === c.id), 'without a group: every running container');
 
     // Nobody asks any more: after the linger every stream is closed, nothing polls.
-    await eventually(() => (server.manager.statsCollector.openFeeds === 0 ? true : undefined), 'feeds closed', 10_000);
+    await eventually(() => (server.manager.hosts.resolve(undefined).statsCollector.openFeeds === 0 ? true : undefined), 'feeds closed', 10_000);
     const after = await settleConnections((n) => n <= baseline);
     assert.ok(after <= baseline, `no connection to the daemon is left (${baseline} before, ${after} after)`);
     assert.ok(during - after >= 2, `the feeds were real daemon connections (${during} while open, ${after} after)`);
@@ -153,8 +153,8 @@ describe('stream teardown closes the Docker connection behind it', () => {
   const server = useTestServer();
   const harness = useIpcHarness();
   before(async () => {
-    assert.ok(await server.manager.cache.waitLive(10_000));
-    assert.ok(await harness.manager.cache.waitLive(10_000));
+    assert.ok(await server.manager.hosts.resolve(undefined).cache.waitLive(10_000));
+    assert.ok(await harness.manager.hosts.resolve(undefined).cache.waitLive(10_000));
   });
 
   it('REST: a client that disconnects leaves no daemon connection behind', async () => {

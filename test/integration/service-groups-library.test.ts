@@ -12,6 +12,7 @@ import { DOCKER_CALLS } from '../../src/main/services/group-execution.js';
 import { GroupService } from '../../src/main/services/groups.js';
 import { removeRunContainers, requireEngine, stateOf } from '../support/engine.js';
 import { newScenario, type Scenario } from '../support/scenario.js';
+import { singleHostFleet } from '../support/single-host-fleet.js';
 
 /** Counts the Docker start/stop calls in flight; each still goes to the real engine. */
 class CountingContainers extends ContainerService {
@@ -33,8 +34,8 @@ function groupsFor(s: Scenario): { groups: GroupService; containers: CountingCon
   const config = loadConfig(s.env);
   const gateway = new DockerGateway(createDockerClient(config.DOCKER_HOST), { timeoutMs: config.DOCKER_TIMEOUT_MS });
   const resolver = new GroupResolver(loadServicesConfig(config.SERVICES_CONFIG).groups, config.SERVICES_LABEL_FILTER);
-  const containers = new CountingContainers(gateway, { groupOf: (c) => resolver.groupOf(c) });
-  return { groups: new GroupService(loadServicesConfig(config.SERVICES_CONFIG), containers, resolver), containers };
+  const containers = new CountingContainers(gateway, { place: { host: 'local', groupOf: (c) => resolver.groupOf(c) } });
+  return { groups: new GroupService(loadServicesConfig(config.SERVICES_CONFIG), singleHostFleet(containers), resolver), containers };
 }
 
 const context = (stream: StreamHooks = {}) => new OperationContext({ sub: 'library', role: 'admin' }, stream);

@@ -57,7 +57,7 @@ describe('group progress over REST (Server-Sent Events)', () => {
     const result = frames.find((f) => f.event === 'result');
     assert.equal(result?.data.ok, true);
     assert.deepEqual(result?.data.results.map((r: any) => r.action), ['started', 'started']);
-    assert.equal(await stateOf(server.manager.gateway.docker.getContainer(s.name('api'))), 'running');
+    assert.equal(await stateOf(server.manager.hosts.resolve(undefined).gateway.docker.getContainer(s.name('api'))), 'running');
   });
 
   it('keeps HTTP statuses for what fails before the operation runs', async () => {
@@ -102,6 +102,6 @@ describe('group progress over IPC', () => {
       [s.name('db'), 'stopping'],
       [s.name('db'), 'stopped'],
     ]);
-    assert.equal(await stateOf(harness.manager.gateway.docker.getContainer(s.name('db'))), 'exited');
+    assert.equal(await stateOf(harness.manager.hosts.resolve(undefined).gateway.docker.getContainer(s.name('db'))), 'exited');
   });
 });

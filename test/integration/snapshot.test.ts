@@ -25,7 +25,7 @@ describe('the container snapshot', () => {
   useEngine();
   const server = useTestServer();
   before(async () => {
-    assert.ok(await server.manager.cache.waitLive(10_000), 'the snapshot goes live');
+    assert.ok(await server.manager.hosts.resolve(undefined).cache.waitLive(10_000), 'the snapshot goes live');
   });
 
   it('agrees with docker ps -a within a second of churn by the docker CLI, and every read meanwhile is sound', async () => {
@@ -77,7 +77,7 @@ describe('the container snapshot', () => {
     assert.deepEqual(agreed, expected);
     assert.deepEqual(problems, []);
     assert.ok(reads > 5, `the list was read during the churn (${reads} reads)`);
-    assert.ok(server.manager.cache.live, 'answers came from the live snapshot');
+    assert.ok(server.manager.hosts.resolve(undefined).cache.live, 'answers came from the live snapshot');
     const renamed = agreed.filter((r) => r.name.endsWith('-renamed'));
     assert.equal(renamed.length, 3, 'renames are followed');
   });
@@ -102,7 +102,7 @@ describe('the container snapshot', () => {
 
   it('counts containers for the metrics from the snapshot: a scrape, a list or a group status costs the daemon nothing', async () => {
     const c = await sleeper({}, true);
-    await eventually(async () => (server.manager.cache.lookup(c.id)?.State.Status === 'running' ? true : undefined), 'running in the snapshot');
+    await eventually(async () => (server.manager.hosts.resolve(undefined).cache.lookup(c.id)?.State.Status === 'running' ? true : undefined), 'running in the snapshot');
     const before = await dockerCallCount(server.manager, 'containers.list');
     const first = await server.call('GET', '/metrics', { role: null });
     assert.equal(first.status, 200);
@@ -136,8 +136,8 @@ describe('container events (containers.onEvent)', () => {
   const server = useTestServer({ ...s.env, SSE_HEARTBEAT_MS: '50' });
   const harness = useIpcHarness(s.env);
   before(async () => {
-    assert.ok(await server.manager.cache.waitLive(10_000));
-    assert.ok(await harness.manager.cache.waitLive(10_000));
+    assert.ok(await server.manager.hosts.resolve(undefined).cache.waitLive(10_000));
+    assert.ok(await harness.manager.hosts.resolve(undefined).cache.waitLive(10_000));
   });
 
   it('REST: numbered SSE events with heartbeat comments, only of the asked group, after the snapshot took them in', async () => {

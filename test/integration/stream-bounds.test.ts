@@ -250,7 +250,7 @@ describe('Docker health under a stalled event loop', () => {
   const server = useTestServer();
 
   it('does not mark the daemon down because the manager’s own loop was blocked for 3 s', async () => {
-    const health = server.manager.dockerHealth;
+    const health = server.manager.hosts.resolve(undefined).health;
     assert.equal((await health.check()).reachable, true);
     const changes: boolean[] = [];
     const stop = health.onReachabilityChange((reachable) => changes.push(reachable));

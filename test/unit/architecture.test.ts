@@ -32,6 +32,7 @@ const MAIN_ORDER = [
   'metrics',
   'state',
   'services',
+  'hosts',
   'core',
   'auth',
   'limits',

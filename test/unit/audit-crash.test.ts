@@ -94,6 +94,7 @@ describe('audit trail across a crash', () => {
       meta: { credentials: async () => null, client: '192.0.2.7', transport: 'rest', requestId: `flood-${n}` },
       identity: null,
       target: undefined,
+      host: undefined,
       error: new LucidError('RATE_LIMITED', 'slow down', { policy: 'read', limit: 3, windowSeconds: 60, retryAfterSeconds: 50 }),
       failures: 0,
       durationMs: 1,

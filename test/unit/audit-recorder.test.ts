@@ -53,6 +53,7 @@ function call(options: {
     },
     identity: options.sub ? { sub: options.sub, role: 'user' } : null,
     target: undefined,
+    host: undefined,
     error,
     failures: options.failures ?? 0,
     durationMs: 1,

@@ -180,7 +180,7 @@ describe('compose project registry: files only one project and its owner control
         { name: 'application', phase: 2, members: [], compose: { project: 'dup', files: ['twice.yml'] } },
       ] as unknown as GroupConfig[],
     );
-    assert.equal(resolver.groupOf({ name: 'dup_web_1', labels: { 'com.docker.compose.project': 'dup' } }), 'core',
+    assert.equal(resolver.groupOf({ name: 'dup_web_1', labels: { 'com.docker.compose.project': 'dup' }, host: 'local' }), 'core',
       'membership names the same group as the registry');
   });
 

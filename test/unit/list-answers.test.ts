@@ -28,7 +28,7 @@ describe('ListAnswers', () => {
     raw('c', 'paused', '2026-01-02T00:00:00Z'),
     raw('d', 'created', '2025-12-31T00:00:00Z'),
   ];
-  const groupOf = (c: { labels: Record<string, string> }) => c.labels['lucid.service.group'] ?? null;
+  const groupOf = { host: 'local', groupOf: (c: { labels: Record<string, string> }) => c.labels['lucid.service.group'] ?? null };
   const now = Date.parse('2026-01-03T00:00:00Z');
 
   it('lists newest first, as Docker does (nanosecond times of different lengths included)', () => {

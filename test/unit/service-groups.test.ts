@@ -31,7 +31,7 @@ const config: ServicesConfig = servicesConfigSchema.parse({
 let nextId = 0;
 function container(name: string, labels: Record<string, string> = {}, state: ContainerSummary['state'] = 'running'): ContainerSummary {
   const id = (++nextId).toString(16).padStart(64, '0');
-  return { id, name, image: 'x', state, status: '', health: 'none', createdAt: new Date(nextId * 1000).toISOString(), labels, ports: [], group: null };
+  return { id, name, image: 'x', state, status: '', health: 'none', createdAt: new Date(nextId * 1000).toISOString(), labels, ports: [], group: null, host: 'local' };
 }
 
 describe('group membership', () => {
@@ -130,13 +130,14 @@ describe('group plan decisions', () => {
   const never = () => false;
   const member = (service: string, dependsOn: string[], container: ContainerSummary | null): GroupMember => ({
     service,
+    host: 'local',
     dependsOn,
     healthTimeoutSeconds: 30,
     container,
   });
   const withHealth = (c: ContainerSummary, health: ContainerSummary['health']) => ({ ...c, health });
   const plan = (members: GroupMember[], direction: 'start' | 'stop', isProtected: (id: string) => boolean = never) => {
-    const levels = planLevels(dependencyLevels(members, direction), direction, isProtected);
+    const levels = planLevels(dependencyLevels(members, direction), direction, (_member, id) => isProtected(id));
     const entries = Object.fromEntries(levels.flat().map((e) => [e.service, [e.planned, e.expected, e.reason]]));
     return { entries, ok: reachedState(levels.flat().map((e) => e.expected), direction) };
   };

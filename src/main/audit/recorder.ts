@@ -61,7 +61,14 @@ export class AuditRecorder implements CallHooks {
 
   /** Resolves once the intent is on disk: the runner asks Docker only then. */
   starting(call: StartingCall): Promise<void> {
-    return this.trail.recordDurable({ ...this.baseOf(call), target: call.target ?? null, result: 'started', code: null, durationMs: 0 });
+    return this.trail.recordDurable({
+      ...this.baseOf(call),
+      target: call.target ?? null,
+      ...(call.host !== undefined ? { host: call.host } : {}),
+      result: 'started',
+      code: null,
+      durationMs: 0,
+    });
   }
 
   settled(call: SettledCall): void {
@@ -95,6 +102,7 @@ export class AuditRecorder implements CallHooks {
     return {
       ...this.baseOf(call),
       target: call.target ?? null,
+      ...(call.host !== undefined ? { host: call.host } : {}),
       result,
       code,
       durationMs: Math.round(call.durationMs * 10) / 10,

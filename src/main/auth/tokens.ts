@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
 import { ROLES } from '../../shared/permissions.js';
+import { hostNameSchema } from '../../shared/schemas/common.js';
 import { CLOCK_TOLERANCE_SECONDS, ExpiredIdentityError, type Identity } from '../model/context.js';
 
 /** A subject goes into logs and audit lines: no control characters (newlines, escapes). */
@@ -25,6 +26,8 @@ const claimsSchema = z.object({
   sub: subjectSchema,
   role: z.enum(ROLES),
   exp: z.number(),
+  /** Narrows the token to these hosts (names); absent: every host the role may use. */
+  hosts: z.array(hostNameSchema).max(256).optional(),
 });
 
 type VerificationKey = Uint8Array | CryptoKey | KeyObject | JWTVerifyGetKey;
@@ -82,7 +85,7 @@ export class TokenVerifier {
 
 function identityOf(payload: unknown): Identity {
   const claims = claimsSchema.parse(payload);
-  return { sub: claims.sub, role: claims.role, expiresAt: claims.exp };
+  return { sub: claims.sub, role: claims.role, expiresAt: claims.exp, ...(claims.hosts ? { hosts: claims.hosts } : {}) };
 }
 
 export interface KeyConfig extends VerifySettings {
@@ -133,10 +136,12 @@ export interface MintOptions extends TokenSettings {
   sub: string;
   role: Identity['role'];
   ttlSeconds: number;
+  /** The `hosts` claim: the token reaches only these hosts. */
+  hosts?: readonly string[] | undefined;
 }
 
 export function mintToken(options: MintOptions): Promise<string> {
-  const jwt = new SignJWT({ role: options.role })
+  const jwt = new SignJWT({ role: options.role, ...(options.hosts ? { hosts: [...options.hosts] } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.sub)
     .setAudience(options.audience)

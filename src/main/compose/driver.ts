@@ -52,13 +52,14 @@ export class ComposeDriver {
 
   constructor(private readonly options: ComposeDriverOptions) {}
 
-  env(): NodeJS.ProcessEnv {
+  /** `dockerHost`: the engine of this run (a project's host), else the manager's default. */
+  env(dockerHost: string = this.options.dockerHost): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     for (const key of INHERITED_ENV) {
       const value = process.env[key];
       if (value !== undefined) env[key] = value;
     }
-    env['DOCKER_HOST'] = this.options.dockerHost;
+    env['DOCKER_HOST'] = dockerHost;
     // v2 prints plain progress lines with this; v1 ignores it and is plain already with --ansi never.
     env['COMPOSE_PROGRESS'] = 'plain';
     return env;
@@ -89,9 +90,14 @@ export class ComposeDriver {
     throw unavailable(detection.tried);
   }
 
-  async run(cli: ComposeCli, args: string[], options: Omit<ProcessOptions, 'command' | 'args' | 'env'>): Promise<ProcessResult> {
+  async run(
+    cli: ComposeCli,
+    args: string[],
+    options: Omit<ProcessOptions, 'command' | 'args' | 'env'> & { dockerHost?: string | undefined },
+  ): Promise<ProcessResult> {
     if (this.closed) throw shuttingDown();
-    const running = startProcess({ ...options, command: cli.command, args, env: this.env() });
+    const { dockerHost, ...processOptions } = options;
+    const running = startProcess({ ...processOptions, command: cli.command, args, env: this.env(dockerHost) });
     this.live.track(running);
     const result = await running.done;
     if (result.spawnError) {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
-import { GROUP_NAME } from '../../shared/schemas/common.js';
+import { GROUP_NAME, hostNameSchema } from '../../shared/schemas/common.js';
 
 export { GROUP_NAME };
 const MEMBER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -13,6 +13,8 @@ const memberSchema = z.strictObject({
   name: z.string().regex(MEMBER_NAME, 'must be a container or service name'),
   depends_on: z.array(z.string()).default([]),
   healthTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+  /** The host this member runs on; else its group's. */
+  host: hostNameSchema.optional(),
 });
 
 const groupSchema = z
@@ -21,6 +23,8 @@ const groupSchema = z
     phase: z.number().int().min(1).max(99),
     description: z.string().default(''),
     depends_on: z.array(z.string()).default([]),
+    /** The host of the group's compose project and of members that name none; else the default host. */
+    host: hostNameSchema.optional(),
     compose: z
       .strictObject({
         project: z.string().regex(GROUP_NAME, 'must be a compose project name'),
@@ -180,4 +184,21 @@ function parseYaml(path: string, text: string): unknown {
     const reason = err instanceof Error ? err.message.split('\n')[0] : 'cannot be resolved';
     throw new LucidError('VALIDATION_FAILED', `${path}: invalid YAML: ${reason}`);
   }
+}
+
+/**
+ * Every host the services config names must be a configured host: checked at start (the manager
+ * stops, naming the path) and on each hosts reload (a reload that drops a named host is refused).
+ */
+export function unknownHostProblems(config: ServicesConfig, hosts: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  config.groups.forEach((group, i) => {
+    if (group.host !== undefined && !hosts.has(group.host)) problems.push(`groups.${i}.host: unknown host "${group.host}"`);
+    group.members.forEach((member, j) => {
+      if (member.host !== undefined && !hosts.has(member.host)) {
+        problems.push(`groups.${i}.members.${j}.host: unknown host "${member.host}"`);
+      }
+    });
+  });
+  return problems;
 }

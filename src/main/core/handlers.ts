@@ -1,12 +1,11 @@
 import type { OperationName, OperationOutput, ParsedInput } from '../../shared/contract/index.js';
 import type { AuditListInput, AuditListOutput } from '../../shared/schemas/audit.js';
+import type { HostRegistry } from '../hosts/host-registry.js';
 import type { OperationContext } from '../model/context.js';
 import type { ComposeService } from '../services/compose.js';
 import type { ContainerEventsService } from '../services/container-events.js';
-import type { ContainerService } from '../services/containers.js';
 import type { GroupService } from '../services/groups.js';
 import type { HealthService } from '../services/health.js';
-import type { LiveStatsService } from '../services/live-stats.js';
 import type { MetricsService } from '../services/metrics.js';
 
 export type Handler<N extends OperationName> = (
@@ -26,41 +25,54 @@ export interface AuditReader {
 }
 
 export interface Services {
-  containers: ContainerService;
+  hosts: HostRegistry;
   groups: GroupService;
   audit: AuditReader;
   compose: ComposeService;
   health: HealthService;
   metrics: MetricsService;
-  liveStats: LiveStatsService;
   events: ContainerEventsService;
 }
 
 export function createHandlers(services: Services): Handlers {
-  const { containers, groups, audit, compose, health, metrics, liveStats, events } = services;
+  const { hosts, groups, audit, compose, health, metrics, events } = services;
   return {
-    'containers.list': (input) => {
+    'containers.list': async (input, ctx) => {
       groups.requireKnown(input.group);
-      return containers.listAnswer(input);
+      const { answers, hosts: covered } = await hosts.gather(ctx, input.host, (host) => host.containers.listAnswer(input));
+      // One host answers with its snapshot's own answer, serialised once per change and second.
+      if (input.host !== '*' && answers[0] !== undefined) return answers[0];
+      const containers = answers.flatMap((answer) => answer.containers);
+      return { containers, total: containers.length, hosts: covered };
     },
-    'containers.get': (input) => containers.get(input.id),
-    'containers.start': (input, ctx) => containers.start(input.id, ctx),
-    'containers.stop': (input, ctx) => containers.stop(input.id, input.timeout, ctx),
-    'containers.restart': (input, ctx) => containers.restart(input.id, input.timeout, ctx),
-    'containers.logs': (input, ctx) => containers.logs(input, ctx.signal),
-    'containers.followLogs': (input, ctx) => containers.followLogs(input, ctx),
-    'containers.stats': (input) => containers.stats(input.id),
-    'containers.watchStats': (input, ctx) => liveStats.watch(input.id, ctx),
+    'containers.get': (input, ctx) => hosts.run(ctx, input.host, 'read', (host) => host.containers.get(input.id)),
+    'containers.start': (input, ctx) => hosts.run(ctx, input.host, 'control', (host) => host.containers.start(input.id, ctx)),
+    'containers.stop': (input, ctx) =>
+      hosts.run(ctx, input.host, 'control', (host) => host.containers.stop(input.id, input.timeout, ctx)),
+    'containers.restart': (input, ctx) =>
+      hosts.run(ctx, input.host, 'control', (host) => host.containers.restart(input.id, input.timeout, ctx)),
+    'containers.logs': (input, ctx) => hosts.run(ctx, input.host, 'read', (host) => host.containers.logs(input, ctx.signal)),
+    'containers.followLogs': (input, ctx) => hosts.run(ctx, input.host, 'read', (host) => host.containers.followLogs(input, ctx)),
+    'containers.stats': (input, ctx) => hosts.run(ctx, input.host, 'read', (host) => host.containers.stats(input.id)),
+    'containers.watchStats': (input, ctx) => hosts.run(ctx, input.host, 'read', (host) => host.liveStats.watch(input.id, ctx)),
     'containers.onEvent': (input, ctx) => {
       groups.requireKnown(input.group);
-      return events.watch(input.group, ctx);
+      const sources = hosts.eventSources(ctx, input.host);
+      const shown = new Set(sources.map((source) => source.host));
+      const all = input.host === '*';
+      return events.watch(input.group, sources, hosts, (host) => (all ? hosts.mayRead(ctx, host) : shown.has(host)), ctx);
     },
-    'stats.list': (input) => {
+    'stats.list': async (input, ctx) => {
       groups.requireKnown(input.group);
-      return liveStats.batch(input.group);
+      const { answers, hosts: covered } = await hosts.gather(ctx, input.host, (host) => host.liveStats.batch(input.group));
+      return {
+        stats: answers.flatMap((answer) => answer.stats),
+        running: answers.reduce((sum, answer) => sum + answer.running, 0),
+        hosts: covered,
+      };
     },
-    'services.list': async () => ({ groups: await groups.list() }),
-    'services.get': (input) => groups.get(input.group),
+    'services.list': (input, ctx) => groups.list(ctx, input.host),
+    'services.get': (input, ctx) => groups.get(input.group, ctx, input.host),
     'services.start': (input, ctx) => groups.start(input, ctx),
     'services.stop': (input, ctx) => groups.stop(input, ctx),
     'audit.list': (input) => audit.list(input),
@@ -73,5 +85,6 @@ export function createHandlers(services: Services): Handlers {
     'health.ready': () => health.ready(),
     'health.details': () => health.details(),
     'metrics.scrape': (_input, ctx) => metrics.scrape(ctx),
+    'hosts.list': async (_input, ctx) => ({ hosts: hosts.info(ctx) }),
   };
 }

@@ -78,6 +78,8 @@ export interface AdmittedCall {
 export interface SettledCall extends AdmittedCall {
   /** What the call acted on: set by the handler, else the path parameter the caller named. */
   target: string | undefined;
+  /** The host it acted on (set by the handler), else the one the caller named. */
+  host: string | undefined;
   error: LucidError | undefined;
   /** Parts that failed in an operation that still answered (`ctx.reportFailures`). */
   failures: number;
@@ -92,6 +94,7 @@ export interface SettledCall extends AdmittedCall {
 /** A control call about to reach its handler: identified, permitted, its input valid. */
 export interface StartingCall extends AdmittedCall {
   target: string | undefined;
+  host: string | undefined;
 }
 
 /** Observers of every call: audit trail, rate limiting and metrics hook in here, not in a transport. */
@@ -112,10 +115,11 @@ export interface CallHooks {
 
 interface Outcome {
   target: string | undefined;
+  host: string | undefined;
   failures: number;
 }
 
-const NO_OUTCOME: Outcome = { target: undefined, failures: 0 };
+const NO_OUTCOME: Outcome = { target: undefined, host: undefined, failures: 0 };
 
 /**
  * Runs one contract operation for one caller, whatever transport brought it: identity, hooks,
@@ -151,7 +155,7 @@ export class OperationRunner {
       try {
         const input = parseOperationInput(name, rawInput);
         if (op.kind === 'control') {
-          const starting = { name, op, meta, identity, target: requestedTarget(name, rawInput) };
+          const starting = { name, op, meta, identity, target: requestedTarget(name, rawInput), host: ctx.host ?? requestedHost(name, rawInput) };
           for (const hook of this.hooks) await hook.starting?.(starting);
         }
         const handler = this.handlers[name] as (input: unknown, ctx: OperationContext) => Promise<unknown>;
@@ -165,6 +169,7 @@ export class OperationRunner {
     };
     return this.guard(name, op, meta, body, () => ({
       target: ctx?.target ?? requestedTarget(name, rawInput),
+      host: ctx?.host ?? requestedHost(name, rawInput),
       failures: ctx?.failures ?? 0,
     }));
   }
@@ -221,8 +226,8 @@ export class OperationRunner {
       if (reported) return;
       reported = true;
       this.inFlight.delete(interrupt);
-      const { target, failures } = outcome();
-      const settled = { name, op, meta, identity, target, failures, error, interrupted, durationMs: performance.now() - started };
+      const { target, host, failures } = outcome();
+      const settled = { name, op, meta, identity, target, host, failures, error, interrupted, durationMs: performance.now() - started };
       for (const hook of this.hooks) hook.settled?.(settled);
     };
     const interrupt = () => report(new LucidError('SHUTTING_DOWN', 'the manager shut down before the call ended'), true);
@@ -285,5 +290,13 @@ function requestedTarget(name: OperationName, rawInput: unknown): string | undef
   const parsed = parsedInputOrUndefined(name, rawInput);
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const value = (parsed as Record<string, unknown>)[param];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The host a call named (`host` of its input), taken only when it passes the operation's own input schema. */
+function requestedHost(name: OperationName, rawInput: unknown): string | undefined {
+  const parsed = parsedInputOrUndefined(name, rawInput);
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const value = (parsed as Record<string, unknown>)['host'];
   return typeof value === 'string' ? value : undefined;
 }

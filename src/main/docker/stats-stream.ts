@@ -32,10 +32,11 @@ export function previousSample(frame: StatsFrame): CpuSample | undefined {
  * One sample with the docker CLI's CPU formula over the daemon's own two successive readings —
  * what `docker stats` shows. The first frame of a stream falls back to the average since start.
  */
-export function statsOfFrame(frame: StatsFrame, container: { id: string; name: string; startedAt: number }): ContainerStats {
+export function statsOfFrame(frame: StatsFrame, container: { id: string; name: string; host: string; startedAt: number }): ContainerStats {
   return {
     id: container.id,
     name: container.name,
+    host: container.host,
     ...statsFigures(frame, previousSample(frame), container.startedAt),
     timestamp: frame.read,
   };

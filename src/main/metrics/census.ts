@@ -3,7 +3,7 @@ import type { ContainerState, ContainerSummary } from '../../shared/schemas/cont
 import { parseAnswer, rawContainerListItemSchema } from '../docker/answers.js';
 import { healthFromStatus, toState } from '../docker/container-state.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import type { GroupOf } from '../model/container-mapping.js';
+import type { Placement } from '../model/container-mapping.js';
 
 export type CensusItem = Pick<ContainerSummary, 'state' | 'health' | 'group'>;
 
@@ -97,7 +97,7 @@ const censusAnswerSchema = z.array(
 );
 
 /** One list call through the gateway, reduced to state, health and service group. */
-export function censusSource(gateway: DockerGateway, groupOf: GroupOf): () => Promise<CensusItem[]> {
+export function censusSource(gateway: DockerGateway, place: Placement): () => Promise<CensusItem[]> {
   return async () => {
     const raw = await gateway.call(
       'containers.list',
@@ -107,7 +107,7 @@ export function censusSource(gateway: DockerGateway, groupOf: GroupOf): () => Pr
     return parseAnswer(censusAnswerSchema, raw).map((c) => ({
       state: toState(c.State),
       health: healthFromStatus(c.Status),
-      group: groupOf({ name: c.Names?.[0] ?? '', labels: c.Labels ?? {} }),
+      group: place.groupOf({ name: c.Names?.[0] ?? '', labels: c.Labels ?? {}, host: place.host }),
     }));
   };
 }

@@ -27,15 +27,16 @@ function processMetrics(): Registry {
 /**
  * The manager's own metrics, in a registry it owns (several managers in one process, as in the
  * tests, do not clash). No label ever carries a container id or name: cardinality stays bounded.
+ * The `host` label takes only the names of configured hosts; a host's series go when it does.
  */
-export class ManagerMetrics implements CallObserver {
+export class ManagerMetrics {
   readonly registry = new Registry();
   readonly contentType = this.registry.contentType;
 
   private readonly containers = new Gauge({
     name: 'lucid_containers_total',
-    help: 'Containers known to the Docker daemon, by state (every state present, 0 included).',
-    labelNames: ['state'],
+    help: 'Containers known to each host\'s Docker daemon, by state (every state present, 0 included).',
+    labelNames: ['host', 'state'],
     registers: [this.registry],
   });
 
@@ -48,22 +49,23 @@ export class ManagerMetrics implements CallObserver {
 
   private readonly dockerOperations = new Counter({
     name: 'docker_operations_total',
-    help: 'Calls to the Docker daemon, by operation and result.',
-    labelNames: ['operation', 'result'],
+    help: 'Calls to the Docker daemons, by host, operation and result.',
+    labelNames: ['host', 'operation', 'result'],
     registers: [this.registry],
   });
 
   private readonly dockerDuration = new Histogram({
     name: 'docker_operation_duration_seconds',
     help: 'Duration of calls to the Docker daemon, retries included.',
-    labelNames: ['operation'],
+    labelNames: ['host', 'operation'],
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
   });
 
   private readonly dockerUp = new Gauge({
     name: 'lucid_docker_up',
-    help: '1 when the latest ping of the Docker daemon succeeded, else 0.',
+    help: '1 when the latest ping of the host\'s Docker daemon succeeded, else 0.',
+    labelNames: ['host'],
     registers: [this.registry],
   });
 
@@ -91,14 +93,33 @@ export class ManagerMetrics implements CallObserver {
   /** `groups`: the configured service group names, the only values the `group` label takes. */
   constructor(private readonly groups: readonly string[]) {
     processMetrics();
-    this.setContainerCounts({ byState: {}, healthyByGroup: {} });
-    this.dockerUp.set(0);
+    this.setHealthyByGroup({});
     this.composeAvailable.set(0);
   }
 
-  observe(operation: string, result: CallResult, seconds: number): void {
-    this.dockerOperations.inc({ operation, result });
-    this.dockerDuration.observe({ operation }, seconds);
+  /** The observer of one host's Docker calls. */
+  forHost(host: string): CallObserver {
+    this.setDockerUp(host, false);
+    this.setContainerCounts(host, {});
+    return {
+      observe: (operation: string, result: CallResult, seconds: number) => {
+        this.dockerOperations.inc({ host, operation, result });
+        this.dockerDuration.observe({ host, operation }, seconds);
+      },
+    };
+  }
+
+  /** A host left the configuration: its series go with it. */
+  async removeHost(host: string): Promise<void> {
+    for (const metric of [this.containers, this.dockerOperations, this.dockerDuration, this.dockerUp]) {
+      const { values } = await metric.get();
+      for (const { labels } of values) {
+        if (labels['host'] !== host) continue;
+        // A histogram's bucket series carry `le`; removing by the other labels drops them all.
+        const { le: _le, ...series } = labels as Record<string, string | number>;
+        (metric as { remove(labels: Record<string, string | number>): void }).remove(series);
+      }
+    }
   }
 
   /** `route` is the matched pattern (e.g. `/api/v1/containers/{id}`), never the raw path. */
@@ -108,13 +129,17 @@ export class ManagerMetrics implements CallObserver {
     this.httpDuration.observe({ method: m, route }, seconds);
   }
 
-  setContainerCounts(counts: ContainerCounts): void {
-    for (const state of CONTAINER_STATES) this.containers.set({ state }, counts.byState[state] ?? 0);
-    for (const group of this.groups) this.servicesHealthy.set({ group }, counts.healthyByGroup[group] ?? 0);
+  setContainerCounts(host: string, byState: ContainerCounts['byState']): void {
+    for (const state of CONTAINER_STATES) this.containers.set({ host, state }, byState[state] ?? 0);
   }
 
-  setDockerUp(up: boolean): void {
-    this.dockerUp.set(up ? 1 : 0);
+  /** Summed over every host: a group may span several. */
+  setHealthyByGroup(healthyByGroup: ContainerCounts['healthyByGroup']): void {
+    for (const group of this.groups) this.servicesHealthy.set({ group }, healthyByGroup[group] ?? 0);
+  }
+
+  setDockerUp(host: string, up: boolean): void {
+    this.dockerUp.set({ host }, up ? 1 : 0);
   }
 
   setComposeAvailable(available: boolean): void {

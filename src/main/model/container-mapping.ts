@@ -7,6 +7,12 @@ import { humanDuration } from './human-duration.js';
 /** Which group a container is in (see GroupResolver); mapping needs only the answer. */
 export type GroupOf = (container: ContainerRef) => string | null;
 
+/** Where a container is: its host, and the group rule that needs it. */
+export interface Placement {
+  host: string;
+  groupOf: GroupOf;
+}
+
 /** Docker writes this for "never happened". */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -18,7 +24,7 @@ function timeOrNull(value: string | null | undefined): string | null {
   return value && !value.startsWith(ZERO_TIME.slice(0, 4)) ? value : null;
 }
 
-export function summaryFromListItem(raw: RawContainerListItem, groupOf: GroupOf): ContainerSummary {
+export function summaryFromListItem(raw: RawContainerListItem, place: Placement): ContainerSummary {
   const labels = raw.Labels ?? {};
   const name = raw.Names?.[0] ?? '';
   return {
@@ -36,7 +42,8 @@ export function summaryFromListItem(raw: RawContainerListItem, groupOf: GroupOf)
       type: p.Type,
       ...(p.IP !== undefined ? { ip: p.IP } : {}),
     })),
-    group: groupOf({ name, labels }),
+    group: place.groupOf({ name, labels, host: place.host }),
+    host: place.host,
   };
 }
 
@@ -69,7 +76,7 @@ export function humanStatus(raw: RawContainerInspect, now = Date.now()): string 
   }
 }
 
-export function detailsFromInspect(raw: RawContainerInspect, groupOf: GroupOf, now = Date.now()): ContainerDetails {
+export function detailsFromInspect(raw: RawContainerInspect, place: Placement, now = Date.now()): ContainerDetails {
   const labels = raw.Config.Labels ?? {};
   const name = raw.Name;
   const ports = Object.entries(raw.NetworkSettings?.Ports ?? {}).flatMap(([key, bindings]) => {
@@ -94,7 +101,8 @@ export function detailsFromInspect(raw: RawContainerInspect, groupOf: GroupOf, n
     createdAt: raw.Created,
     labels,
     ports,
-    group: groupOf({ name, labels }),
+    group: place.groupOf({ name, labels, host: place.host }),
+    host: place.host,
     startedAt: timeOrNull(raw.State.StartedAt),
     finishedAt: timeOrNull(raw.State.FinishedAt),
     exitCode: state === 'created' || state === 'running' || state === 'paused' ? null : (raw.State.ExitCode ?? null),

@@ -36,6 +36,8 @@ export interface Identity {
   role: Role;
   /** Seconds since the epoch; checked on every call, so an IPC identity expires like a token. */
   expiresAt?: number;
+  /** The token's `hosts` claim: only these hosts, whatever the role allows elsewhere. */
+  hosts?: readonly string[];
   /**
    * Set only by the host app's `bindIdentity` when it asks for it: the host vouches for the
    * window, so the rate limit does not apply. A token never carries it.
@@ -73,6 +75,8 @@ export class ExpiredIdentityError extends LucidError {
  */
 export class OperationContext {
   target: string | undefined;
+  /** The host the operation acts on, once resolved: the audit trail records it. */
+  host: string | undefined;
   /** Parts that failed although the operation answered (see `reportFailures`). */
   failures = 0;
 

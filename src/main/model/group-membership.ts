@@ -6,6 +6,8 @@ export const GROUP_LABEL = 'lucid.service.group';
 export interface ContainerRef {
   name: string;
   labels: Record<string, string>;
+  /** The host the container runs on. */
+  host: string;
 }
 
 /** Only containers carrying this label take part in groups (one deployment among several on a host). */
@@ -28,8 +30,10 @@ export interface Membership {
  * group, a member name in the config, the compose project a group maps to.
  */
 export class GroupResolver {
+  /** Keyed by `host/member`: a member is played only by a container of that name on its own host. */
   private readonly groupOfMember = new Map<string, string>();
-  private readonly groupOfProject = new Map<string, string>();
+  private readonly groupOfProject = new Map<string, { group: string; host: string | undefined }>();
+  private readonly memberHost = new Map<string, string | undefined>();
   private readonly membersOf = new Map<string, ReadonlySet<string>>();
 
   /** Label values already warned about: a container list would repeat the warning on every call. */
@@ -39,16 +43,31 @@ export class GroupResolver {
     groups: readonly GroupConfig[],
     private readonly filter: LabelFilter | undefined = undefined,
     private readonly warn: (message: string) => void = () => {},
+    /** The default host, asked each time: a hosts reload may change it. */
+    private readonly defaultHost: () => string = () => 'local',
   ) {
     for (const group of groups) {
       this.membersOf.set(group.name, new Set(group.members.map((m) => m.name)));
-      for (const member of group.members) this.groupOfMember.set(member.name, group.name);
+      for (const member of group.members) {
+        this.groupOfMember.set(member.name, group.name);
+        this.memberHost.set(member.name, member.host ?? group.host);
+      }
       // The first group declaring a project owns it, as in the compose registry: membership and
       // the scope checked for up/down then never disagree.
       if (group.compose && !this.groupOfProject.has(group.compose.project)) {
-        this.groupOfProject.set(group.compose.project, group.name);
+        this.groupOfProject.set(group.compose.project, { group: group.name, host: group.host });
       }
     }
+  }
+
+  /** The host a configured member runs on: its own, its group's, or the default host. */
+  hostOfMember(member: string): string {
+    return this.memberHost.get(member) ?? this.defaultHost();
+  }
+
+  /** The host of a group's compose project and of its members that name none. */
+  hostOfGroup(group: Pick<GroupConfig, 'host'>): string {
+    return group.host ?? this.defaultHost();
   }
 
   resolve(container: ContainerRef): Membership | null {
@@ -56,10 +75,14 @@ export class GroupResolver {
     const labelled = this.labelledGroup(container.labels[GROUP_LABEL]);
     if (labelled !== undefined) return this.membership(labelled, container);
     const byName = this.groupOfMember.get(container.name);
-    if (byName !== undefined) return { group: byName, service: container.name, configured: true };
+    if (byName !== undefined && this.hostOfMember(container.name) === container.host) {
+      return { group: byName, service: container.name, configured: true };
+    }
     const project = container.labels[COMPOSE_LABEL.project];
     const byProject = project === undefined ? undefined : this.groupOfProject.get(project);
-    if (byProject !== undefined) return this.membership(byProject, container);
+    if (byProject !== undefined && (byProject.host ?? this.defaultHost()) === container.host) {
+      return this.membership(byProject.group, container);
+    }
     return null;
   }
 

@@ -17,9 +17,25 @@ import { handedOverAs, projectOrigin, type ProjectOrigin } from '../compose/owne
 import type { OutputStream } from '../compose/process.js';
 import { readiness } from '../compose/readiness.js';
 import { requireUsable, type ComposeRegistry, type ProjectEntry, type UsableProject } from '../compose/registry.js';
+import type { RawContainerListItem } from '../docker/answers.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import type { OperationContext } from '../model/context.js';
+import type { HostAccessKind } from './fleet.js';
 import { sleep, waitAtMost } from '../system/sleep.js';
+
+/** The engine a project runs on: its host's gateway, and a DOCKER_HOST for the compose CLI. */
+export interface ComposeEngine {
+  host: string;
+  gateway: DockerGateway;
+  dockerHost(): Promise<string>;
+}
+
+export interface ComposeEngines {
+  /** A project's engine, from its group (null: a discovered project, on the default host). */
+  forGroup(group: string | null): ComposeEngine;
+  /** Throws unless the caller may act on `host` this way (the host's own access rules). */
+  requireAccess(ctx: OperationContext, host: string, kind: HostAccessKind): void;
+}
 
 export interface ComposeServiceOptions {
   /** COMPOSE_TIMEOUT in ms: bounds a whole up (waiting included) or down (plus its own `timeout`). */
@@ -37,6 +53,7 @@ const HAND_OVER_FDS = process.platform !== 'win32';
 
 interface Run {
   project: UsableProject;
+  engine: ComposeEngine;
   origin: ProjectOrigin;
   cli: ComposeCli;
   ctx: OperationContext;
@@ -56,7 +73,7 @@ export class ComposeService {
   private readonly shutdown = new AbortController();
 
   constructor(
-    private readonly gateway: DockerGateway,
+    private readonly engines: ComposeEngines,
     private readonly registry: ComposeRegistry,
     private readonly driver: ComposeDriver,
     private readonly options: ComposeServiceOptions,
@@ -67,22 +84,39 @@ export class ComposeService {
     return this.driver.info();
   }
 
+  /** Every project, each from its own host; a project whose host is down is listed as `unknown`. */
   async projects(): Promise<ComposeProject[]> {
-    const [entries, containers] = await Promise.all([this.registry.list(), composeContainers(this.gateway)]);
-    return entries.map((entry) => ({
-      name: entry.name,
-      group: entry.group,
-      files: entry.files,
-      source: entry.source,
-      state: stateOf(containers.filter((c) => projectOf(c) === entry.name), this.originOf(entry)),
-      available: entry.available,
-      ...(entry.available ? {} : { problem: entry.problem }),
-    }));
+    const entries = await this.registry.list();
+    const byHost = new Map<string, Promise<RawContainerListItem[] | undefined>>();
+    const containersOn = (engine: ComposeEngine) => {
+      let listed = byHost.get(engine.host);
+      if (listed === undefined) {
+        listed = composeContainers(engine.gateway).catch(() => undefined);
+        byHost.set(engine.host, listed);
+      }
+      return listed;
+    };
+    return Promise.all(
+      entries.map(async (entry) => {
+        const engine = this.engines.forGroup(entry.group);
+        const containers = await containersOn(engine);
+        return {
+          name: entry.name,
+          group: entry.group,
+          host: engine.host,
+          files: entry.files,
+          source: entry.source,
+          state: containers === undefined ? 'unknown' : stateOf(containers.filter((c) => projectOf(c) === entry.name), this.originOf(entry)),
+          available: entry.available,
+          ...(entry.available ? {} : { problem: entry.problem }),
+        };
+      }),
+    );
   }
 
   async status(name: string): Promise<ComposeStatus> {
     const entry = await this.registry.find(name);
-    const containers = await composeContainers(this.gateway, name);
+    const containers = await composeContainers(this.engines.forGroup(entry.group).gateway, name);
     const origin = this.originOf(entry);
     return { project: name, state: stateOf(containers, origin), services: servicesOf(containers, origin) };
   }
@@ -139,6 +173,9 @@ export class ComposeService {
     const entry = await this.registry.find(name);
     ctx.requireScope(entry.group, `compose project ${name}`);
     const project = requireUsable(entry);
+    const engine = this.engines.forGroup(entry.group);
+    ctx.host = engine.host;
+    this.engines.requireAccess(ctx, engine.host, 'control');
     if (this.shutdown.signal.aborted) throw this.stopped(action, name);
     if (this.busy.has(name)) {
       throw new LucidError('OPERATION_IN_PROGRESS', `another operation on compose project ${name} is running`);
@@ -150,6 +187,7 @@ export class ComposeService {
       const cli = await this.driver.cli();
       const run: Run = {
         project,
+        engine,
         origin: this.originOf(entry),
         cli,
         ctx,
@@ -191,6 +229,7 @@ export class ComposeService {
         cwd: opened.directory,
         fds: HAND_OVER_FDS ? opened.handles.map((h) => h.fd) : [],
         timeoutMs: Math.max(1, run.deadline - Date.now()),
+        dockerHost: await run.engine.dockerHost(),
         onLine: (stream, line) => onLine(stream, relative(line)),
       });
       if (result.stopped) throw this.stopped(run.action, run.project.name, run.tail.lines(ERROR_TAIL));
@@ -251,7 +290,7 @@ export class ComposeService {
     let lastIgnored = '';
     for (;;) {
       if (this.shutdown.signal.aborted) throw this.stopped(run.action, run.project.name, run.tail.lines(ERROR_TAIL));
-      const state = readiness(await composeContainers(this.gateway, run.project.name), run.origin, known, wanted);
+      const state = readiness(await composeContainers(run.engine.gateway, run.project.name), run.origin, known, wanted);
       const ignored = state.ignored.length > 0 ? `not waiting for ${state.ignored.join(', ')}` : '';
       if (ignored !== lastIgnored && ignored !== '') this.report(run, { stream: 'manager', line: ignored });
       lastIgnored = ignored;

@@ -1,4 +1,4 @@
-import type { LiveEvent, WatchEventsOutput } from '../../shared/schemas/live.js';
+import type { HostEvent, LiveEvent, WatchEventsOutput } from '../../shared/schemas/live.js';
 import type { OperationContext } from '../model/context.js';
 import { isShutdown } from '../model/shutdown.js';
 import type { ContainerCache } from '../state/container-cache.js';
@@ -8,21 +8,38 @@ export interface DaemonStateSource {
   onReachabilityChange(listener: (reachable: boolean) => void): () => void;
 }
 
+/** One host's events: its snapshot's, and its daemon's reachability. */
+export interface HostEventSource {
+  host: string;
+  cache: Pick<ContainerCache, 'subscribe'>;
+  daemon?: DaemonStateSource;
+}
+
+/** Where host state changes come from (the host registry). */
+export interface HostStateSource {
+  onHostState(listener: (event: HostEvent) => void): () => void;
+}
+
 /**
- * Container events for subscribers. They come from the snapshot's one Docker event stream, so a
- * hundred open GUIs cost the daemon nothing extra; each subscriber's transport buffers (bounded)
+ * Container events for subscribers. They come from each snapshot's one Docker event stream, so a
+ * hundred open GUIs cost the daemons nothing extra; each subscriber's transport buffers (bounded)
  * for it. An event is sent once the snapshot reflects it: a list read after it agrees with it.
- * While the engine is unreachable the event stream is silent, so subscribers also hear
+ * While an engine is unreachable its event stream is silent, so subscribers also hear
  * `{type: 'daemon', state: 'down'}` when it goes and `{type: 'daemon', state: 'up'}` when it is
- * back (then `resync`, once the snapshot is rebuilt).
+ * back (then `resync`, once the snapshot is rebuilt), and `{type: 'host'}` on every host state change.
  */
 export class ContainerEventsService {
-  constructor(
-    private readonly cache: ContainerCache,
-    private readonly daemon?: DaemonStateSource,
-  ) {}
-
-  async watch(group: string | undefined, ctx: OperationContext): Promise<WatchEventsOutput> {
+  /**
+   * `sources`: the hosts the caller asked for; `hostShown`: whether a host's state changes concern
+   * the caller (it may read the host, and asked for it).
+   */
+  async watch(
+    group: string | undefined,
+    sources: readonly HostEventSource[],
+    states: HostStateSource | undefined,
+    hostShown: (host: string) => boolean,
+    ctx: OperationContext,
+  ): Promise<WatchEventsOutput> {
     let events = 0;
     const relevant = (event: LiveEvent) => group === undefined || event.type !== 'container' || event.group === group;
     const send = (event: LiveEvent) => {
@@ -31,18 +48,23 @@ export class ContainerEventsService {
       ctx.emit(event);
     };
     ctx.ready();
-    const unsubscribe = this.cache.subscribe(send);
-    const unwatchDaemon = this.daemon?.onReachabilityChange((reachable) =>
-      send({ type: 'daemon', state: reachable ? 'up' : 'down', time: new Date().toISOString() }),
-    );
+    const unsubscribes = sources.flatMap(({ host, cache, daemon }) => [
+      cache.subscribe(send),
+      daemon?.onReachabilityChange((reachable) =>
+        send({ type: 'daemon', host, state: reachable ? 'up' : 'down', time: new Date().toISOString() }),
+      ) ?? (() => {}),
+    ]);
+    const unwatchHosts = states?.onHostState((event) => {
+      if (hostShown(event.host)) send(event);
+    });
     try {
       await new Promise<void>((resolve) => {
         if (ctx.signal.aborted) resolve();
         else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
       });
     } finally {
-      unsubscribe();
-      unwatchDaemon?.();
+      for (const unsubscribe of unsubscribes) unsubscribe();
+      unwatchHosts?.();
     }
     return { events, reason: isShutdown(ctx.signal) ? 'shutdown' : 'cancelled' };
   }

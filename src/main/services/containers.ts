@@ -18,7 +18,7 @@ import type { DockerGateway } from '../docker/gateway.js';
 import { readLogBounded, type LogQuery } from '../docker/log-read.js';
 import { ReadBudget } from '../docker/read-budget.js';
 import { cpuSampleOf, rawStatsSchema, statsFigures, type RawStats } from '../docker/stats-math.js';
-import { detailsFromInspect, summaryFromListItem, type GroupOf } from '../model/container-mapping.js';
+import { detailsFromInspect, summaryFromListItem, type Placement } from '../model/container-mapping.js';
 import type { OperationContext } from '../model/context.js';
 import type { ContainerCache } from '../state/container-cache.js';
 import { ListAnswers, type ListAnswer } from '../state/list-answers.js';
@@ -26,6 +26,8 @@ import { CpuSampleCache } from './cpu-samples.js';
 import { LogFanout } from './log-fanout.js';
 
 const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;
+
+const NOWHERE: Placement = { host: 'local', groupOf: () => null };
 
 /** After the grace period the daemon still has to kill and reap the process. */
 const KILL_MARGIN_MS = 5000;
@@ -39,8 +41,8 @@ export interface ListOptions {
 export interface ContainerServiceOptions {
   /** The manager's own container: never stopped or restarted through the API. */
   selfContainerId?: string | undefined;
-  /** Group membership (label, config, compose project); without it no container is in a group. */
-  groupOf?: GroupOf;
+  /** The host, and group membership (label, config, compose project); without it the host is `local` and no container is in a group. */
+  place?: Placement;
   /** The event-driven snapshot; reads are served from it while it is live. */
   cache?: ContainerCache | undefined;
   /** Text one log read answers at most (LOG_READ_MAX_BYTES). */
@@ -49,6 +51,8 @@ export interface ContainerServiceOptions {
   followBacklogMaxBytes?: number | undefined;
   /** What all log reads in flight (answers and follow backlogs) hold together at most (LOG_READS_MAX_BYTES). */
   logReadsMaxBytes?: number | undefined;
+  /** A budget shared with other hosts' services: the bound is the process's memory, not one engine's. */
+  readBudget?: ReadBudget | undefined;
 }
 
 const DEFAULT_LOG_READ_MAX_BYTES = 4 * 1024 * 1024;
@@ -58,6 +62,11 @@ const DEFAULT_LOG_READS_MAX_BYTES = 64 * 1024 * 1024;
 const MAX_WAITING_LOG_READS = 256;
 /** Log reads running at once at most: two per core of the machines the manager targets. */
 const MAX_LOG_READS_IN_FLIGHT = 4;
+
+/** The log read budget of one process; a read waits for room at most as long as it may take itself. */
+export function logReadBudget(maxBytes: number | undefined, timeoutMs: number): ReadBudget {
+  return new ReadBudget(maxBytes ?? DEFAULT_LOG_READS_MAX_BYTES, MAX_WAITING_LOG_READS, timeoutMs, MAX_LOG_READS_IN_FLIGHT);
+}
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
@@ -97,9 +106,8 @@ export class ContainerService {
     private readonly gateway: DockerGateway,
     private readonly options: ContainerServiceOptions = {},
   ) {
-    this.answers = options.cache ? new ListAnswers(options.cache, this.groupOf) : undefined;
-    // A read waits for room at most as long as it may take itself.
-    this.readBudget = new ReadBudget(options.logReadsMaxBytes ?? DEFAULT_LOG_READS_MAX_BYTES, MAX_WAITING_LOG_READS, gateway.timeoutMs, MAX_LOG_READS_IN_FLIGHT);
+    this.answers = options.cache ? new ListAnswers(options.cache, this.place) : undefined;
+    this.readBudget = options.readBudget ?? logReadBudget(options.logReadsMaxBytes, gateway.timeoutMs);
     this.fanout = new LogFanout(gateway, {
       backlogMaxBytes: options.followBacklogMaxBytes ?? DEFAULT_FOLLOW_BACKLOG_MAX_BYTES,
       readBudget: this.readBudget,
@@ -110,8 +118,13 @@ export class ContainerService {
     return this.gateway.docker;
   }
 
-  private get groupOf(): GroupOf {
-    return this.options.groupOf ?? (() => null);
+  /** The host this service's engine is. */
+  get host(): string {
+    return this.place.host;
+  }
+
+  private get place(): Placement {
+    return this.options.place ?? NOWHERE;
   }
 
   /** The list answer; the same object for the same snapshot, filter and second, so it is serialised once. */
@@ -122,7 +135,7 @@ export class ContainerService {
       if (cache.live) return this.answers.get(options);
     }
     const containers = await this.list(options);
-    return { containers, total: containers.length };
+    return { containers, total: containers.length, hosts: [{ name: this.host, state: 'up' }] };
   }
 
   /**
@@ -136,12 +149,12 @@ export class ContainerService {
       (abortSignal) => this.docker.listContainers({ all: options.all, ...(filters ? { filters } : {}), abortSignal }),
       { idempotent: true },
     );
-    const summaries = parseAnswer(rawContainerListSchema, raw).map((item) => summaryFromListItem(item, this.groupOf));
+    const summaries = parseAnswer(rawContainerListSchema, raw).map((item) => summaryFromListItem(item, this.place));
     return options.group === undefined ? summaries : summaries.filter((c) => c.group === options.group);
   }
 
   async get(ref: string): Promise<ContainerDetails> {
-    return detailsFromInspect(await this.resolve(ref), this.groupOf);
+    return detailsFromInspect(await this.resolve(ref), this.place);
   }
 
   /** Inspect data of a container: from the live snapshot for a full id or name, else from Docker. */
@@ -272,6 +285,7 @@ export class ContainerService {
     return {
       id: target.id,
       name: target.name,
+      host: target.host,
       ...statsFigures(current, previous, startedAt),
       timestamp: current.read,
     };

@@ -2,7 +2,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { LucidError } from '../../shared/errors.js';
 import type { GroupProgressEvent, MemberAction, MemberResult } from '../../shared/schemas/services.js';
 import { sleep } from '../system/sleep.js';
-import type { ContainerService } from './containers.js';
+import type { Fleet } from './fleet.js';
 import type { Direction, GroupMember } from './group-plan.js';
 import { decide, prerequisites, type Outcome } from './group-rules.js';
 
@@ -15,7 +15,7 @@ export interface ExecutionOptions {
   direction: Direction;
   /** Grace period of a stop, in seconds. */
   stopTimeout: number;
-  containers: ContainerService;
+  fleet: Fleet;
   emit(event: GroupProgressEvent): void;
 }
 
@@ -56,8 +56,8 @@ export async function executeLevels(levels: readonly GroupMember[][], options: E
 
 async function runMember(step: Step, before: readonly Outcome[]): Promise<MemberResult> {
   const began = performance.now();
-  const { direction, containers } = step.options;
-  const decision = decide(step.member, direction, before, (id) => containers.isSelf(id));
+  const { direction, fleet } = step.options;
+  const decision = decide(step.member, direction, before, (id) => fleet.on(step.member.host).isSelf(id));
   const container = step.member.container;
   if (decision.step === 'skip') return report(step, began, 'skipped', decision.reason);
   if (decision.step === 'fail') return report(step, began, 'failed', decision.reason);
@@ -69,6 +69,7 @@ function emitStep(step: Step, what: GroupProgressEvent['step'], error?: string):
   step.options.emit({
     group: step.options.group,
     service: step.member.service,
+    host: step.member.host,
     containerId: step.member.container?.id ?? null,
     step: what,
     level: step.level,
@@ -80,6 +81,7 @@ function report(step: Step, began: number, action: MemberAction, error?: string)
   emitStep(step, action, error);
   return {
     service: step.member.service,
+    host: step.member.host,
     containerId: step.member.container?.id ?? null,
     action,
     ...(error !== undefined ? { error } : {}),
@@ -88,7 +90,7 @@ function report(step: Step, began: number, action: MemberAction, error?: string)
 }
 
 async function startMember(step: Step, id: string, began: number): Promise<MemberResult> {
-  const { containers } = step.options;
+  const containers = step.options.fleet.on(step.member.host);
   emitStep(step, 'starting');
   try {
     const { changed, after } = await step.docker(() => containers.transition(id, 'start', 0));
@@ -105,7 +107,8 @@ async function startMember(step: Step, id: string, began: number): Promise<Membe
 }
 
 async function stopMember(step: Step, id: string, began: number): Promise<MemberResult> {
-  const { containers, stopTimeout } = step.options;
+  const { fleet, stopTimeout } = step.options;
+  const containers = fleet.on(step.member.host);
   emitStep(step, 'stopping');
   try {
     const { changed } = await step.docker(() => containers.transition(id, 'stop', stopTimeout));
@@ -124,7 +127,7 @@ async function waitHealthy(step: Step, id: string): Promise<string | undefined> 
   const timeoutSeconds = step.member.healthTimeoutSeconds;
   const deadline = performance.now() + timeoutSeconds * 1000;
   for (;;) {
-    const details = await step.docker(() => step.options.containers.get(id));
+    const details = await step.docker(() => step.options.fleet.on(step.member.host).get(id));
     if (details.state !== 'running') return `stopped while waiting to become healthy: ${details.status}`;
     if (details.health === 'healthy') return undefined;
     const remaining = deadline - performance.now();

@@ -9,6 +9,8 @@ const DEFAULT_HEALTH_TIMEOUT_SECONDS = 60;
 
 export interface GroupMember {
   service: string;
+  /** Where the member runs: its configured host, or the host of the container that joined. */
+  host: string;
   dependsOn: readonly string[];
   healthTimeoutSeconds: number;
   container: ContainerSummary | null;
@@ -31,6 +33,7 @@ export function membersOf(group: GroupConfig, containers: readonly ContainerSumm
   const declared = new Set(group.members.map((m) => m.name));
   const configured = group.members.map((m) => ({
     service: m.name,
+    host: resolver.hostOfMember(m.name),
     dependsOn: m.depends_on,
     healthTimeoutSeconds: m.healthTimeoutSeconds,
     container: byService.get(m.name) ?? null,
@@ -40,6 +43,7 @@ export function membersOf(group: GroupConfig, containers: readonly ContainerSumm
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([service, container]) => ({
       service,
+      host: container.host,
       dependsOn: [],
       healthTimeoutSeconds: DEFAULT_HEALTH_TIMEOUT_SECONDS,
       container,
@@ -84,7 +88,11 @@ export function dependencyLevels(members: readonly GroupMember[], direction: Dir
  * The dry run: each member decided by the rules of the real run, in its order, with the expected
  * outcomes of its prerequisites standing in for the real ones.
  */
-export function planLevels(levels: readonly GroupMember[][], direction: Direction, isProtected: (id: string) => boolean): PlanEntry[][] {
+export function planLevels(
+  levels: readonly GroupMember[][],
+  direction: Direction,
+  isProtected: (member: GroupMember, id: string) => boolean,
+): PlanEntry[][] {
   const waitsFor = prerequisites(levels.flat(), direction);
   const expected = new Map<string, MemberAction>();
   return levels.map((level) =>
@@ -93,11 +101,12 @@ export function planLevels(levels: readonly GroupMember[][], direction: Directio
         const action = expected.get(service);
         return action === undefined ? [] : [{ service, action }];
       });
-      const { step, reason } = decide(member, direction, before, isProtected);
+      const { step, reason } = decide(member, direction, before, (id) => isProtected(member, id));
       const action = expectedAction(step, member, direction);
       expected.set(member.service, action);
       return {
         service: member.service,
+        host: member.host,
         containerId: member.container?.id ?? null,
         state: member.container?.state ?? 'missing',
         dependsOn: [...member.dependsOn],
@@ -109,11 +118,13 @@ export function planLevels(levels: readonly GroupMember[][], direction: Directio
   );
 }
 
-export function statusOf(group: GroupConfig, members: readonly GroupMember[]): GroupStatus {
+/** `unreachable`: hosts whose containers are not known now; their members are `unknown`. */
+export function statusOf(group: GroupConfig, members: readonly GroupMember[], unreachable: ReadonlySet<string> = new Set()): GroupStatus {
   const services = members.map((m) => ({
     name: m.service,
+    host: m.host,
     containerId: m.container?.id ?? null,
-    state: m.container?.state ?? ('missing' as const),
+    state: m.container?.state ?? (unreachable.has(m.host) ? ('unknown' as const) : ('missing' as const)),
     health: m.container?.health ?? ('none' as const),
     dependsOn: [...m.dependsOn],
   }));

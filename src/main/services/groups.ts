@@ -1,10 +1,11 @@
 import { LucidError } from '../../shared/errors.js';
 import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../../shared/schemas/containers.js';
+import type { ContainerSummary, HostReport } from '../../shared/schemas/containers.js';
 import type { GroupOperationResult, GroupStatus } from '../../shared/schemas/services.js';
 import type { ServicesConfig, GroupConfig } from '../config/services-config.js';
 import type { OperationContext } from '../model/context.js';
 import type { GroupResolver } from '../model/group-membership.js';
-import type { ContainerService } from './containers.js';
+import type { Fleet } from './fleet.js';
 import { executeLevels } from './group-execution.js';
 import { dependencyLevels, membersOf, planLevels, statusOf, type Direction } from './group-plan.js';
 import { reachedState } from './group-rules.js';
@@ -29,22 +30,44 @@ export class GroupService {
 
   constructor(
     config: ServicesConfig,
-    private readonly containers: ContainerService,
+    private readonly fleet: Fleet,
     private readonly resolver: GroupResolver,
   ) {
     this.groups = config.groups.toSorted((a, b) => a.phase - b.phase);
   }
 
-  /** Status is read, like the container list, from the live snapshot when there is one. */
-  async list(): Promise<GroupStatus[]> {
-    const { containers } = await this.containers.listAnswer({ all: true });
-    return this.groups.map((group) => statusOf(group, membersOf(group, containers, this.resolver)));
+  /**
+   * Status is read, like the container list, from each host's live snapshot. A group spans the
+   * hosts its members name; `host` narrows the answer to the members on one of them.
+   */
+  async list(ctx: OperationContext, host?: string): Promise<{ groups: GroupStatus[]; hosts: HostReport[] }> {
+    const { containers, hosts, unreachable } = await this.fleet.list(ctx, this.hostsOf(this.groups));
+    const groups = this.groups.map((group) => this.status(group, containers, unreachable, host));
+    return { groups, hosts };
   }
 
-  async get(name: string): Promise<GroupStatus> {
+  async get(name: string, ctx: OperationContext, host?: string): Promise<GroupStatus> {
     const group = this.find(name);
-    const { containers } = await this.containers.listAnswer({ all: true });
-    return statusOf(group, membersOf(group, containers, this.resolver));
+    const { containers, unreachable } = await this.fleet.list(ctx, this.hostsOf([group]));
+    return this.status(group, containers, unreachable, host);
+  }
+
+  private status(group: GroupConfig, containers: readonly ContainerSummary[], unreachable: ReadonlySet<string>, host?: string): GroupStatus {
+    const members = membersOf(group, containers, this.resolver).filter((m) => host === undefined || host === '*' || m.host === host);
+    return statusOf(group, members, unreachable);
+  }
+
+  /**
+   * The hosts a group's members may be on: those the config names, and the default host. Members
+   * that join by label may run anywhere, so every configured host is listed when none is named.
+   */
+  private hostsOf(groups: readonly GroupConfig[]): string[] | undefined {
+    const named = new Set<string>([this.fleet.defaultHost()]);
+    for (const group of groups) {
+      named.add(this.resolver.hostOfGroup(group));
+      for (const member of group.members) named.add(this.resolver.hostOfMember(member.name));
+    }
+    return named.size === 1 ? undefined : [...named];
   }
 
   start(command: GroupCommand, ctx: OperationContext): Promise<GroupOperationResult> {
@@ -77,13 +100,20 @@ export class GroupService {
     ctx.requireScope(group.name, 'the services');
     if (!command.dryRun) this.acquire(group.name);
     try {
+      const { containers, unreachable } = await this.fleet.list(ctx, this.hostsOf(this.groups));
+      const members = membersOf(group, containers, this.resolver);
+      for (const host of new Set(members.map((m) => m.host))) {
+        this.fleet.requireAccess(ctx, host, 'control');
+        if (unreachable.has(host)) {
+          throw new LucidError('DOCKER_UNAVAILABLE', `host ${host} of group ${group.name} is not reachable: nothing was changed`, { host });
+        }
+      }
       // From here on the operation runs: a streaming caller gets progress, then the result.
       ctx.ready();
-      const containers = await this.containers.list({ all: true });
-      const levels = dependencyLevels(membersOf(group, containers, this.resolver), direction);
+      const levels = dependencyLevels(members, direction);
       const warnings = phaseWarnings(direction, group, this.groups, containers, this.resolver);
       if (command.dryRun) {
-        const plan = planLevels(levels, direction, (id) => this.containers.isSelf(id));
+        const plan = planLevels(levels, direction, (member, id) => this.fleet.on(member.host).isSelf(id));
         const ok = reachedState(plan.flat().map((entry) => entry.expected), direction);
         return { group: group.name, ok, dryRun: true, warnings, results: [], plan };
       }
@@ -91,7 +121,7 @@ export class GroupService {
         group: group.name,
         direction,
         stopTimeout: command.timeout ?? DEFAULT_STOP_TIMEOUT_SECONDS,
-        containers: this.containers,
+        fleet: this.fleet,
         emit: (event) => ctx.emit(event),
       });
       const failures = results.filter((r) => !reachedState([r.action], direction)).length;

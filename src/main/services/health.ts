@@ -4,7 +4,8 @@ import { MIN_API_VERSION } from '../docker/api-version.js';
 import type { DockerHealth, DockerStatus } from '../docker/health.js';
 
 export interface HealthServiceDeps {
-  docker: DockerHealth;
+  /** The default host's probe: what readiness and the summary speak of. */
+  docker: () => DockerHealth;
   compose: ComposeAvailability;
   platform: string;
   environment: string;
@@ -28,8 +29,8 @@ export class HealthService {
   constructor(private readonly deps: HealthServiceDeps) {}
 
   summary(): HealthSummary {
-    const ok = notReadyReason(this.deps.docker.status) === undefined;
-    return { status: ok ? 'ok' : 'degraded', docker: this.deps.docker.status.reachable ? 'up' : 'down' };
+    const ok = notReadyReason(this.deps.docker().status) === undefined;
+    return { status: ok ? 'ok' : 'degraded', docker: this.deps.docker().status.reachable ? 'up' : 'down' };
   }
 
   live(): { status: 'ok' } {
@@ -67,7 +68,7 @@ export class HealthService {
 
   /** Right after start there is no ping result yet: take one now rather than answer "unknown". */
   private dockerStatus(): Promise<DockerStatus> {
-    const status = this.deps.docker.status;
-    return status.checked ? Promise.resolve(status) : this.deps.docker.check();
+    const status = this.deps.docker().status;
+    return status.checked ? Promise.resolve(status) : this.deps.docker().check();
   }
 }

@@ -29,7 +29,7 @@ export class LiveStatsService {
     }
     const stream = await openStatsStream(this.gateway, target.Id, ctx.signal);
     ctx.ready();
-    const container = { id: target.Id, name, startedAt: Date.parse(target.State.StartedAt ?? '') };
+    const container = { id: target.Id, name, host: this.containers.host, startedAt: Date.parse(target.State.StartedAt ?? '') };
     let samples = 0;
     let ended = false;
     const broken = await readJsonLines(stream, ctx.signal, (value) => {
@@ -46,7 +46,7 @@ export class LiveStatsService {
     return { id: target.Id, samples, ...streamEnd(ctx.signal, broken, ended) };
   }
 
-  batch(group: string | undefined): Promise<BatchStats> {
+  batch(group: string | undefined): Promise<Omit<BatchStats, 'hosts'>> {
     return this.collector.batch(group);
   }
 }

@@ -1,5 +1,5 @@
 import type { CensusItem } from '../metrics/census.js';
-import type { GroupOf } from '../model/container-mapping.js';
+import type { Placement } from '../model/container-mapping.js';
 import type { ContainerCache } from './container-cache.js';
 import { summaryFromInspect } from './render.js';
 
@@ -9,14 +9,14 @@ import { summaryFromInspect } from './render.js';
  */
 export function snapshotCensusSource(
   cache: ContainerCache,
-  groupOf: GroupOf,
+  place: Placement,
   fallback: () => Promise<readonly CensusItem[]>,
 ): () => Promise<readonly CensusItem[]> {
   return async () => {
     if (!cache.live) return fallback();
     const now = Date.now();
     return [...cache.all()].map((raw) => {
-      const { state, health, group } = summaryFromInspect(raw, groupOf, now);
+      const { state, health, group } = summaryFromInspect(raw, place, now);
       return { state, health, group };
     });
   };

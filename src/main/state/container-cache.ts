@@ -1,12 +1,14 @@
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import { isLucidError } from '../../shared/errors.js';
+import type { ContainerState } from '../../shared/schemas/containers.js';
 import type { ContainerAction, LiveEvent } from '../../shared/schemas/live.js';
 import { parseAnswer, rawContainerInspectSchema, type RawContainerInspect } from '../docker/answers.js';
+import { toState } from '../docker/container-state.js';
 import { actionOf, EVENT_FILTERS, eventTime, rawEventSchema } from '../docker/events.js';
 import type { CircuitBreaker, DockerGateway } from '../docker/gateway.js';
 import { readJsonLines, unrefStream } from '../docker/json-lines.js';
-import type { GroupOf } from '../model/container-mapping.js';
+import type { Placement } from '../model/container-mapping.js';
 import type { Logger } from '../system/logging.js';
 import { sleep, waitAtMost } from '../system/sleep.js';
 import { summaryFromInspect } from './render.js';
@@ -14,8 +16,8 @@ import { summaryFromInspect } from './render.js';
 const listedIdsSchema = z.array(z.object({ Id: z.string() }));
 
 export interface ContainerCacheOptions {
-  /** Group membership, for the `group` of events. */
-  groupOf?: GroupOf;
+  /** The host, and group membership for the `group` of events. */
+  place?: Placement;
   /**
    * The daemon's health. A hung daemon keeps the event stream open but silent, so while the
    * health probe finds it down the snapshot is not served: readers then get Docker's 503 like
@@ -62,7 +64,7 @@ export class ContainerCache {
   private readonly changeListeners = new Set<() => void>();
   private liveWaiters: Array<() => void> = [];
   private readonly closed = new AbortController();
-  private readonly groupOf: GroupOf;
+  private readonly place: Placement;
   private readonly breaker: Pick<CircuitBreaker, 'isOpen'> | undefined;
 
   private dirty = new Set<string>();
@@ -81,7 +83,7 @@ export class ContainerCache {
     private readonly logger: Pick<Logger, 'warn' | 'info' | 'debug'>,
     options: ContainerCacheOptions = {},
   ) {
-    this.groupOf = options.groupOf ?? (() => null);
+    this.place = options.place ?? { host: 'local', groupOf: () => null };
     this.breaker = options.breaker;
   }
 
@@ -110,6 +112,16 @@ export class ContainerCache {
 
   all(): IterableIterator<RawContainerInspect> {
     return this.records.values();
+  }
+
+  /** How many containers are in each state, as the list would map them. */
+  countByState(): Partial<Record<ContainerState, number>> {
+    const counts: Partial<Record<ContainerState, number>> = {};
+    for (const raw of this.records.values()) {
+      const state = toState(raw.State.Status);
+      counts[state] = (counts[state] ?? 0) + 1;
+    }
+    return counts;
   }
 
   running(): RawContainerInspect[] {
@@ -277,7 +289,7 @@ export class ContainerCache {
       if (changed) this.changes++;
       this.emit(batch);
       if (full) {
-        if (this.everSynced) this.broadcast({ type: 'resync', time: new Date().toISOString(), total: this.records.size });
+        if (this.everSynced) this.broadcast({ type: 'resync', host: this.place.host, time: new Date().toISOString(), total: this.records.size });
         this.everSynced = true;
         this.synced = true;
         for (const wake of this.liveWaiters.splice(0)) wake();
@@ -347,16 +359,17 @@ export class ContainerCache {
     for (const pending of batch) {
       const current = this.records.get(pending.id);
       const known = current ?? pending.prior;
-      const summary = current ? summaryFromInspect(current, this.groupOf, now) : null;
+      const summary = current ? summaryFromInspect(current, this.place, now) : null;
       const name = known?.Name ?? pending.attributes['name'] ?? '';
       // A container gone before it was ever inspected still has its labels in the event.
       const labels = known?.Config.Labels ?? pending.attributes;
       this.broadcast({
         type: 'container',
+        host: this.place.host,
         action: pending.action,
         id: pending.id,
         name,
-        group: summary?.group ?? this.groupOf({ name, labels }),
+        group: summary?.group ?? this.place.groupOf({ name, labels, host: this.place.host }),
         time: pending.time,
         container: summary,
       });

@@ -1,5 +1,5 @@
-import type { ContainerState, ContainerSummary } from '../../shared/schemas/containers.js';
-import type { GroupOf } from '../model/container-mapping.js';
+import type { ContainerState, ContainerSummary, HostReport } from '../../shared/schemas/containers.js';
+import type { Placement } from '../model/container-mapping.js';
 import type { ContainerCache } from './container-cache.js';
 import { markReusable } from './json-cache.js';
 import { summaryFromInspect } from './render.js';
@@ -7,6 +7,8 @@ import { summaryFromInspect } from './render.js';
 export interface ListAnswer {
   readonly containers: ContainerSummary[];
   readonly total: number;
+  /** The host answered from its live snapshot: it is up. */
+  readonly hosts: HostReport[];
 }
 
 /** What `docker ps` without `-a` shows: the daemon counts paused and restarting ones as running. */
@@ -25,7 +27,7 @@ export class ListAnswers {
 
   constructor(
     private readonly cache: ContainerCache,
-    private readonly groupOf: GroupOf,
+    private readonly place: Placement,
   ) {}
 
   get(filter: { all: boolean; state?: ContainerState | undefined; group?: string | undefined }, now = Date.now()): ListAnswer {
@@ -36,7 +38,7 @@ export class ListAnswers {
       this.answers.clear();
       // Newest first, as Docker lists them.
       this.sorted = [...this.cache.all()]
-        .map((raw) => ({ at: Date.parse(raw.Created), summary: summaryFromInspect(raw, this.groupOf, now) }))
+        .map((raw) => ({ at: Date.parse(raw.Created), summary: summaryFromInspect(raw, this.place, now) }))
         .sort((a, b) => b.at - a.at || a.summary.id.localeCompare(b.summary.id))
         .map((entry) => entry.summary);
     }
@@ -47,7 +49,7 @@ export class ListAnswers {
       const containers = this.sorted.filter(
         (c) => (state ? c.state === state : all || ACTIVE.has(c.state)) && (group === undefined || c.group === group),
       );
-      answer = markReusable({ containers, total: containers.length });
+      answer = markReusable({ containers, total: containers.length, hosts: [{ name: this.place.host, state: 'up' as const }] });
       this.answers.set(key, answer);
     }
     return answer;

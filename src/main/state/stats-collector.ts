@@ -5,7 +5,7 @@ import type { RawContainerInspect } from '../docker/answers.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { destroyStream, readJsonLines, unrefStream } from '../docker/json-lines.js';
 import { isEmptyFrame, openStatsStream, previousSample, statsFrameSchema, statsOfFrame } from '../docker/stats-stream.js';
-import type { GroupOf } from '../model/container-mapping.js';
+import type { Placement } from '../model/container-mapping.js';
 import { waitAtMost } from '../system/sleep.js';
 import type { ContainerCache } from './container-cache.js';
 
@@ -21,7 +21,7 @@ class StatsFeed {
   private readonly controller = new AbortController();
   private markReady: () => void = () => {};
 
-  constructor(gateway: DockerGateway, container: { id: string; name: string; startedAt: number }, onEnd: () => void) {
+  constructor(gateway: DockerGateway, container: { id: string; name: string; host: string; startedAt: number }, onEnd: () => void) {
     this.ready = new Promise((resolve) => {
       this.markReady = resolve;
     });
@@ -31,7 +31,7 @@ class StatsFeed {
     });
   }
 
-  private async run(gateway: DockerGateway, container: { id: string; name: string; startedAt: number }): Promise<void> {
+  private async run(gateway: DockerGateway, container: { id: string; name: string; host: string; startedAt: number }): Promise<void> {
     const signal = this.controller.signal;
     let stream: NodeJS.ReadableStream;
     try {
@@ -74,7 +74,7 @@ export class StatsCollector {
     private readonly gateway: DockerGateway,
     private readonly cache: ContainerCache,
     private readonly lingerMs: number,
-    private readonly groupOfContainer: GroupOf,
+    private readonly place: Placement,
   ) {}
 
   /** Open stats streams to the daemon (0 when nobody asked lately). */
@@ -82,7 +82,7 @@ export class StatsCollector {
     return this.feeds.size;
   }
 
-  async batch(group: string | undefined): Promise<BatchStats> {
+  async batch(group: string | undefined): Promise<Omit<BatchStats, 'hosts'>> {
     if (!(await this.cache.waitLive(COLD_WAIT_MS))) {
       throw new LucidError('DOCKER_UNAVAILABLE', 'the container state is not available (Docker unreachable)');
     }
@@ -129,7 +129,7 @@ export class StatsCollector {
   }
 
   private groupOf(raw: RawContainerInspect): string | null {
-    return this.groupOfContainer({ name: raw.Name, labels: raw.Config.Labels ?? {} });
+    return this.place.groupOf({ name: raw.Name, labels: raw.Config.Labels ?? {}, host: this.place.host });
   }
 
   /** Running containers some current demand covers. */
@@ -150,7 +150,7 @@ export class StatsCollector {
     }
     for (const [id, raw] of wanted) {
       if (this.feeds.has(id)) continue;
-      const container = { id, name: raw.Name, startedAt: Date.parse(raw.State.StartedAt ?? '') };
+      const container = { id, name: raw.Name, host: this.place.host, startedAt: Date.parse(raw.State.StartedAt ?? '') };
       const feed: StatsFeed = new StatsFeed(this.gateway, container, () => {
         if (this.feeds.get(id) === feed) this.feeds.delete(id);
       });

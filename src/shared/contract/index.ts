@@ -3,6 +3,7 @@ import { auditOperations } from './audit.js';
 import { composeOperations } from './compose.js';
 import { containerOperations } from './containers.js';
 import type { OperationDef } from './define.js';
+import { hostOperations } from './hosts.js';
 import { liveOperations } from './live.js';
 import type { ManifestOperationName } from './manifest.js';
 import { serviceOperations } from './services.js';
@@ -18,6 +19,7 @@ export const operations = {
   ...auditOperations,
   ...composeOperations,
   ...systemOperations,
+  ...hostOperations,
 } satisfies Record<ManifestOperationName, OperationDef>;
 
 export type Operations = typeof operations;

@@ -35,6 +35,7 @@ export const OPERATION_STREAMS = {
   'health.ready': 'call',
   'health.details': 'call',
   'metrics.scrape': 'call',
+  'hosts.list': 'call',
 } as const satisfies Record<string, StreamKind>;
 
 export type ManifestOperationName = keyof typeof OPERATION_STREAMS;

@@ -26,6 +26,8 @@ export const auditEntrySchema = z.object({
   transport: z.enum(['rest', 'ipc']),
   operation: z.string(),
   target: z.string().nullable(),
+  /** The host the call acted on or aimed at, when it names one or acts on one. */
+  host: z.string().optional(),
   result: z.enum(AUDIT_RESULTS),
   code: z.enum(ERROR_CODES).nullable(),
   durationMs: z.number().nonnegative(),

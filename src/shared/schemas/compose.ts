@@ -11,12 +11,15 @@ export const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 export const projectNameSchema = z.string().regex(PROJECT_NAME, 'must match ^[a-z0-9][a-z0-9_-]{0,62}$');
 export const serviceNameSchema = z.string().regex(SERVICE_NAME, 'must be a compose service name');
 
-export const projectStateSchema = z.enum(['running', 'partial', 'stopped', 'absent']);
+/** `unknown`: the project's host is not up. */
+export const projectStateSchema = z.enum(['running', 'partial', 'stopped', 'absent', 'unknown']);
 export type ProjectState = z.infer<typeof projectStateSchema>;
 
 export const composeProjectSchema = z.object({
   name: z.string(),
   group: z.string().nullable(),
+  /** The host compose runs the project on: its group's host, else the default host. */
+  host: z.string(),
   /** Relative to COMPOSE_PROJECTS_DIR. */
   files: z.array(z.string()),
   source: z.enum(['config', 'discovered']),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolParam, containerRefSchema, groupNameSchema, intParam, timePointSchema, timePointSeconds } from './common.js';
+import { boolParam, containerRefSchema, groupNameSchema, hostParam, hostsParam, intParam, timePointSchema, timePointSeconds } from './common.js';
 import { defineInput } from '../contract/input.js';
 import { errorBodySchema } from '../errors.js';
 
@@ -28,6 +28,8 @@ export const containerSummarySchema = z.object({
   labels: z.record(z.string(), z.string()),
   ports: z.array(portSchema),
   group: z.string().nullable(),
+  /** The host (engine) the container runs on. */
+  host: z.string(),
 });
 export type ContainerSummary = z.infer<typeof containerSummarySchema>;
 
@@ -54,21 +56,36 @@ export const listContainersInput = defineInput({
     all: boolParam().default(true),
     state: containerStateSchema.optional(),
     group: groupNameSchema.optional().describe('Only containers in this service group'),
+    host: hostsParam(),
   },
 });
+
+/** A host as a list answer reports it: a host that is down is named, never silently missing. */
+export const hostReportSchema = z.object({
+  name: z.string(),
+  state: z.enum(['up', 'connecting', 'down']),
+  reason: z.string().optional(),
+});
+export type HostReport = z.infer<typeof hostReportSchema>;
 
 export const listContainersOutput = z.object({
   containers: z.array(containerSummarySchema),
   total: z.number().int(),
+  /** The hosts this answer covers, with their state: containers of a host that is not up are absent. */
+  hosts: z.array(hostReportSchema),
 });
 
-export const containerRefInput = defineInput({ path: { id: containerRefSchema } });
+export const containerRefInput = defineInput({ path: { id: containerRefSchema }, query: { host: hostParam() } });
 
 /** Seconds between the stop signal and SIGKILL when the caller does not say. */
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
 export const stopTimeoutSchema = intParam(0, 300).default(DEFAULT_STOP_TIMEOUT_SECONDS);
 
-export const stopContainerInput = defineInput({ path: { id: containerRefSchema }, body: { timeout: stopTimeoutSchema } });
+export const stopContainerInput = defineInput({
+  path: { id: containerRefSchema },
+  query: { host: hostParam() },
+  body: { timeout: stopTimeoutSchema },
+});
 
 export const controlResultSchema = z.object({
   id: z.string(),
@@ -97,6 +114,7 @@ export const logsInput = defineInput(
       until: timePointSchema.optional().describe('Lines written at or before this time; not with follow=true'),
       timestamps: boolParam().default(false),
       stream: z.enum(LOG_STREAMS).default('all'),
+      host: hostParam(),
     },
   },
   (input) =>
@@ -115,6 +133,7 @@ export const followLogsInput = defineInput({
     stream: z.enum(LOG_STREAMS).default('all'),
     /** Only routes the REST variant (`…/logs?follow=true`); IPC callers leave it out. */
     follow: z.literal('true').optional(),
+    host: hostParam(),
   },
 });
 export type FollowLogsInput = z.infer<typeof followLogsInput>;
@@ -158,6 +177,7 @@ export type LogsOutput = z.infer<typeof logsOutput>;
 export const statsOutput = z.object({
   id: z.string(),
   name: z.string(),
+  host: z.string(),
   cpuPercent: z.number(),
   /** The span CPU % averages over: since the manager's previous sample, or since the start. */
   cpuWindowSeconds: z.number(),

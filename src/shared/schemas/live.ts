@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { defineInput } from '../contract/input.js';
 import { errorBodySchema } from '../errors.js';
-import { containerRefSchema, groupNameSchema } from './common.js';
-import { containerSummarySchema, FOLLOW_END_REASONS, statsOutput } from './containers.js';
+import { containerRefSchema, groupNameSchema, hostParam, hostsParam } from './common.js';
+import { containerSummarySchema, FOLLOW_END_REASONS, hostReportSchema, statsOutput } from './containers.js';
 
 export const watchStatsInput = defineInput({
   path: { id: containerRefSchema },
   /** Only routes the REST variant (`…/stats?stream=true`); IPC callers leave it out. */
-  query: { stream: z.literal('true').optional() },
+  query: { stream: z.literal('true').optional(), host: hostParam() },
 });
 
 export const watchStatsOutput = z.object({
@@ -49,6 +49,7 @@ export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
  */
 export const containerEventSchema = z.object({
   type: z.literal('container'),
+  host: z.string(),
   action: z.enum(CONTAINER_ACTIONS),
   id: z.string(),
   name: z.string(),
@@ -62,6 +63,7 @@ export type ContainerEvent = z.infer<typeof containerEventSchema>;
 /** The manager lost Docker's event stream (daemon restart) and rebuilt its snapshot: reload lists. */
 export const resyncEventSchema = z.object({
   type: z.literal('resync'),
+  host: z.string(),
   time: z.string(),
   total: z.number().int(),
 });
@@ -73,15 +75,29 @@ export type ResyncEvent = z.infer<typeof resyncEventSchema>;
  */
 export const daemonEventSchema = z.object({
   type: z.literal('daemon'),
+  host: z.string(),
   state: z.enum(['up', 'down']),
   time: z.string(),
 });
 export type DaemonEvent = z.infer<typeof daemonEventSchema>;
 
-export const liveEventSchema = z.discriminatedUnion('type', [containerEventSchema, resyncEventSchema, daemonEventSchema]);
+/**
+ * A host's state changed: `connecting` (its link is being set up), `up`, or `down` with the reason
+ * (an unknown SSH host key names the fingerprint presented). Sent for every host the caller may read.
+ */
+export const hostEventSchema = z.object({
+  type: z.literal('host'),
+  host: z.string(),
+  state: z.enum(['up', 'connecting', 'down']),
+  reason: z.string().optional(),
+  time: z.string(),
+});
+export type HostEvent = z.infer<typeof hostEventSchema>;
+
+export const liveEventSchema = z.discriminatedUnion('type', [containerEventSchema, resyncEventSchema, daemonEventSchema, hostEventSchema]);
 export type LiveEvent = z.infer<typeof liveEventSchema>;
 
-export const watchEventsInput = defineInput({ query: { group: groupNameSchema.optional() } });
+export const watchEventsInput = defineInput({ query: { group: groupNameSchema.optional(), host: hostsParam() } });
 
 export const watchEventsOutput = z.object({
   events: z.number().int(),
@@ -90,11 +106,13 @@ export const watchEventsOutput = z.object({
 });
 export type WatchEventsOutput = z.infer<typeof watchEventsOutput>;
 
-export const batchStatsInput = defineInput({ query: { group: groupNameSchema.optional() } });
+export const batchStatsInput = defineInput({ query: { group: groupNameSchema.optional(), host: hostsParam() } });
 
 export const batchStatsOutput = z.object({
   stats: z.array(statsOutput),
   /** Running containers in scope; more than `stats.length` when a first sample had not arrived in time. */
   running: z.number().int(),
+  /** The hosts this answer covers, with their state. */
+  hosts: z.array(hostReportSchema),
 });
 export type BatchStats = z.infer<typeof batchStatsOutput>;

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { defineInput } from '../contract/input.js';
-import { boolParam, groupNameSchema } from './common.js';
-import { containerStateSchema, healthSchema, stopTimeoutSchema } from './containers.js';
+import { boolParam, groupNameSchema, hostsParam } from './common.js';
+import { containerStateSchema, healthSchema, hostReportSchema, stopTimeoutSchema } from './containers.js';
 
-/** A configured member with no container reports `missing`. */
-export const serviceStateSchema = z.union([containerStateSchema, z.literal('missing')]);
+/** A configured member with no container reports `missing`; one whose host is not up, `unknown`. */
+export const serviceStateSchema = z.union([containerStateSchema, z.literal('missing'), z.literal('unknown')]);
 
 export const serviceStatusSchema = z.object({
   name: z.string(),
+  /** The host the member runs on (its own, its group's, or the default host). */
+  host: z.string(),
   containerId: z.string().nullable(),
   state: serviceStateSchema,
   health: healthSchema,
@@ -28,11 +30,18 @@ export const groupStatusSchema = z.object({
 });
 export type GroupStatus = z.infer<typeof groupStatusSchema>;
 
-export const listGroupsOutput = z.object({ groups: z.array(groupStatusSchema) });
+export const listGroupsOutput = z.object({
+  groups: z.array(groupStatusSchema),
+  /** The hosts the groups' members are on, with their state. */
+  hosts: z.array(hostReportSchema),
+});
 
-export const listGroupsInput = defineInput({});
+const memberHostFilter = () =>
+  hostsParam().describe('Only members on this host; * or left out: every member, wherever it runs');
 
-export const groupRefInput = defineInput({ path: { group: groupNameSchema } });
+export const listGroupsInput = defineInput({ query: { host: memberHostFilter() } });
+
+export const groupRefInput = defineInput({ path: { group: groupNameSchema }, query: { host: memberHostFilter() } });
 
 const dryRunSchema = boolParam().default(false).describe('Answer with the plan and change nothing');
 export const startGroupInput = defineInput({ path: { group: groupNameSchema }, body: { dryRun: dryRunSchema } });
@@ -51,6 +60,7 @@ export type MemberAction = (typeof MEMBER_ACTIONS)[number];
 
 export const memberResultSchema = z.object({
   service: z.string(),
+  host: z.string(),
   containerId: z.string().nullable(),
   action: z.enum(MEMBER_ACTIONS),
   error: z.string().optional(),
@@ -64,6 +74,7 @@ export type PlannedStep = (typeof PLANNED_STEPS)[number];
 
 export const planEntrySchema = z.object({
   service: z.string(),
+  host: z.string(),
   containerId: z.string().nullable(),
   state: serviceStateSchema,
   dependsOn: z.array(z.string()),
@@ -102,6 +113,7 @@ export const PROGRESS_STEPS = [
 export const groupProgressEvent = z.object({
   group: z.string(),
   service: z.string(),
+  host: z.string(),
   containerId: z.string().nullable(),
   step: z.enum(PROGRESS_STEPS),
   /** Index of the member's level in the execution order, from 0. */

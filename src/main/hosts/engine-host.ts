@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import type { HostReport } from '../../shared/schemas/containers.js';
+import { parseAnswer } from '../docker/answers.js';
+import type { EngineConnection } from '../docker/engine-connection.js';
+import { DockerGateway } from '../docker/gateway.js';
+import { DockerHealth } from '../docker/health.js';
+import type { ReadBudget } from '../docker/read-budget.js';
+import { ContainerCensus, censusSource } from '../metrics/census.js';
+import type { ManagerMetrics } from '../metrics/registry.js';
+import type { GroupOf, Placement } from '../model/container-mapping.js';
+import { ContainerService } from '../services/containers.js';
+import { LiveStatsService } from '../services/live-stats.js';
+import { snapshotCensusSource } from '../state/census-source.js';
+import { ContainerCache } from '../state/container-cache.js';
+import { StatsCollector } from '../state/stats-collector.js';
+import type { Logger } from '../system/logging.js';
+import type { HostDefinition } from './host-definition.js';
+
+export interface EngineHostSettings {
+  timeoutMs: number;
+  statsLingerMs: number;
+  logReadMaxBytes: number;
+  followBacklogMaxBytes: number;
+  /** Shared by every host: the bound on log text held is the process's. */
+  readBudget: ReadBudget;
+  /** The manager's own container, protected on the engine it runs on (a local socket). */
+  selfContainerId: string | undefined;
+  knownGroups: readonly string[];
+}
+
+export interface EngineHostDeps {
+  definition: HostDefinition;
+  connection: EngineConnection;
+  settings: EngineHostSettings;
+  metrics: ManagerMetrics;
+  logger: Logger;
+  groupOf: GroupOf;
+}
+
+const swarmInfoSchema = z.object({
+  Swarm: z.object({ LocalNodeState: z.string().optional(), ControlAvailable: z.boolean().optional() }).optional(),
+});
+
+/**
+ * One engine and everything the manager keeps for it: the connection, a gateway with its own
+ * deadline and circuit breaker (the health probe), the event-driven snapshot, batch stats and the
+ * container services. A host that is down fails only its own operations.
+ */
+export class EngineHost {
+  readonly name: string;
+  readonly gateway: DockerGateway;
+  readonly health: DockerHealth;
+  readonly cache: ContainerCache;
+  readonly statsCollector: StatsCollector;
+  readonly containers: ContainerService;
+  readonly liveStats: LiveStatsService;
+  readonly census: ContainerCensus;
+  private swarmManager: boolean | null = null;
+  private readonly stateListeners = new Set<(report: HostReport) => void>();
+  private lastReport: HostReport;
+  private readonly unwatch: Array<() => void> = [];
+
+  constructor(private readonly deps: EngineHostDeps) {
+    const { definition, connection, settings, metrics, logger } = deps;
+    this.name = definition.name;
+    const place: Placement = { host: definition.name, groupOf: deps.groupOf };
+    const hostLogger = prefixed(logger, `host ${definition.name}: `);
+    // The breaker is the health monitor, which probes through the gateway: wired in two steps.
+    let health: DockerHealth | undefined;
+    this.gateway = new DockerGateway(connection.docker, {
+      timeoutMs: settings.timeoutMs,
+      observer: metrics.forHost(definition.name),
+      breaker: {
+        isOpen: () => health?.isOpen() ?? false,
+        suspect: () => health?.suspect(),
+        onOpen: (listener) => health?.onOpen(listener) ?? (() => {}),
+      },
+    });
+    health = new DockerHealth(this.gateway, hostLogger);
+    this.health = health;
+    this.cache = new ContainerCache(this.gateway, hostLogger, { place, breaker: health });
+    const local = definition.endpoint.kind === 'unix' || definition.endpoint.kind === 'npipe';
+    this.containers = new ContainerService(this.gateway, {
+      selfContainerId: local ? settings.selfContainerId : undefined,
+      place,
+      cache: this.cache,
+      logReadMaxBytes: settings.logReadMaxBytes,
+      followBacklogMaxBytes: settings.followBacklogMaxBytes,
+      readBudget: settings.readBudget,
+    });
+    this.statsCollector = new StatsCollector(this.gateway, this.cache, settings.statsLingerMs, place);
+    this.liveStats = new LiveStatsService(this.gateway, this.containers, this.statsCollector);
+    this.census = new ContainerCensus(snapshotCensusSource(this.cache, place, censusSource(this.gateway, place)), settings.knownGroups);
+    this.lastReport = this.report();
+  }
+
+  get definition(): HostDefinition {
+    return this.deps.definition;
+  }
+
+  get connection(): EngineConnection {
+    return this.deps.connection;
+  }
+
+  start(): void {
+    this.unwatch.push(
+      this.deps.connection.onLink(() => this.changed()),
+      this.health.onReachabilityChange((reachable) => {
+        if (reachable) void this.readSwarmRole();
+        this.changed();
+      }),
+    );
+    this.health.start();
+    this.cache.start();
+  }
+
+  /** The host's state now: the link beneath first (an SSH host key, a TLS failure), then the engine's answers. */
+  report(): HostReport {
+    const link = this.deps.connection.link();
+    const status = this.health.status;
+    if (link.state === 'down') return { name: this.name, state: 'down', reason: link.reason };
+    if (link.state === 'connecting' || !status.checked) return { name: this.name, state: 'connecting' };
+    if (!status.reachable) return { name: this.name, state: 'down', reason: status.lastError ?? 'Docker daemon is not reachable' };
+    return { name: this.name, state: 'up' };
+  }
+
+  /** Whether the engine is a swarm manager, as `/info` said when it last came up (null: not known). */
+  get isSwarmManager(): boolean | null {
+    return this.swarmManager;
+  }
+
+  onState(listener: (report: HostReport) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    for (const unwatch of this.unwatch.splice(0)) unwatch();
+    this.stateListeners.clear();
+    await this.statsCollector.close();
+    await this.cache.close();
+    await this.health.close();
+    await this.deps.connection.close();
+  }
+
+  private changed(): void {
+    const next = this.report();
+    if (next.state === this.lastReport.state && next.reason === this.lastReport.reason) return;
+    this.lastReport = next;
+    for (const listener of [...this.stateListeners]) listener(next);
+  }
+
+  private async readSwarmRole(): Promise<void> {
+    try {
+      // dockerode passes `abortSignal` on, though its typings list no options for info.
+      const docker = this.gateway.docker as unknown as { info(options: { abortSignal: AbortSignal }): Promise<unknown> };
+      const raw = await this.gateway.call('system.info', (abortSignal) => docker.info({ abortSignal }), { idempotent: true });
+      const swarm = parseAnswer(swarmInfoSchema, raw).Swarm;
+      this.swarmManager = swarm?.LocalNodeState === 'active' && swarm.ControlAvailable === true;
+    } catch {
+      this.swarmManager = null;
+    }
+  }
+}
+
+function prefixed(logger: Logger, prefix: string): Logger {
+  return {
+    ...logger,
+    info: (message, ...rest) => logger.info(prefix + message, ...rest),
+    warn: (message, ...rest) => logger.warn(prefix + message, ...rest),
+    debug: (message, ...rest) => logger.debug(prefix + message, ...rest),
+    error: (message, ...rest) => logger.error(prefix + message, ...rest),
+  };
+}
