@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { EngineEndpoint } from '../docker/endpoint.js';
 import { ROLES } from '../../shared/permissions.js';
@@ -6,12 +6,15 @@ import { hostNameSchema } from '../../shared/schemas/common.js';
 import { DEFAULT_REMOTE_SOCKET, parseEngineUrl, toEndpoint, type EngineUrl } from './engine-url.js';
 import { expandPath, fileProblem, type LocalUser } from './host-files.js';
 import { accessProblem, defaultAccess, hostSpec, type HostsConfig, type HostSpec } from './host-spec.js';
+import { readDockerContexts } from './docker-contexts.js';
 import { configProblems, readYamlFile } from './yaml-file.js';
 
 /** What a hosts file is read with besides its own text. */
 export interface HostsContext extends LocalUser {
   /** SSH_AUTH_SOCK: signs for ssh:// hosts without an identity file. */
   agentSocket?: string | undefined;
+  /** The docker CLI's configuration folder, where `dockerContexts: true` finds the contexts; default ~/.docker. */
+  dockerConfigDir?: string | undefined;
 }
 
 const DEFAULT_KNOWN_HOSTS = '~/.ssh/known_hosts';
@@ -35,7 +38,11 @@ const hostEntrySchema = z.strictObject({
   access: z.strictObject({ read: roleList.optional(), control: roleList.optional() }).optional(),
 });
 
-export const hostsFileSchema = z.strictObject({ hosts: z.array(hostEntrySchema).min(1, 'must list at least one host') });
+export const hostsFileSchema = z.strictObject({
+  hosts: z.array(hostEntrySchema).default([]),
+  /** Also every context of the docker CLI as a host. */
+  dockerContexts: z.boolean().default(false),
+});
 
 type HostEntry = z.infer<typeof hostEntrySchema>;
 type Issue = { path: (string | number)[]; message: string };
@@ -56,6 +63,21 @@ export function loadHostsConfig(file: string, context: HostsContext): HostsConfi
     return spec ? [spec] : [];
   });
   issues.push(...crossHostIssues(parsed.data.hosts));
+  if (parsed.data.dockerContexts) {
+    const configDir = context.dockerConfigDir ?? join(context.homeDir, '.docker');
+    const contexts = readDockerContexts(configDir, context, context.agentSocket);
+    issues.push(...contexts.problems.map((message) => ({ path: ['dockerContexts'], message })));
+    for (const found of contexts.hosts) {
+      const clash = hosts.find((host) => host.name === found.name)?.name ?? parsed.data.hosts.find((entry) => entry.name === found.name)?.name;
+      if (clash !== undefined) issues.push({ path: ['dockerContexts'], message: `docker context "${found.context}" clashes with host "${clash}"` });
+      else hosts.push(hostSpec(found.name, found.endpoint, false));
+    }
+    if (parsed.data.hosts.length === 0 && contexts.hosts.length === 0 && contexts.problems.length === 0) {
+      issues.push({ path: ['hosts'], message: `must list at least one host (no docker context in ${configDir})` });
+    }
+  } else if (parsed.data.hosts.length === 0) {
+    issues.push({ path: ['hosts'], message: 'must list at least one host' });
+  }
   if (issues.length > 0) throw configProblems(path, issues);
   return withDefault(hosts);
 }

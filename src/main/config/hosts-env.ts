@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LucidError } from '../../shared/errors.js';
 import type { Config } from './env.js';
-import { DEFAULT_REMOTE_SOCKET, parseEngineUrl, toEndpoint } from './engine-url.js';
+import { parseEngineUrl, toEndpoint } from './engine-url.js';
 import { currentUser, expandPath, fileProblem, type LocalUser } from './host-files.js';
 import { hostSpec, type HostsConfig } from './host-spec.js';
 import { loadHostsConfig, type HostsContext } from './hosts-config.js';
+import { defaultSshSettings } from './ssh-defaults.js';
 
 /** The variables the hosts are made of. */
 export type HostsEnv = Pick<Config, 'HOSTS_CONFIG' | 'DOCKER_HOST' | 'DOCKER_TLS_VERIFY' | 'DOCKER_CERT_PATH' | 'DOCKER_CONFIG' | 'SSH_AUTH_SOCK'>;
@@ -13,11 +13,8 @@ export type HostsEnv = Pick<Config, 'HOSTS_CONFIG' | 'DOCKER_HOST' | 'DOCKER_TLS
 /** The name of the one host DOCKER_HOST makes. */
 export const LOCAL_HOST = 'local';
 
-/** The identities ssh tries when none is named, in its order; the first that exists is used. */
-const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
-
-export function hostsContext(env: Pick<HostsEnv, 'SSH_AUTH_SOCK'>, user: LocalUser = currentUser()): HostsContext {
-  return { ...user, agentSocket: env.SSH_AUTH_SOCK };
+export function hostsContext(env: Pick<HostsEnv, 'SSH_AUTH_SOCK' | 'DOCKER_CONFIG'>, user: LocalUser = currentUser()): HostsContext {
+  return { ...user, agentSocket: env.SSH_AUTH_SOCK, dockerConfigDir: dockerConfigDir(env, user) };
 }
 
 /** The hosts the manager starts with: the hosts file if HOSTS_CONFIG names one, else DOCKER_HOST. */
@@ -63,17 +60,9 @@ export function hostsFromEnv(env: HostsEnv, user: LocalUser = currentUser()): Ho
     return single(toEndpoint(url, { defaultUser: user.userName, tls }));
   }
   if (url.kind === 'ssh') {
-    const sshDir = join(user.homeDir, '.ssh');
-    const knownHostsFile = checked(join(sshDir, 'known_hosts'), false, 'DOCKER_HOST (ssh:// checks host keys against ~/.ssh/known_hosts)');
-    let credentials: { agentSocket: string } | { identityFile: string };
-    if (env.SSH_AUTH_SOCK !== undefined) {
-      credentials = { agentSocket: env.SSH_AUTH_SOCK };
-    } else {
-      const identity = DEFAULT_IDENTITIES.map((name) => join(sshDir, name)).find((path) => existsSync(path));
-      if (identity === undefined) return fail(`DOCKER_HOST: ssh:// needs SSH_AUTH_SOCK or one of ~/.ssh/${DEFAULT_IDENTITIES.join(', ')} (none exists in ${sshDir})`);
-      credentials = { identityFile: checked(identity, true, 'DOCKER_HOST (ssh:// identity)') };
-    }
-    return single(toEndpoint(url, { defaultUser: user.userName, ssh: { socketPath: DEFAULT_REMOTE_SOCKET, knownHostsFile, ...credentials } }));
+    const ssh = defaultSshSettings(user, env.SSH_AUTH_SOCK);
+    if ('problem' in ssh) return fail(`DOCKER_HOST: ${ssh.problem}`);
+    return single(toEndpoint(url, { defaultUser: user.userName, ssh }));
   }
   return single(toEndpoint(url, { defaultUser: user.userName }));
 }
