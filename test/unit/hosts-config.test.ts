@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadHostsConfig, type HostsContext } from '../../src/main/config/hosts-config.js';
+import { parse } from 'yaml';
+import { parseEngineUrl } from '../../src/main/config/engine-url.js';
+import { hostsFileSchema, loadHostsConfig, type HostsContext } from '../../src/main/config/hosts-config.js';
 import { LucidError } from '../../src/shared/errors.js';
 import { tempDir } from '../support/temp.js';
 
@@ -207,5 +209,14 @@ describe('hosts file', () => {
     refuses(access('{read: [admin, admin]}'), f.context, /hosts\.0\.access\.read: lists admin twice/);
     const config = loadHostsConfig(access('{read: [admin], control: []}'), f.context);
     assert.deepEqual(config.hosts[0]?.access, { read: ['admin'], control: [] });
+  });
+});
+
+describe('config/hosts.example.yml', () => {
+  it('is a hosts file of the documented shape, each url one the manager reads', () => {
+    const data = parse(readFileSync(new URL('../../config/hosts.example.yml', import.meta.url), 'utf8'));
+    const file = hostsFileSchema.parse(data);
+    assert.deepEqual(file.hosts.map((h) => h.name), ['desktop', 'pi', 'server']);
+    for (const host of file.hosts) assert.doesNotThrow(() => parseEngineUrl(host.url), host.url);
   });
 });
