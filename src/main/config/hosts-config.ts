@@ -64,17 +64,7 @@ export function loadHostsConfig(file: string, context: HostsContext): HostsConfi
   });
   issues.push(...crossHostIssues(parsed.data.hosts));
   if (parsed.data.dockerContexts) {
-    const configDir = context.dockerConfigDir ?? join(context.homeDir, '.docker');
-    const contexts = readDockerContexts(configDir, context, context.agentSocket);
-    issues.push(...contexts.problems.map((message) => ({ path: ['dockerContexts'], message })));
-    for (const found of contexts.hosts) {
-      const clash = hosts.find((host) => host.name === found.name)?.name ?? parsed.data.hosts.find((entry) => entry.name === found.name)?.name;
-      if (clash !== undefined) issues.push({ path: ['dockerContexts'], message: `docker context "${found.context}" clashes with host "${clash}"` });
-      else hosts.push(hostSpec(found.name, found.endpoint, false));
-    }
-    if (parsed.data.hosts.length === 0 && contexts.hosts.length === 0 && contexts.problems.length === 0) {
-      issues.push({ path: ['hosts'], message: `must list at least one host (no docker context in ${configDir})` });
-    }
+    addDockerContexts(hosts, parsed.data.hosts, context, issues);
   } else if (parsed.data.hosts.length === 0) {
     issues.push({ path: ['hosts'], message: 'must list at least one host' });
   }
@@ -96,8 +86,27 @@ function crossHostIssues(entries: readonly HostEntry[]): Issue[] {
   return issues;
 }
 
+/** The docker CLI's contexts after the listed hosts; a name already taken is a problem, not an override. */
+function addDockerContexts(hosts: HostSpec[], entries: readonly HostEntry[], context: HostsContext, issues: Issue[]): void {
+  const configDir = context.dockerConfigDir ?? join(context.homeDir, '.docker');
+  const found = readDockerContexts(configDir, context, context.agentSocket);
+  issues.push(...found.problems.map((message) => ({ path: ['dockerContexts'], message })));
+  const taken = new Set(entries.map((entry) => entry.name));
+  for (const host of found.hosts) {
+    if (taken.has(host.name)) {
+      issues.push({ path: ['dockerContexts'], message: `docker context "${host.context}" clashes with host "${host.name}"` });
+    } else {
+      taken.add(host.name);
+      hosts.push(hostSpec(host.name, host.endpoint, false));
+    }
+  }
+  if (taken.size === 0 && found.problems.length === 0) {
+    issues.push({ path: ['hosts'], message: `must list at least one host (no docker context in ${configDir})` });
+  }
+}
+
 /** The one marked default, else the first. */
-export function withDefault(hosts: HostSpec[]): HostsConfig {
+function withDefault(hosts: HostSpec[]): HostsConfig {
   const chosen = hosts.find((host) => host.isDefault) ?? hosts[0];
   if (chosen === undefined) throw new Error('a hosts config has at least one host');
   return { hosts: hosts.map((host) => ({ ...host, isDefault: host === chosen })), defaultHost: chosen.name };
