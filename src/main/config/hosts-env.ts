@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import type { EngineEndpoint } from '../docker/endpoint.js';
 import { LucidError } from '../../shared/errors.js';
 import type { Config } from './env.js';
 import { parseEngineUrl, toEndpoint } from './engine-url.js';
@@ -67,6 +68,6 @@ export function hostsFromEnv(env: HostsEnv, user: LocalUser = currentUser()): Ho
   return single(toEndpoint(url, { defaultUser: user.userName }));
 }
 
-function single(endpoint: ReturnType<typeof toEndpoint>): HostsConfig {
+function single(endpoint: EngineEndpoint): HostsConfig {
   return { hosts: [hostSpec(LOCAL_HOST, endpoint, true)], defaultHost: LOCAL_HOST };
 }
