@@ -7,18 +7,19 @@ import { ComposeAvailability } from './compose/availability.js';
 import { ComposeDriver } from './compose/driver.js';
 import { ComposeRegistry } from './compose/registry.js';
 import type { Config } from './config/env.js';
+import type { HostSpec, HostsConfig } from './config/host-spec.js';
+import { hostsContext, loadHosts } from './config/hosts-env.js';
+import { loadHostsConfig } from './config/hosts-config.js';
+import { HostsConfigWatcher, type HostsReload } from './config/hosts-watcher.js';
 import { loadServicesConfig, unknownHostProblems, type ServicesConfig } from './config/services-config.js';
 import { LucidError } from '../shared/errors.js';
 import { createHandlers } from './core/handlers.js';
 import { OperationRunner, type CallHooks } from './core/manager.js';
 import { StreamCaps } from './core/stream-caps.js';
-import { parseDockerHost } from './docker/client.js';
-import { displayUrl, type EngineEndpoint } from './docker/endpoint.js';
 import type { EngineConnection } from './docker/engine-connection.js';
 import { openEngine } from './docker/open-engine.js';
 import { findSelfContainer, readSelfEvidence } from './docker/self-container.js';
 import { EngineHost } from './hosts/engine-host.js';
-import { DEFAULT_HOST_ACCESS, type HostDefinition } from './hosts/host-definition.js';
 import { HostRegistry } from './hosts/host-registry.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { ManagerMetrics } from './metrics/registry.js';
@@ -35,10 +36,13 @@ import type { Logger } from './system/logging.js';
 import { packageVersion } from './system/package-version.js';
 
 export interface ManagerOptions {
-  /** The hosts to manage; without them, one host `local` from DOCKER_HOST. */
-  hosts?: readonly HostDefinition[];
+  /**
+   * The hosts to manage: a hosts file (watched, as HOSTS_CONFIG is) or hosts already parsed.
+   * Without it: HOSTS_CONFIG, else one host `local` from DOCKER_HOST.
+   */
+  hosts?: string | HostsConfig;
   /** How a host's engine is reached (tests swap in their own); default: openEngine. */
-  connect?: (definition: HostDefinition) => EngineConnection;
+  connect?: (spec: HostSpec) => EngineConnection;
   /** More observers of every call (metrics, say), after the built-in rate limiter and audit recorder. */
   hooks?: CallHooks[];
   /** The host app's data directory (Electron's userData): the audit trail's default home. */
@@ -56,6 +60,8 @@ export interface Manager {
   compose: ComposeService;
   metrics: ManagerMetrics;
   authenticate(token: string): Promise<Identity>;
+  /** Reads the hosts file again now (the server calls it on SIGHUP); without a file, nothing changes. */
+  reloadHosts(): HostsReload;
   /** The HS256 secret in use when one was generated for this development run. */
   generatedSecret: string | undefined;
   /** Stops compose runs in flight (within a few seconds, see ComposeService.close), then the rest. */
@@ -82,14 +88,20 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const groupNames = services.groups.map((group) => group.name);
   const metrics = new ManagerMetrics(groupNames);
   const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);
-  const definitions = options.hosts ?? hostsFromDockerHost(config.DOCKER_HOST);
-  let registry: HostRegistry | undefined;
-  const defaultHost = () => registry?.defaultHost() ?? (definitions.find((d) => d.isDefault) ?? definitions[0])?.name ?? 'local';
-  const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message), defaultHost);
-  const problems = unknownHostProblems(services, new Set(definitions.map((d) => d.name)));
+  // Read before anything connects: a broken hosts file stops the manager, naming the field.
+  const hostsFile = typeof options.hosts === 'string' ? options.hosts : options.hosts ? undefined : config.HOSTS_CONFIG;
+  const watcher = hostsFile === undefined ? undefined : new HostsConfigWatcher(hostsFile, (file) => loadHostsConfig(file, hostsContext(config)));
+  const initial = watcher?.current() ?? (typeof options.hosts === 'object' ? options.hosts : loadHosts(config));
+  const servicesFile = config.SERVICES_CONFIG ?? 'services config';
+  const unknownHosts = (hostsConfig: HostsConfig) => unknownHostProblems(services, new Set(hostsConfig.hosts.map((h) => h.name)));
+  const problems = unknownHosts(initial);
   if (problems.length > 0) {
-    throw new LucidError('VALIDATION_FAILED', `${config.SERVICES_CONFIG ?? 'services config'}: ${problems.join('; ')}`, { problems });
+    watcher?.close();
+    throw new LucidError('VALIDATION_FAILED', `${servicesFile}: ${problems.join('; ')}`, { file: servicesFile, problems });
   }
+  let registry: HostRegistry | undefined;
+  const defaultHost = () => registry?.defaultHost() ?? initial.defaultHost;
+  const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message), defaultHost);
   const groupOf = (container: ContainerRef) => resolver.groupOf(container);
   const settings = {
     timeoutMs: config.DOCKER_TIMEOUT_MS,
@@ -100,13 +112,27 @@ export async function createManager(config: Config, logger: Logger, options: Man
     selfContainerId,
     knownGroups: groupNames,
   };
-  const connect = options.connect ?? ((definition: HostDefinition) => openEngine(definition.endpoint));
+  const connect = options.connect ?? ((spec: HostSpec) => openEngine(spec.endpoint));
   registry = new HostRegistry(
-    definitions,
+    initial.hosts,
     (definition) => new EngineHost({ definition, connection: connect(definition), settings, metrics, logger, groupOf }),
     logger,
   );
   const hosts = registry;
+  // A reload that would leave a member or group on a host that no longer exists is refused whole.
+  const applyHosts = (next: HostsConfig) => {
+    const missing = unknownHosts(next);
+    if (missing.length > 0) {
+      logger.error(`hosts not reloaded: ${servicesFile} names hosts the new hosts file lacks: ${missing.join('; ')}`);
+      return;
+    }
+    hosts.apply(next.hosts).then(
+      () => logger.info(`hosts reloaded: ${next.hosts.map((h) => h.name).join(', ')} (default ${next.defaultHost})`),
+      (err: unknown) => logger.error('applying the reloaded hosts failed', err),
+    );
+  };
+  watcher?.onChange(applyHosts);
+  watcher?.onError((error) => logger.error(`hosts file not reloaded, the hosts in force stay: ${error.message}`));
   const groups = new GroupService(services, hosts, resolver);
   const compose = createComposeService(config, services, hosts, resolver);
   const events = new ContainerEventsService();
@@ -161,6 +187,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     compose,
     metrics,
     authenticate: (token) => verifier.verify(token),
+    reloadHosts: () => watcher?.reload() ?? { state: 'unchanged' },
     generatedSecret: keys.generated ? keys.secret : undefined,
     close: async () => {
       try {
@@ -168,6 +195,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
         // still open for one more turn of the loop, records those answers.
         await compose.close();
         await new Promise((resolve) => setImmediate(resolve));
+        watcher?.close();
         await hosts.close();
         await limiter.close();
       } finally {
@@ -206,12 +234,3 @@ function createComposeService(config: Config, services: ServicesConfig, hosts: H
   return new ComposeService(engines, registry, driver, { timeoutMs: config.COMPOSE_TIMEOUT * 1000 });
 }
 
-/** Without a hosts file: one host, `local`, from DOCKER_HOST. */
-function hostsFromDockerHost(dockerHost: string): HostDefinition[] {
-  const parsed = parseDockerHost(dockerHost);
-  const endpoint: EngineEndpoint =
-    'socketPath' in parsed
-      ? { kind: dockerHost.startsWith('npipe://') ? 'npipe' : 'unix', socketPath: parsed.socketPath }
-      : { kind: 'tcp', host: parsed.host, port: parsed.port };
-  return [{ name: 'local', endpoint, url: displayUrl(endpoint), isDefault: true, access: DEFAULT_HOST_ACCESS }];
-}

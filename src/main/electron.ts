@@ -1,5 +1,6 @@
 import { app, ipcMain } from 'electron';
 import { loadConfig } from './config/env.js';
+import type { HostsConfig } from './config/host-spec.js';
 import { createManager, type Manager } from './create-manager.js';
 import { registerIpc, type IpcRegistration } from './ipc/register.js';
 import { createLogger, type Logger } from './system/logging.js';
@@ -9,6 +10,8 @@ export interface AttachOptions {
   allowedOrigins: string[];
   /** Environment to configure from; defaults to `process.env`. */
   env?: Record<string, string | undefined>;
+  /** The hosts to manage: a hosts file's path (watched) or hosts already parsed; default HOSTS_CONFIG or DOCKER_HOST. */
+  hosts?: string | HostsConfig;
 }
 
 export interface AttachedManager extends Pick<IpcRegistration, 'bindIdentity'> {
@@ -29,7 +32,10 @@ export interface AttachedManager extends Pick<IpcRegistration, 'bindIdentity'> {
 export async function attachLucidDockerManager(options: AttachOptions): Promise<AttachedManager> {
   const config = loadConfig(options.env ?? process.env);
   const logger = createLogger(config.LOG_LEVEL, { file: true });
-  const manager = await createManager(config, logger, { dataDir: app.getPath('userData') });
+  const manager = await createManager(config, logger, {
+    dataDir: app.getPath('userData'),
+    ...(options.hosts !== undefined ? { hosts: options.hosts } : {}),
+  });
   const registration = registerIpc(ipcMain, {
     runner: manager.runner,
     authenticate: manager.authenticate,

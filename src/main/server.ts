@@ -179,6 +179,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // The hosts file is also watched; SIGHUP makes the manager read it at once (and say so in the log).
+  process.on('SIGHUP', () => {
+    const reload = running.manager.reloadHosts();
+    if (reload.state === 'unchanged') logger.info('SIGHUP: the hosts are unchanged');
+  });
   // Announced once a signal already shuts down cleanly: whoever waits for this line may stop us at once.
   logger.info(`Lucid Docker manager listening on ${running.url} (${config.LUCID_ENV})`);
   await announceDevelopmentToken(running, logger);

@@ -1,20 +1,32 @@
 import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
-import { parseDockerHost } from '../docker/client.js';
+import { ENGINE_URL_FORMS, parseEngineUrl } from './engine-url.js';
 import { isLoopbackHost } from './loopback.js';
 
 function detectPlatform(): 'arm64' | 'amd64' {
   return process.arch === 'arm64' ? 'arm64' : 'amd64';
 }
 
-const dockerHostSchema = z.string().refine((value) => {
+const dockerHostSchema = z.string().superRefine((value, ctx) => {
   try {
-    parseDockerHost(value);
-    return true;
-  } catch {
-    return false;
+    parseEngineUrl(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
   }
-}, 'must be unix://PATH, tcp://HOST:PORT or npipe://PATH');
+});
+
+/**
+ * The docker CLI turns TLS verification on for any non-empty DOCKER_TLS_VERIFY, "0" and "false"
+ * included. Taking those as "on" would surprise whoever wrote them, taking them as "off" would
+ * disagree with the CLI on the same environment: they are refused, and the message says how.
+ */
+const tlsVerifySchema = z
+  .string()
+  .refine(
+    (value) => !/^(0|false|no|off)$/i.test(value),
+    'the docker CLI reads any non-empty value as "verify", this one too: set 1, or leave it unset for plain tcp://',
+  )
+  .transform(() => true);
 
 /** `key` or `key=value`, as `docker ps --filter label=…` takes it. */
 const labelFilterSchema = z
@@ -75,7 +87,22 @@ export const envSchema = z.object({
     'Listen address of the REST API. Loopback by default so that nothing outside this machine reaches the Docker socket through it; the container image sets 0.0.0.0 inside its own network namespace.',
   ),
   DOCKER_HOST: dockerHostSchema.default('unix:///var/run/docker.sock').describe(
-    "Docker engine endpoint: unix://PATH, tcp://HOST:PORT or npipe:////./pipe/NAME. Defaults to the local engine's socket; point it at a socket proxy to restrict the Engine API (see docs/operations.md, Security).",
+    `Docker engine of the one host "local" when HOSTS_CONFIG is unset: ${ENGINE_URL_FORMS} (docs/hosts.md). Defaults to the local engine's socket; point it at a socket proxy to restrict the Engine API (see docs/operations.md, Security).`,
+  ),
+  HOSTS_CONFIG: z.string().min(1).optional().describe(
+    'YAML file of the Docker hosts (docs/hosts.md), re-read when it changes or on SIGHUP. Unset: one host, local, from DOCKER_HOST and the variables below.',
+  ),
+  DOCKER_TLS_VERIFY: tlsVerifySchema.optional().describe(
+    'Set (e.g. 1), a tcp:// DOCKER_HOST uses mutual TLS with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH and a default port of 2376, as the docker CLI does. Unset: plain tcp://. "0", "false", "no" and "off" are refused: the CLI would read them as set.',
+  ),
+  DOCKER_CERT_PATH: z.string().min(1).optional().describe(
+    'Folder of ca.pem, cert.pem and key.pem for DOCKER_TLS_VERIFY (a leading ~ is the home folder). Unset: DOCKER_CONFIG, else ~/.docker, as the docker CLI does.',
+  ).meta({ documentedDefault: '`$DOCKER_CONFIG`, else `~/.docker`' }),
+  DOCKER_CONFIG: z.string().min(1).optional().describe(
+    "The docker CLI's configuration folder; read for the default of DOCKER_CERT_PATH and for docker contexts a hosts file imports. Unset: ~/.docker, as the docker CLI does.",
+  ).meta({ documentedDefault: '`~/.docker`' }),
+  SSH_AUTH_SOCK: z.string().min(1).optional().describe(
+    'Socket of the SSH agent that signs for ssh:// hosts without an identity file. Unset: ssh:// hosts need an identity file (DOCKER_HOST: ~/.ssh/id_ed25519, id_ecdsa or id_rsa).',
   ),
   DOCKER_TIMEOUT_MS: nonNegativeInt(10_000, { min: 1000, max: 600_000 }).describe(
     'Deadline of every Docker call in milliseconds, 1000-600000 (stop and restart add their grace period plus 5 s). 10 s outlasts a busy engine without leaving a caller hanging on a dead one.',

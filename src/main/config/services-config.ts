@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { LucidError } from '../../shared/errors.js';
 import { GROUP_NAME, hostNameSchema } from '../../shared/schemas/common.js';
+import { configProblems, readYamlFile } from './yaml-file.js';
 
 export { GROUP_NAME };
 const MEMBER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -151,39 +149,9 @@ export const DEFAULT_SERVICES_CONFIG = fileURLToPath(new URL('../../../config/se
  * `services.yml: groups.1.members.0.depends_on.0: unknown member "x"`.
  */
 export function loadServicesConfig(path: string = DEFAULT_SERVICES_CONFIG): ServicesConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new LucidError('VALIDATION_FAILED', `${path}: cannot read services config (${reason})`);
-  }
-  const result = servicesConfigSchema.safeParse(parseYaml(path, text));
+  const result = servicesConfigSchema.safeParse(readYamlFile(path, 'services config'));
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-  throw new LucidError('VALIDATION_FAILED', `${path}: ${problems.join('; ')}`, { file: path, problems });
-}
-
-/**
- * YAML syntax errors carry their position and a code excerpt in the message; the excerpt (cut
- * with "…" on long lines) is dropped and the position kept. Resolving aliases can fail too (an
- * unknown anchor, an alias bomb): those are YAML errors of the same file.
- */
-function parseYaml(path: string, text: string): unknown {
-  const document = parseDocument(text, { uniqueKeys: true });
-  const first = document.errors[0];
-  if (first !== undefined) {
-    const [line, column] = [first.linePos?.[0].line, first.linePos?.[0].col];
-    const message = first.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
-    const where = line === undefined ? '' : ` at line ${line}, column ${column}`;
-    throw new LucidError('VALIDATION_FAILED', `${path}: invalid YAML${where}: ${message}`);
-  }
-  try {
-    return document.toJS();
-  } catch (err) {
-    const reason = err instanceof Error ? err.message.split('\n')[0] : 'cannot be resolved';
-    throw new LucidError('VALIDATION_FAILED', `${path}: invalid YAML: ${reason}`);
-  }
+  throw configProblems(path, result.error.issues);
 }
 
 /**

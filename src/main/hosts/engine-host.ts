@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HostReport } from '../../shared/schemas/containers.js';
+import type { HostSpec } from '../config/host-spec.js';
 import { parseAnswer } from '../docker/answers.js';
 import type { EngineConnection } from '../docker/engine-connection.js';
 import { DockerGateway } from '../docker/gateway.js';
@@ -14,7 +15,6 @@ import { snapshotCensusSource } from '../state/census-source.js';
 import { ContainerCache } from '../state/container-cache.js';
 import { StatsCollector } from '../state/stats-collector.js';
 import type { Logger } from '../system/logging.js';
-import type { HostDefinition } from './host-definition.js';
 
 export interface EngineHostSettings {
   timeoutMs: number;
@@ -29,7 +29,7 @@ export interface EngineHostSettings {
 }
 
 export interface EngineHostDeps {
-  definition: HostDefinition;
+  definition: HostSpec;
   connection: EngineConnection;
   settings: EngineHostSettings;
   metrics: ManagerMetrics;
@@ -94,7 +94,7 @@ export class EngineHost {
     this.lastReport = this.report();
   }
 
-  get definition(): HostDefinition {
+  get definition(): HostSpec {
     return this.deps.definition;
   }
 

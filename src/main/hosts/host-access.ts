@@ -1,7 +1,7 @@
 import { LucidError } from '../../shared/errors.js';
+import type { HostAccess } from '../config/host-spec.js';
 import type { Identity } from '../model/context.js';
 import type { HostAccessKind } from '../services/fleet.js';
-import type { HostAccess } from './host-definition.js';
 
 /**
  * Whether `identity` may act on a host this way: its role is in the host's list for it, and its

@@ -1,6 +1,7 @@
 import { isLucidError, LucidError } from '../../shared/errors.js';
 import type { HostReport } from '../../shared/schemas/containers.js';
 import type { HostInfo } from '../../shared/schemas/hosts.js';
+import type { HostSpec } from '../config/host-spec.js';
 import type { HostEvent } from '../../shared/schemas/live.js';
 import type { OperationContext } from '../model/context.js';
 import type { HostEventSource, HostStateSource } from '../services/container-events.js';
@@ -9,13 +10,12 @@ import type { Fleet, FleetList, HostAccessKind } from '../services/fleet.js';
 import type { Logger } from '../system/logging.js';
 import type { EngineHost } from './engine-host.js';
 import { hostAllows, requireHostAccess } from './host-access.js';
-import { sameDefinition, type HostDefinition } from './host-definition.js';
 
 /** `*` on a list operation: every host the caller may read. */
 export const ALL_HOSTS = '*';
 
 /** Makes the host of a definition; the registry starts and closes it. */
-export type HostFactory = (definition: HostDefinition) => EngineHost;
+export type HostFactory = (definition: HostSpec) => EngineHost;
 
 /**
  * The configured hosts, by name: every engine operation resolves its `host` here (the default
@@ -30,7 +30,7 @@ export class HostRegistry implements Fleet, HostStateSource {
   private started = false;
 
   constructor(
-    definitions: readonly HostDefinition[],
+    definitions: readonly HostSpec[],
     private readonly factory: HostFactory,
     private readonly logger: Pick<Logger, 'info' | 'warn'>,
   ) {
@@ -189,13 +189,13 @@ export class HostRegistry implements Fleet, HostStateSource {
    * Applies a new set of definitions: new hosts connect, removed ones close (their streams end),
    * changed ones are replaced; unchanged ones are left alone, streams and all.
    */
-  async apply(definitions: readonly HostDefinition[]): Promise<void> {
+  async apply(definitions: readonly HostSpec[]): Promise<void> {
     if (definitions.length === 0) throw new Error('no hosts configured');
     const next = new Map(definitions.map((d) => [d.name, d]));
     const closing: Promise<void>[] = [];
     for (const [name, host] of this.hosts) {
       const wanted = next.get(name);
-      if (wanted && sameDefinition(wanted, host.definition)) continue;
+      if (wanted && sameSpec(wanted, host.definition)) continue;
       closing.push(this.remove(name));
     }
     await Promise.all(closing);
@@ -213,7 +213,7 @@ export class HostRegistry implements Fleet, HostStateSource {
     await Promise.all(this.names().map((name) => this.remove(name, false)));
   }
 
-  private add(definition: HostDefinition): void {
+  private add(definition: HostSpec): void {
     const host = this.factory(definition);
     this.hosts.set(definition.name, host);
     this.unwatch.set(definition.name, host.onState((report) => this.announce(report)));
@@ -238,8 +238,13 @@ export class HostRegistry implements Fleet, HostStateSource {
   }
 }
 
-function defaultOf(definitions: readonly HostDefinition[]): string {
-  return (definitions.find((d) => d.isDefault) ?? (definitions[0] as HostDefinition)).name;
+/** Two specs that reach the same engine the same way, with the same rules: the host is kept as it is. */
+function sameSpec(a: HostSpec, b: HostSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function defaultOf(definitions: readonly HostSpec[]): string {
+  return (definitions.find((d) => d.isDefault) ?? (definitions[0] as HostSpec)).name;
 }
 
 function messageOf(err: unknown): string {
