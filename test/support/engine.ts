@@ -36,11 +36,13 @@ export interface TestContainerSpec {
   tmpfs?: string;
   /** SIGKILL unless a test needs to see the stop grace period at work. */
   stopSignal?: string;
+  /** The engine to create it on (a private one); default the shared engine. */
+  engine?: Docker;
 }
 
 export async function createTestContainer(spec: TestContainerSpec): Promise<Docker.Container> {
   const name = spec.name ?? `lucid-test-${RUN_ID.slice(0, 8)}-${randomUUID().slice(0, 8)}`;
-  const container = await docker.createContainer({
+  const container = await (spec.engine ?? docker).createContainer({
     name,
     Image: TEST_IMAGE,
     Cmd: spec.cmd,
