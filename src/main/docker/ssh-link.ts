@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, utils, type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Logger } from '../system/logging.js';
 import { ChannelSocket } from './channel-socket.js';
 import type { SshEndpoint } from './endpoint.js';
@@ -16,6 +16,10 @@ import {
 } from './known-hosts.js';
 import { describeError, linkDownError } from './link-errors.js';
 import { LinkStates } from './link-state.js';
+
+// ssh2 is CommonJS whose `utils` Node's named-export detection misses.
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
 
 export interface SshTiming {
   /** A keepalive goes out after this much silence; `keepaliveCountMax` unanswered ones drop the link. */
