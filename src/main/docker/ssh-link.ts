@@ -41,8 +41,9 @@ export const SSH_TIMING: SshTiming = {
   maxRetryMs: 2000,
 };
 
-/** RFC 4254 §5.1 channel open failure reasons that mean "this server does not forward sockets". */
+/** RFC 4254 §5.1 channel open failure reasons. */
 const ADMINISTRATIVELY_PROHIBITED = 1;
+const CONNECT_FAILED = 2;
 const UNKNOWN_CHANNEL_TYPE = 3;
 /** The remote docker CLI relays stdin/stdout to the engine's socket: the fallback, one process per request. */
 const DIAL_STDIO = 'docker system dial-stdio';
@@ -291,6 +292,13 @@ export class SshLink {
     this.sockets.clear();
   }
 
+  /**
+   * A channel to the engine: forwarded to its socket, or a dial-stdio process. A server that says
+   * it forbids the forward (or knows no such channel) gets dial-stdio from then on. OpenSSH says
+   * only "open failed" (CONNECT_FAILED), both when its policy forbids the forward and when the
+   * socket refuses: that request tries dial-stdio, and dial-stdio is kept once it has carried
+   * an answer, so an engine that was merely down is reached by socket again when it returns.
+   */
   private openChannel(client: Client): Promise<ClientChannel> {
     if (this.dialStdio) return this.execDialStdio(client);
     return new Promise((resolve, reject) => {
@@ -298,11 +306,15 @@ export class SshLink {
         if (!err) return resolve(channel);
         const code = (err as { reason?: unknown }).reason;
         if (code === ADMINISTRATIVELY_PROHIBITED || code === UNKNOWN_CHANNEL_TYPE) {
-          if (!this.dialStdio) {
-            this.dialStdio = true;
-            this.logger?.info(`engine ssh://${this.name}: the server forbids socket forwarding; using docker system dial-stdio`);
-          }
+          this.useDialStdio();
           this.execDialStdio(client).then(resolve, reject);
+          return;
+        }
+        if (code === CONNECT_FAILED) {
+          this.execDialStdio(client).then((channel) => {
+            channel.once('data', () => this.useDialStdio());
+            resolve(channel);
+          }, () => reject(channelError(err, this.name, this.endpoint.socketPath)));
           return;
         }
         reject(channelError(err, this.name, this.endpoint.socketPath));
@@ -313,6 +325,12 @@ export class SshLink {
         reject(linkDownError(`SSH link to ${this.name} is down: ${describeError(err)}`));
       }
     });
+  }
+
+  private useDialStdio(): void {
+    if (this.dialStdio) return;
+    this.dialStdio = true;
+    this.logger?.info(`engine ssh://${this.name}: the server does not forward its socket; using docker system dial-stdio`);
   }
 
   private execDialStdio(client: Client): Promise<ClientChannel> {
@@ -331,7 +349,7 @@ export class SshLink {
  * running there) is ECONNREFUSED as it would be locally, anything else the link's own code.
  */
 function channelError(err: Error, name: string, target: string): Error {
-  const connectFailed = (err as { reason?: unknown }).reason === 2;
+  const connectFailed = (err as { reason?: unknown }).reason === CONNECT_FAILED;
   const error = linkDownError(`${name} could not open ${target}: ${err.message.replace(/^\(SSH\) /, '')}`);
   return connectFailed ? Object.assign(error, { code: 'ECONNREFUSED' }) : error;
 }
