@@ -249,6 +249,23 @@ describe('an engine reached over SSH', () => {
     await container.remove({ force: true });
   });
 
+  it('notices a server that stops answering by its keepalives, and reconnects when it answers again', async () => {
+    const connection = open();
+    await connection.docker.ping();
+    sshd.freeze();
+    try {
+      const toDown = await waitFor('link down by keepalives', 6000, () => connection.link().state === 'down', 20);
+      assert.match(reasonOf(connection), /stopped answering keepalives/);
+      const failed = await connection.docker.ping().catch((err: unknown) => err);
+      assert.ok(isConnectionError(failed), String(failed));
+      console.log(`# sshd frozen: link down after ${toDown} ms`);
+    } finally {
+      sshd.thaw();
+    }
+    await untilLink(connection, 'up');
+    await connection.docker.ping();
+  });
+
   it('leaves nothing that keeps the process alive once closed', async () => {
     const script = `
       import { openEngine } from ${JSON.stringify(join(process.cwd(), 'src/main/docker/open-engine.ts'))};

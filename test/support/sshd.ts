@@ -199,17 +199,31 @@ export class TestSshd {
     await exited;
   }
 
-  private killNow(): void {
+  /** As if the machine vanished from the network: every sshd process stops, sockets stay open. */
+  freeze(): void {
+    this.signalAll('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.signalAll('SIGCONT');
+  }
+
+  private signalAll(signal: NodeJS.Signals): void {
     const pid = this.child?.pid;
     if (pid === undefined || this.child?.exitCode !== null || this.child?.signalCode !== null) return;
-    const sessions = descendantsOf(pid);
-    for (const target of [pid, ...sessions]) {
+    for (const target of [pid, ...descendantsOf(pid)]) {
       try {
-        process.kill(target, 'SIGKILL');
+        process.kill(target, signal);
       } catch {
         // Already gone.
       }
     }
+  }
+
+  private killNow(): void {
+    // A stopped process does not die of SIGKILL before it is continued on every kernel.
+    this.signalAll('SIGKILL');
+    this.signalAll('SIGCONT');
   }
 
   async stop(): Promise<void> {

@@ -32,10 +32,13 @@ export interface SshTiming {
   maxRetryMs: number;
 }
 
-/** A dead server is noticed within about 3 s, a returning one is used within 2 s. */
+/**
+ * A silent server is noticed within about 3 s (ssh2 gives up one interval after `keepaliveCountMax`
+ * unanswered keepalives), a returning one is used within 2 s.
+ */
 export const SSH_TIMING: SshTiming = {
   keepaliveIntervalMs: 1000,
-  keepaliveCountMax: 3,
+  keepaliveCountMax: 2,
   readyTimeoutMs: 10_000,
   firstRetryMs: 250,
   maxRetryMs: 2000,
