@@ -29,11 +29,6 @@ export class CliForwarder {
     return this.started;
   }
 
-  /** Open forwarded connections, both ends counted once. */
-  connections(): number {
-    return this.open.size / 2;
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     await this.started?.catch(() => undefined);

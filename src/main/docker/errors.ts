@@ -3,10 +3,7 @@ import { LINK_DOWN } from './link-errors.js';
 
 /** The request never reached the daemon: safe to retry even a start or a stop. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', LINK_DOWN]);
-/**
- * OpenSSL's verdicts on a server certificate, and the TLS alerts (`ERR_SSL_…`) by which a server
- * refuses a client certificate: the engine never acted on the request.
- */
+/** OpenSSL's verdicts on a server certificate: the client gave up before sending anything. */
 const TLS_REFUSED = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
@@ -22,8 +19,12 @@ const TLS_REFUSED = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** The alerts by which a TLS server refuses a client (its certificate, the handshake): it acted on nothing. */
+const TLS_REFUSAL_ALERT =
+  /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|HANDSHAKE_FAILURE|ACCESS_DENIED)$/;
+
 function neverSentCode(code: string): boolean {
-  return NEVER_SENT.has(code) || TLS_REFUSED.has(code) || code.startsWith('ERR_SSL_');
+  return NEVER_SENT.has(code) || TLS_REFUSED.has(code) || TLS_REFUSAL_ALERT.test(code);
 }
 /** The connection broke while the request may already have been acted upon. */
 const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -47,7 +48,8 @@ export function isNeverSent(err: unknown): boolean {
 
 export function isConnectionError(err: unknown): boolean {
   const code = errorCodeOf(err);
-  if (code !== undefined && (neverSentCode(code) || BROKEN.has(code))) return true;
+  // Any other TLS failure (a bad record, an alert mid-stream) broke the connection, maybe after the request went.
+  if (code !== undefined && (neverSentCode(code) || BROKEN.has(code) || code.startsWith('ERR_SSL_'))) return true;
   return err instanceof Error && /socket hang up/i.test(err.message);
 }
 
