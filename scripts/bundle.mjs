@@ -7,7 +7,7 @@ import { cjsBundleOptions, preloadBuildOptions } from './preload-build.mjs';
 
 await build({ ...preloadBuildOptions, outfile: 'dist/preload/lucid-docker-preload.cjs' });
 // ssh2's native helpers (its crypto binding, cpu-features) are optional: it falls back to pure
-// JavaScript when they fail to load, and tcp:// and unix:// Docker hosts never use ssh2 at all.
+// JavaScript when they fail to load.
 // CommonJS has no import.meta: files that locate package data relative to themselves (the
 // default config/services.yml) get the URL they have in tsc's output, dist/main/config/, which
 // sits at the same depth below the package root as their source.

@@ -2,8 +2,9 @@
 # Bring up a local Docker engine + the offline test image used by the test suite. npm test runs
 # it first (npm run test:engine).
 #
-#   - installs docker.io, docker-compose and busybox-static via apt when missing
-#     (root on Debian/Ubuntu only),
+#   - installs docker.io, docker-compose and busybox-static via apt when missing, and the tools
+#     of the remote-engine tests: openssh-server (sshd), openssh-client (ssh-keygen, ssh-agent),
+#     openssl (root on Debian/Ubuntu only),
 #   - starts dockerd on unix:///var/run/docker.sock unless it already answers
 #     (no bridge / iptables: tests only use --network none or host-less setups),
 #   - builds lucid-test-busybox:latest FROM scratch with the host's static busybox
@@ -55,21 +56,27 @@ busybox_static_ok || missing+=(busybox-static)
 # Test tools beside the engine: promtool lints the metrics exposition, chromium renders /docs.
 command -v promtool >/dev/null 2>&1 || missing+=(promtool)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Remote engines: a real sshd in front of a private engine, keys and certificates made at test time.
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 && command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if is_root && is_debian_like; then
-    log "missing: ${missing[*]} -> installing docker.io docker-compose busybox-static prometheus chromium via apt"
+    log "missing: ${missing[*]} -> installing docker.io docker-compose busybox-static prometheus chromium openssh-server openssh-client openssl via apt"
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y \
-      docker.io docker-compose busybox-static prometheus chromium ca-certificates
+      docker.io docker-compose busybox-static prometheus chromium openssh-server openssh-client openssl ca-certificates
   else
-    die "missing: ${missing[*]}. Install the Debian/Ubuntu packages docker.io docker-compose busybox-static prometheus chromium (or your system's equivalents), or run this script as root on Debian/Ubuntu to install them"
+    die "missing: ${missing[*]}. Install the Debian/Ubuntu packages docker.io docker-compose busybox-static prometheus chromium openssh-server openssh-client openssl (or your system's equivalents), or run this script as root on Debian/Ubuntu to install them"
   fi
   command -v dockerd >/dev/null 2>&1 || die "dockerd still missing after apt-get install"
   command -v docker-compose >/dev/null 2>&1 || die "docker-compose still missing after apt-get install"
   busybox_static_ok || die "static /bin/busybox still missing after apt-get install"
   command -v promtool >/dev/null 2>&1 || die "promtool still missing after apt-get install"
   [ -x /usr/bin/chromium ] || die "chromium still missing after apt-get install"
+  [ -x /usr/sbin/sshd ] || die "sshd still missing after apt-get install"
+  command -v openssl >/dev/null 2>&1 || die "openssl still missing after apt-get install"
 fi
 
 # Prefer Debian's client: it matches the Debian engine's API level.

@@ -40,9 +40,11 @@ export class PrivateEngine {
   readonly dockerHost: string;
   readonly docker: Docker;
   private child: ChildProcess | undefined;
+  private readonly extraArgs: string[];
   private readonly onExit = () => this.child?.kill('SIGKILL');
 
-  private constructor() {
+  private constructor(extraArgs: string[]) {
+    this.extraArgs = extraArgs;
     this.dir = mkdtempSync('/tmp/lucid-pd-');
     this.socket = join(this.dir, 'docker.sock');
     this.dockerHost = `unix://${this.socket}`;
@@ -50,8 +52,9 @@ export class PrivateEngine {
     process.once('exit', this.onExit);
   }
 
-  static async start(): Promise<PrivateEngine> {
-    const engine = new PrivateEngine();
+  /** `extraArgs` go to dockerd as they are, e.g. a TLS listener beside the private socket. */
+  static async start(extraArgs: string[] = []): Promise<PrivateEngine> {
+    const engine = new PrivateEngine(extraArgs);
     try {
       await engine.startDaemon();
     } catch (err) {
@@ -94,6 +97,7 @@ export class PrivateEngine {
         '--iptables=false',
         '--ip-masq=false',
         '--ip-forward=false',
+        ...this.extraArgs,
       ],
       { stdio: ['ignore', log, log] },
     );

@@ -1,7 +1,31 @@
 import { LucidError, type ErrorCode } from '../../shared/errors.js';
+import { LINK_DOWN } from './link-errors.js';
 
 /** The request never reached the daemon: safe to retry even a start or a stop. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', LINK_DOWN]);
+/** OpenSSL's verdicts on a server certificate: the client gave up before sending anything. */
+const TLS_REFUSED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The alerts by which a TLS server refuses a client (its certificate, the handshake): it acted on nothing. */
+const TLS_REFUSAL_ALERT =
+  /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|HANDSHAKE_FAILURE|ACCESS_DENIED)$/;
+
+function neverSentCode(code: string): boolean {
+  return NEVER_SENT.has(code) || TLS_REFUSED.has(code) || TLS_REFUSAL_ALERT.test(code);
+}
 /** The connection broke while the request may already have been acted upon. */
 const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE']);
 
@@ -19,12 +43,13 @@ export function statusCodeOf(err: unknown): number | undefined {
 
 export function isNeverSent(err: unknown): boolean {
   const code = errorCodeOf(err);
-  return code !== undefined && NEVER_SENT.has(code);
+  return code !== undefined && neverSentCode(code);
 }
 
 export function isConnectionError(err: unknown): boolean {
   const code = errorCodeOf(err);
-  if (code !== undefined && (NEVER_SENT.has(code) || BROKEN.has(code))) return true;
+  // Any other TLS failure (a bad record, an alert mid-stream) broke the connection, maybe after the request went.
+  if (code !== undefined && (neverSentCode(code) || BROKEN.has(code) || code.startsWith('ERR_SSL_'))) return true;
   return err instanceof Error && /socket hang up/i.test(err.message);
 }
 
