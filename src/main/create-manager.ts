@@ -32,7 +32,7 @@ import type { HostAccessKind } from './services/fleet.js';
 import { GroupService } from './services/groups.js';
 import { HealthService } from './services/health.js';
 import { MetricsService } from './services/metrics.js';
-import type { Logger } from './system/logging.js';
+import { prefixedLogger, type Logger } from './system/logging.js';
 import { packageVersion } from './system/package-version.js';
 
 export interface ManagerOptions {
@@ -112,7 +112,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     selfContainerId,
     knownGroups: groupNames,
   };
-  const connect = options.connect ?? ((spec: HostSpec) => openEngine(spec.endpoint));
+  const connect = options.connect ?? ((spec: HostSpec) => openEngine(spec.endpoint, { logger: prefixedLogger(logger, `host ${spec.name}: `) }));
   registry = new HostRegistry(
     initial.hosts,
     (definition) => new EngineHost({ definition, connection: connect(definition), settings, metrics, logger, groupOf }),

@@ -71,10 +71,10 @@ for (const transport of TRANSPORTS) {
       if (!listed.ok) return;
       const byName = new Map(listed.data.projects.map((p: any) => [p.name, p]));
       assert.deepEqual(byName.get(core), {
-        name: core, group: 'core', files: ['docker-compose.core.yml'], source: 'config', state: 'absent', available: true,
+        name: core, group: 'core', host: 'local', files: ['docker-compose.core.yml'], source: 'config', state: 'absent', available: true,
       });
       assert.deepEqual(byName.get(free), {
-        name: free, group: null, files: [`${free}/compose.yml`], source: 'discovered', state: 'absent', available: true,
+        name: free, group: null, host: 'local', files: [`${free}/compose.yml`], source: 'discovered', state: 'absent', available: true,
       });
       const refused = byName.get(escaping) as any;
       assert.equal(refused?.available, false);

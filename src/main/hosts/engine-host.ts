@@ -14,7 +14,7 @@ import { LiveStatsService } from '../services/live-stats.js';
 import { snapshotCensusSource } from '../state/census-source.js';
 import { ContainerCache } from '../state/container-cache.js';
 import { StatsCollector } from '../state/stats-collector.js';
-import type { Logger } from '../system/logging.js';
+import { prefixedLogger, type Logger } from '../system/logging.js';
 
 export interface EngineHostSettings {
   timeoutMs: number;
@@ -64,7 +64,7 @@ export class EngineHost {
     const { definition, connection, settings, metrics, logger } = deps;
     this.name = definition.name;
     const place: Placement = { host: definition.name, groupOf: deps.groupOf };
-    const hostLogger = prefixed(logger, `host ${definition.name}: `);
+    const hostLogger = prefixedLogger(logger, `host ${definition.name}: `);
     // The breaker is the health monitor, which probes through the gateway: wired in two steps.
     let health: DockerHealth | undefined;
     this.gateway = new DockerGateway(connection.docker, {
@@ -161,14 +161,4 @@ export class EngineHost {
       this.swarmManager = null;
     }
   }
-}
-
-function prefixed(logger: Logger, prefix: string): Logger {
-  return {
-    ...logger,
-    info: (message, ...rest) => logger.info(prefix + message, ...rest),
-    warn: (message, ...rest) => logger.warn(prefix + message, ...rest),
-    debug: (message, ...rest) => logger.debug(prefix + message, ...rest),
-    error: (message, ...rest) => logger.error(prefix + message, ...rest),
-  };
 }

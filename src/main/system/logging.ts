@@ -15,3 +15,15 @@ export function createLogger(level: Level, options: { file?: boolean } = {}): Lo
   logger.transports.file.level = options.file ? level : false;
   return logger;
 }
+
+/** The same logger, each line starting with `prefix` (a host's name, say). */
+export function prefixedLogger(logger: Logger, prefix: string): Logger {
+  return {
+    ...logger,
+    error: (message, ...rest) => logger.error(prefix + String(message), ...rest),
+    warn: (message, ...rest) => logger.warn(prefix + String(message), ...rest),
+    info: (message, ...rest) => logger.info(prefix + String(message), ...rest),
+    verbose: (message, ...rest) => logger.verbose(prefix + String(message), ...rest),
+    debug: (message, ...rest) => logger.debug(prefix + String(message), ...rest),
+  };
+}
