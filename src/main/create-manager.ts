@@ -230,6 +230,7 @@ function createComposeService(config: Config, services: ServicesConfig, hosts: H
       return { host: host.name, gateway: host.gateway, dockerHost: () => host.connection.cliDockerHost() };
     },
     requireAccess: (ctx: OperationContext, host: string, kind: HostAccessKind) => hosts.requireAccess(ctx, host, kind),
+    mayRead: (ctx: OperationContext, host: string) => hosts.mayRead(ctx, host),
   };
   return new ComposeService(engines, registry, driver, { timeoutMs: config.COMPOSE_TIMEOUT * 1000 });
 }

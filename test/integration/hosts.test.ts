@@ -4,12 +4,14 @@ import { mintToken } from '../../src/main/auth/tokens.js';
 import { loadConfig } from '../../src/main/config/env.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { TRANSPORTS, useClient, type OperationClient, type Outcome } from '../support/clients.js';
-import { docker as sharedDocker, stateOf, useEngine } from '../support/engine.js';
+import { createTestContainer, docker as sharedDocker, stateOf, useEngine } from '../support/engine.js';
 import { eventually, waitFor } from '../support/eventually.js';
 import { HostsFile } from '../support/hosts-file.js';
 import { PrivateEngine } from '../support/private-engine.js';
 import { newScenario, startedAt } from '../support/scenario.js';
-import { TEST_SECRET } from '../support/server.js';
+import { TEST_SECRET, type TestServer } from '../support/server.js';
+import { sleep } from '../support/sleep.js';
+import { readSse } from '../support/sse.js';
 
 function data(outcome: Outcome): any {
   assert.equal(outcome.ok, true, outcome.ok ? '' : `${outcome.code}: ${outcome.message}`);
@@ -184,11 +186,11 @@ describe('a token limited to some hosts', () => {
       { name: 'local', url: 'unix:///var/run/docker.sock', default: true },
       { name: 'second', url: second.dockerHost },
     ]).path,
-  })) as OperationClient & { server: import('../support/server.js').TestServer };
+  })) as OperationClient & { server: TestServer };
 
   it('reaches only the hosts its claim names, and lists only those with host=*', async () => {
     const token = await tokenLimitedTo(['second']);
-    const server = (rest as unknown as { server: import('../support/server.js').TestServer }).server;
+    const server = (rest as unknown as { server: TestServer }).server;
     const denied = await server.call('GET', '/api/v1/containers?host=local', { token });
     assert.equal(denied.status, 403);
     assert.equal(denied.body.error.code, 'FORBIDDEN');
@@ -204,5 +206,49 @@ describe('a token limited to some hosts', () => {
     const metrics = await server.call('GET', '/metrics');
     assert.match(metrics.body, /lucid_docker_up\{host="second"\} 1/);
     assert.ok((await sharedDocker.ping()) !== undefined);
+  });
+});
+
+describe('a hosts reload that removes a host', () => {
+  useEngine();
+  let second: PrivateEngine;
+  let hostsFile: HostsFile;
+  before(async () => {
+    second = await PrivateEngine.start();
+    await second.loadTestImage();
+  });
+  after(async () => {
+    await second?.destroy();
+  });
+  const rest = useClient(TRANSPORTS[0], () => {
+    hostsFile = new HostsFile([
+      { name: 'local', url: 'unix:///var/run/docker.sock', default: true },
+      { name: 'second', url: second.dockerHost },
+    ]);
+    return { HOSTS_CONFIG: hostsFile.path };
+  });
+
+  it('ends the streams of the removed host with HOST_NOT_FOUND, and leaves the others open', async () => {
+    const server = (rest as unknown as { server: TestServer }).server;
+    const c = await createTestContainer({ engine: second.docker, cmd: ['sh', '-c', 'echo hello; exec sleep 3600'] });
+    await waitFor('second up', 10_000, async () => (await server.call('GET', '/api/v1/hosts')).body.hosts?.[1]?.state === 'up');
+    const headers = { accept: 'text/event-stream', authorization: `Bearer ${await server.tokenFor('admin')}` };
+    const follow = await fetch(`${server.url}/api/v1/containers/${c.id}/logs?follow=true&host=second`, { headers });
+    assert.equal(follow.status, 200);
+    const onLocal = await fetch(`${server.url}/api/v1/events?host=local`, { headers });
+    assert.equal(onLocal.status, 200);
+    const followEnd = readSse(follow, (frames) => frames.some((f) => f.event === 'end'));
+    hostsFile.write([{ name: 'local', url: 'unix:///var/run/docker.sock', default: true }]);
+    const frames = await followEnd;
+    const end = frames.find((f) => f.event === 'end');
+    assert.equal(end?.data.reason, 'error');
+    assert.equal(end?.data.error.code, 'HOST_NOT_FOUND');
+    assert.ok(frames.some((f) => f.event === 'line' && f.data.text === 'hello'), 'the log was followed until then');
+    const stillOpen = await Promise.race([
+      readSse(onLocal, (f) => f.some((x) => x.event === 'end')).then(() => 'ended'),
+      sleep(500).then(() => 'open'),
+    ]);
+    assert.equal(stillOpen, 'open', "the local host's events stream goes on");
+    assert.equal((await server.call('GET', '/api/v1/containers?host=second')).body.error.code, 'HOST_NOT_FOUND');
   });
 });

@@ -1,5 +1,6 @@
 import { after, type TestContext } from 'node:test';
 import { declaresBody, getOperation, type OperationName } from '../../src/shared/contract/index.js';
+import { locationOf } from '../../src/shared/contract/input.js';
 import { fillPath, pathParams } from '../../src/shared/contract/path-template.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { useEngine } from './engine.js';
@@ -32,13 +33,15 @@ export async function restClient(env: Record<string, string> = {}, t?: TestConte
       const { method, subscription, variantOf } = getOperation(op);
       // A variant is reached on its base route by its query values (e.g. stats?stream=true).
       const { path, rest } = restPath(op, { ...variantOf?.query, ...input });
-      const query = method === 'GET' && Object.keys(rest).length > 0
-        ? `?${new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))}`
-        : '';
+      // Each field where the operation declares it: a POST's query fields (its `host`) in the query.
+      const parts = getOperation(op).input.parts;
+      const inQuery = Object.entries(rest).filter(([k]) => method === 'GET' || locationOf(parts, k) === 'query');
+      const inBody = Object.fromEntries(Object.entries(rest).filter(([k]) => method !== 'GET' && locationOf(parts, k) !== 'query'));
+      const query = inQuery.length > 0 ? `?${new URLSearchParams(inQuery.map(([k, v]) => [k, String(v)]))}` : '';
       if (subscription) return openSubscription(server, path + query, role);
       // An operation without body fields refuses any body, `{}` included: send one only for a field.
-      const withBody = method === 'POST' && (declaresBody(getOperation(op)) || Object.keys(rest).length > 0);
-      const res = await server.call(method, path + query, { role, ...(withBody ? { body: rest } : {}) });
+      const withBody = method === 'POST' && (declaresBody(getOperation(op)) || Object.keys(inBody).length > 0);
+      const res = await server.call(method, path + query, { role, ...(withBody ? { body: inBody } : {}) });
       // Some answers are data with a non-200 status (a probe's 503 "not ready"): no error envelope.
       if (res.status === 200 || (res.status >= 200 && res.body?.error?.code === undefined)) {
         return { ok: true, data: res.body, status: res.status };

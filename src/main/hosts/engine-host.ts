@@ -9,6 +9,7 @@ import type { ReadBudget } from '../docker/read-budget.js';
 import { ContainerCensus, censusSource } from '../metrics/census.js';
 import type { ManagerMetrics } from '../metrics/registry.js';
 import type { GroupOf, Placement } from '../model/container-mapping.js';
+import { HostRemovedReason } from '../model/shutdown.js';
 import { ContainerService } from '../services/containers.js';
 import { LiveStatsService } from '../services/live-stats.js';
 import { snapshotCensusSource } from '../state/census-source.js';
@@ -59,6 +60,7 @@ export class EngineHost {
   private readonly stateListeners = new Set<(report: HostReport) => void>();
   private lastReport: HostReport;
   private readonly unwatch: Array<() => void> = [];
+  private readonly removal = new AbortController();
 
   constructor(private readonly deps: EngineHostDeps) {
     const { definition, connection, settings, metrics, logger } = deps;
@@ -134,7 +136,14 @@ export class EngineHost {
     return () => this.stateListeners.delete(listener);
   }
 
-  async close(): Promise<void> {
+  /** Aborted when a reload removes (or replaces) the host: streams from it end then. */
+  get removed(): AbortSignal {
+    return this.removal.signal;
+  }
+
+  /** `removed`: a reload took the host away (its streams end with HOST_NOT_FOUND), rather than the manager closing. */
+  async close(removed = false): Promise<void> {
+    if (removed) this.removal.abort(new HostRemovedReason(this.name));
     for (const unwatch of this.unwatch.splice(0)) unwatch();
     this.stateListeners.clear();
     await this.statsCollector.close();

@@ -79,6 +79,7 @@ export class HostRegistry implements Fleet, HostStateSource {
     const host = this.resolve(name);
     ctx.host = host.name;
     requireHostAccess(ctx.identity, host.name, host.definition.access, kind);
+    ctx.endWhen(host.removed);
     try {
       return await fn(host);
     } catch (err) {
@@ -156,7 +157,9 @@ export class HostRegistry implements Fleet, HostStateSource {
 
   /** Event sources of the hosts a subscription covers. */
   eventSources(ctx: OperationContext, name: string | undefined): HostEventSource[] {
-    return this.select(ctx, name).map((host) => ({ host: host.name, cache: host.cache, daemon: host.health }));
+    const selected = this.select(ctx, name);
+    if (name !== ALL_HOSTS) for (const host of selected) ctx.endWhen(host.removed);
+    return selected.map((host) => ({ host: host.name, cache: host.cache, daemon: host.health }));
   }
 
   onHostState(listener: (event: HostEvent) => void): () => void {
@@ -227,7 +230,7 @@ export class HostRegistry implements Fleet, HostStateSource {
     this.hosts.delete(name);
     this.unwatch.get(name)?.();
     this.unwatch.delete(name);
-    await host.close();
+    await host.close(announce);
     if (announce) this.logger.info(`host ${name}: removed`);
   }
 

@@ -80,8 +80,7 @@ export class OperationContext {
   /** Parts that failed although the operation answered (see `reportFailures`). */
   failures = 0;
 
-  /** Aborted when the caller goes away (HTTP client disconnects, window destroyed, unsubscribe). */
-  readonly signal: AbortSignal;
+  private currentSignal: AbortSignal;
   private readonly stream: StreamHooks;
 
   constructor(
@@ -89,8 +88,21 @@ export class OperationContext {
     stream: StreamHooks & { signal?: AbortSignal | undefined } = {},
     private readonly publicCaller: PublicCaller = {},
   ) {
-    this.signal = stream.signal ?? new AbortController().signal;
+    this.currentSignal = stream.signal ?? new AbortController().signal;
     this.stream = stream;
+  }
+
+  /**
+   * Aborted when the caller goes away (HTTP client disconnects, window destroyed, unsubscribe),
+   * the manager shuts down, or what the call acts on goes away (see `endWhen`).
+   */
+  get signal(): AbortSignal {
+    return this.currentSignal;
+  }
+
+  /** Ends the call's streams also when `signal` aborts (the host it streams from is removed). */
+  endWhen(signal: AbortSignal): void {
+    this.currentSignal = AbortSignal.any([this.currentSignal, signal]);
   }
 
   /** See PublicCaller.bearer; undefined for protected operations. */

@@ -12,3 +12,15 @@ export class ShutdownReason extends Error {
 export function isShutdown(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason instanceof ShutdownReason;
 }
+
+/** The reason a host's subscriptions end with when a hosts reload removes or replaces the host. */
+export class HostRemovedReason extends Error {
+  constructor(readonly host: string) {
+    super(`host ${host} was removed or changed by a hosts reload`);
+    this.name = 'HostRemovedReason';
+  }
+}
+
+export function isHostRemoved(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof HostRemovedReason;
+}

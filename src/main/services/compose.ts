@@ -35,6 +35,8 @@ export interface ComposeEngines {
   forGroup(group: string | null): ComposeEngine;
   /** Throws unless the caller may act on `host` this way (the host's own access rules). */
   requireAccess(ctx: OperationContext, host: string, kind: HostAccessKind): void;
+  /** Whether the caller may read on `host`: projects of other hosts are not listed to it. */
+  mayRead(ctx: OperationContext, host: string): boolean;
 }
 
 export interface ComposeServiceOptions {
@@ -84,9 +86,12 @@ export class ComposeService {
     return this.driver.info();
   }
 
-  /** Every project, each from its own host; a project whose host is down is listed as `unknown`. */
-  async projects(): Promise<ComposeProject[]> {
-    const entries = await this.registry.list();
+  /**
+   * Every project on a host the caller may read, each from its own host; a project whose host is
+   * down is listed as `unknown`.
+   */
+  async projects(ctx: OperationContext): Promise<ComposeProject[]> {
+    const entries = (await this.registry.list()).filter((entry) => this.engines.mayRead(ctx, this.engines.forGroup(entry.group).host));
     const byHost = new Map<string, Promise<RawContainerListItem[] | undefined>>();
     const containersOn = (engine: ComposeEngine) => {
       let listed = byHost.get(engine.host);
@@ -114,9 +119,12 @@ export class ComposeService {
     );
   }
 
-  async status(name: string): Promise<ComposeStatus> {
+  async status(name: string, ctx: OperationContext): Promise<ComposeStatus> {
     const entry = await this.registry.find(name);
-    const containers = await composeContainers(this.engines.forGroup(entry.group).gateway, name);
+    const engine = this.engines.forGroup(entry.group);
+    ctx.host = engine.host;
+    this.engines.requireAccess(ctx, engine.host, 'read');
+    const containers = await composeContainers(engine.gateway, name);
     const origin = this.originOf(entry);
     return { project: name, state: stateOf(containers, origin), services: servicesOf(containers, origin) };
   }

@@ -1,6 +1,6 @@
 import type { HostEvent, LiveEvent, WatchEventsOutput } from '../../shared/schemas/live.js';
 import type { OperationContext } from '../model/context.js';
-import { isShutdown } from '../model/shutdown.js';
+import { isHostRemoved, isShutdown } from '../model/shutdown.js';
 import type { ContainerCache } from '../state/container-cache.js';
 
 /** Tells when the engine stops or starts answering (the health probe: DockerHealth). */
@@ -66,6 +66,6 @@ export class ContainerEventsService {
       for (const unsubscribe of unsubscribes) unsubscribe();
       unwatchHosts?.();
     }
-    return { events, reason: isShutdown(ctx.signal) ? 'shutdown' : 'cancelled' };
+    return { events, reason: isShutdown(ctx.signal) ? 'shutdown' : isHostRemoved(ctx.signal) ? 'host-removed' : 'cancelled' };
   }
 }

@@ -1,6 +1,7 @@
 import type { ErrorBody } from '../../shared/errors.js';
 import type { FOLLOW_END_REASONS } from '../../shared/schemas/containers.js';
-import { isShutdown } from '../model/shutdown.js';
+import { LucidError } from '../../shared/errors.js';
+import { HostRemovedReason, isShutdown } from '../model/shutdown.js';
 import { toLucidError } from '../docker/errors.js';
 
 export interface StreamEnd {
@@ -15,6 +16,9 @@ export interface StreamEnd {
  * saw itself (`ended`, the container stopped), else whatever cut the stream halfway (`error`).
  */
 export function streamEnd(signal: AbortSignal, broken: unknown, endedCleanly = false): StreamEnd {
+  if (signal.aborted && signal.reason instanceof HostRemovedReason) {
+    return { reason: 'error', error: new LucidError('HOST_NOT_FOUND', signal.reason.message).toBody() };
+  }
   if (signal.aborted) return { reason: isShutdown(signal) ? 'shutdown' : 'cancelled' };
   if (endedCleanly || broken === undefined) return { reason: 'ended' };
   return { reason: 'error', error: toLucidError(broken, false).toBody() };

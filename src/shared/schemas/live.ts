@@ -101,8 +101,11 @@ export const watchEventsInput = defineInput({ query: { group: groupNameSchema.op
 
 export const watchEventsOutput = z.object({
   events: z.number().int(),
-  /** Container events never end by themselves: the caller left, or the manager shuts down. */
-  reason: z.enum(['cancelled', 'shutdown']),
+  /**
+   * Container events never end by themselves: the caller left, the manager shuts down, or a hosts
+   * reload removed the one host the subscription named.
+   */
+  reason: z.enum(['cancelled', 'shutdown', 'host-removed']),
 });
 export type WatchEventsOutput = z.infer<typeof watchEventsOutput>;
 
