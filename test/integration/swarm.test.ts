@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { TRANSPORTS, type OperationClient } from '../support/clients.js';
 import { removeDir, servicesConfig, tempDir } from '../support/compose.js';
 import { requireEngine } from '../support/engine.js';
@@ -146,6 +148,25 @@ describe('swarm over REST', () => {
       const running = res.body.tasks.filter((t: any) => t.state === 'running');
       assert.equal(running.length, 2);
       assert.ok(running.every((t: any) => swarm.nodes.some((n) => n.name === t.node) && t.containerId));
+    }
+  });
+
+  it('answers as the OpenAPI document describes', async () => {
+    const doc = (await server.call('GET', '/openapi.json', { role: null })).body;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const reads: [string, string][] = [
+      ['/api/v1/swarm/nodes', '/api/v1/swarm/nodes'],
+      ['/api/v1/swarm/services', `/api/v1/swarm/services?stack=${APP}`],
+      ['/api/v1/swarm/services/{service}/tasks', `/api/v1/swarm/services/${APP}_web/tasks`],
+      ['/api/v1/swarm/services/{service}/logs', `/api/v1/swarm/services/${APP}_ticker/logs?tail=3`],
+      ['/api/v1/stacks', '/api/v1/stacks'],
+    ];
+    for (const [template, url] of reads) {
+      const res = await server.call('GET', url, { role: 'user' });
+      assert.equal(res.status, 200, url);
+      const validate = ajv.compile(doc.paths[template].get.responses['200'].content['application/json'].schema);
+      assert.ok(validate(res.body), `${url}: ${ajv.errorsText(validate.errors)}`);
     }
   });
 
