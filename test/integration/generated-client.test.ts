@@ -94,6 +94,8 @@ export async function everyOperation(id: string): Promise<void> {
   const scaled = await client.POST('/api/v1/swarm/services/{service}/scale', { params: { path: { service: 'demo_web' } }, body: { replicas: 3 } });
   const rolledBack = await client.POST('/api/v1/swarm/services/{service}/rollback', { params: { path: { service: 'demo_web' } } });
   const forced = await client.POST('/api/v1/swarm/services/{service}/restart', { params: { path: { service: 'demo_web' } } });
+  const hostList = await client.GET('/api/v1/hosts');
+  void hostList.data;
   const stacks = await client.GET('/api/v1/stacks');
   const deployed = await client.POST('/api/v1/stacks/deploy', { body: { project: 'demo' } });
   const removed = await client.POST('/api/v1/stacks/remove', { body: { project: 'demo' } });

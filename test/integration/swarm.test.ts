@@ -108,7 +108,7 @@ describe('swarm over REST', () => {
   });
 
   it('lists the nodes with their roles, states and availability', async () => {
-    const res = await server.call('GET', '/api/v1/swarm/nodes', { role: 'user' });
+    const res = await server.call('GET', '/api/v1/swarm/nodes?host=local', { role: 'user' });
     assert.equal(res.status, 200);
     const nodes = res.body.nodes;
     assert.deepEqual(nodes.map((n: any) => n.hostname).sort(), swarm.nodes.map((n) => n.name).sort());
@@ -205,6 +205,9 @@ describe('swarm over REST', () => {
     const notProject = await server.call('POST', '/api/v1/stacks/deploy', { body: { project: `nosuch${suffix}` } });
     assert.equal(notProject.status, 404);
     assert.equal(notProject.body.error.code, 'PROJECT_NOT_FOUND');
+    const noHost = await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale?host=nosuch`, { body: { replicas: 1 } });
+    assert.equal(noHost.status, 404);
+    assert.equal(noHost.body.error.code, 'HOST_NOT_FOUND');
     const after = await serviceSpec(swarm, `${APP}_web`);
     assert.deepEqual(after.Spec, before.Spec, 'the service was not updated');
     assert.ok((await managerDocker(swarm).listNodes()).every((n: any) => n.Spec.Availability === 'active'));
