@@ -17,6 +17,12 @@ export const ERROR_CODES = [
   'PROJECT_NOT_FOUND',
   /** A `host` that names no configured host. */
   'HOST_NOT_FOUND',
+  'SERVICE_NOT_FOUND',
+  'NODE_NOT_FOUND',
+  /** A cluster operation sent to a host whose engine is a swarm worker or in no swarm. */
+  'NOT_SWARM_MANAGER',
+  /** The service's mode or history does not allow it: scaling a global service, rolling back a service never updated. */
+  'SERVICE_CONFLICT',
   'ROUTE_NOT_FOUND',
   'CONTAINER_NOT_RUNNING',
   'SELF_PROTECTED',

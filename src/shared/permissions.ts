@@ -12,6 +12,10 @@ export const PERMISSIONS = [
   'compose:control',
   'audit:read',
   'system:read',
+  'swarm:read',
+  'swarm:control',
+  /** A node's availability moves every task on it, whatever group they are in: admins only. */
+  'nodes:control',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -29,13 +33,14 @@ const READ: Permission[] = [
   'groups:read',
   'compose:read',
   'system:read',
+  'swarm:read',
 ];
-const CONTROL: Permission[] = ['containers:control', 'groups:control', 'compose:control'];
+const CONTROL: Permission[] = ['containers:control', 'groups:control', 'compose:control', 'swarm:control'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   user: new Set(READ),
   developer: new Set([...READ, ...CONTROL]),
-  admin: new Set([...READ, ...CONTROL, 'audit:read']),
+  admin: new Set([...READ, ...CONTROL, 'audit:read', 'nodes:control']),
 };
 
 /**

@@ -86,6 +86,26 @@ export async function everyOperation(id: string): Promise<void> {
     }
   }
 
+  const nodes = await client.GET('/api/v1/swarm/nodes', { params: { query: { host: 'local' } } });
+  const drained = await client.POST('/api/v1/swarm/nodes/{node}/availability', { params: { path: { node: 'worker1' } }, body: { availability: 'drain' } });
+  const swarmServices = await client.GET('/api/v1/swarm/services', { params: { query: { stack: 'demo' } } });
+  const tasks = await client.GET('/api/v1/swarm/services/{service}/tasks', { params: { path: { service: 'demo_web' } } });
+  const serviceLogs = await client.GET('/api/v1/swarm/services/{service}/logs', { params: { path: { service: 'demo_web' }, query: { tail: 10 } } });
+  const scaled = await client.POST('/api/v1/swarm/services/{service}/scale', { params: { path: { service: 'demo_web' } }, body: { replicas: 3 } });
+  const rolledBack = await client.POST('/api/v1/swarm/services/{service}/rollback', { params: { path: { service: 'demo_web' } } });
+  const forced = await client.POST('/api/v1/swarm/services/{service}/restart', { params: { path: { service: 'demo_web' } } });
+  const hostList = await client.GET('/api/v1/hosts');
+  void hostList.data;
+  const stacks = await client.GET('/api/v1/stacks');
+  const deployed = await client.POST('/api/v1/stacks/deploy', { body: { project: 'demo' } });
+  const removed = await client.POST('/api/v1/stacks/remove', { body: { project: 'demo' } });
+  const hostnames: string[] | undefined = nodes.data?.nodes.map((n) => n.hostname);
+  const desired: number[] | undefined = swarmServices.data?.services.map((s) => s.replicas.desired);
+  const taskStates: string[] | undefined = tasks.data?.tasks.map((t) => t.state);
+  const stackNames: string[] | undefined = stacks.data?.stacks.map((s) => s.name);
+  void [drained.data?.changed, serviceLogs.data, scaled.data?.version, rolledBack.data?.name, forced.data?.id, deployed.data, removed.data];
+  void [hostnames, desired, taskStates, stackNames];
+
   const health = await client.GET('/health');
   const docker: 'up' | 'down' | undefined = health.data?.docker;
   const alive = await client.GET('/api/v1/live');

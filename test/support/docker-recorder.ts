@@ -17,6 +17,7 @@ export function endpointOf(path: string): string {
   return pathname
     .replace(/^\/v\d+\.\d+(?=\/)/, '')
     .replace(/^\/containers\/(?!json$|create$)[^/]+/, '/containers/{id}')
+    .replace(/^\/(services|nodes)\/(?!create$)[^/]+/, '/$1/{id}')
     .replace(/^\/images\/(?!json$|create$).+(?=\/json$)/, '/images/{name}');
 }
 

@@ -29,6 +29,18 @@ function pidIn(file: string): number | undefined {
   }
 }
 
+export interface PrivateEngineOptions {
+  /**
+   * Runs dockerd through this program (its arguments, then dockerd's path and flags follow):
+   * a swarm node enters its own network namespace this way.
+   */
+  launcher?: { command: string; args: string[] };
+  /** Flags after the defaults (an address to listen on, a shutdown timeout). */
+  extraArgs?: string[];
+  /** Prefix of the temporary folder, which names the engine in process lists. */
+  dirPrefix?: string;
+}
+
 /**
  * A dockerd of the test's own: its own socket, data root, exec root and pid file, no networking,
  * so it can be killed and restarted without disturbing the shared engine other tests use. It is
@@ -40,21 +52,19 @@ export class PrivateEngine {
   readonly dockerHost: string;
   readonly docker: Docker;
   private child: ChildProcess | undefined;
-  private readonly extraArgs: string[];
   private readonly onExit = () => this.child?.kill('SIGKILL');
 
-  private constructor(extraArgs: string[]) {
-    this.extraArgs = extraArgs;
-    this.dir = mkdtempSync('/tmp/lucid-pd-');
+  private constructor(private readonly options: PrivateEngineOptions) {
+    this.dir = mkdtempSync(options.dirPrefix ?? '/tmp/lucid-pd-');
     this.socket = join(this.dir, 'docker.sock');
     this.dockerHost = `unix://${this.socket}`;
     this.docker = new Docker({ socketPath: this.socket });
     process.once('exit', this.onExit);
   }
 
-  /** `extraArgs` go to dockerd as they are, e.g. a TLS listener beside the private socket. */
-  static async start(extraArgs: string[] = []): Promise<PrivateEngine> {
-    const engine = new PrivateEngine(extraArgs);
+  /** Options, or just `extraArgs` for dockerd as they are (e.g. a TLS listener beside the private socket). */
+  static async start(options: PrivateEngineOptions | string[] = {}): Promise<PrivateEngine> {
+    const engine = new PrivateEngine(Array.isArray(options) ? { extraArgs: options } : options);
     try {
       await engine.startDaemon();
     } catch (err) {
@@ -86,21 +96,21 @@ export class PrivateEngine {
   /** Starts the daemon and resolves once it answers. */
   async startDaemon(): Promise<void> {
     const log = openSync(join(this.dir, 'dockerd.log'), 'a');
-    const child = spawn(
-      DOCKERD,
-      [
-        `--host=${this.dockerHost}`,
-        `--data-root=${join(this.dir, 'data')}`,
-        `--exec-root=${join(this.dir, 'exec')}`,
-        `--pidfile=${join(this.dir, 'dockerd.pid')}`,
-        '--bridge=none',
-        '--iptables=false',
-        '--ip-masq=false',
-        '--ip-forward=false',
-        ...this.extraArgs,
-      ],
-      { stdio: ['ignore', log, log] },
-    );
+    const dockerdArgs = [
+      `--host=${this.dockerHost}`,
+      `--data-root=${join(this.dir, 'data')}`,
+      `--exec-root=${join(this.dir, 'exec')}`,
+      `--pidfile=${join(this.dir, 'dockerd.pid')}`,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--ip-forward=false',
+      ...(this.options.extraArgs ?? []),
+    ];
+    const launcher = this.options.launcher;
+    const child = launcher
+      ? spawn(launcher.command, [...launcher.args, DOCKERD, ...dockerdArgs], { stdio: ['ignore', log, log] })
+      : spawn(DOCKERD, dockerdArgs, { stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     const deadline = Date.now() + START_TIMEOUT_MS;

@@ -149,6 +149,9 @@ export const envSchema = z.object({
   COMPOSE_BIN: z.string().min(1).optional().describe(
     'Compose program to run instead of detecting docker compose (v2) then docker-compose (v1); a path to docker means its plugin. Unset: detected.',
   ),
+  DOCKER_CLI: z.string().min(1).default('docker').describe(
+    'The docker CLI that deploys and removes swarm stacks (`docker stack deploy`, `docker stack rm`); default docker on PATH. Pick one whose API level the engine accepts.',
+  ),
   COMPOSE_TIMEOUT: nonNegativeInt(300, { min: 1, max: 86_400 }).describe(
     'Seconds a compose up (waiting included) or down (plus its own stop timeout) may take, 1-86400; then its process tree is killed and the call answers 504. 300 s lets images start and become healthy.',
   ),

@@ -7,6 +7,7 @@ import type { ContainerEventsService } from '../services/container-events.js';
 import type { GroupService } from '../services/groups.js';
 import type { HealthService } from '../services/health.js';
 import type { MetricsService } from '../services/metrics.js';
+import type { SwarmOperationName } from './swarm-handlers.js';
 
 export type Handler<N extends OperationName> = (
   input: ParsedInput<N>,
@@ -34,7 +35,8 @@ export interface Services {
   events: ContainerEventsService;
 }
 
-export function createHandlers(services: Services): Handlers {
+/** Every handler but the swarm ones, which come per host from `swarmHandlers`. */
+export function createHandlers(services: Services): Omit<Handlers, SwarmOperationName> {
   const { hosts, groups, audit, compose, health, metrics, events } = services;
   return {
     'containers.list': async (input, ctx) => {

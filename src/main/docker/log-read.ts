@@ -1,7 +1,7 @@
 import { finished } from 'node:stream';
 import type { LogLine } from '../../shared/schemas/containers.js';
 import { jsonStringBytes } from '../system/json-bytes.js';
-import { toLucidError } from './errors.js';
+import { toLucidError, type ErrorContext } from './errors.js';
 import type { DockerGateway } from './gateway.js';
 import { destroyStream } from './json-lines.js';
 import { LogDecoder } from './log-decoder.js';
@@ -33,23 +33,35 @@ export function lineBytes(line: LogLine): number {
   return jsonStringBytes(line.text) + (line.timestamp?.length ?? 0) + 64;
 }
 
-const NOT_FOUND = { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } as const;
+/** Whose log is read: a container's, or a swarm service's across all its tasks (same framing). */
+export interface LogSource {
+  resource: 'containers' | 'services';
+  notFound: ErrorContext;
+}
+
+const CONTAINER_LOG: LogSource = { resource: 'containers', notFound: { notFound: 'CONTAINER_NOT_FOUND', what: 'container' } };
 
 /** dockerode buffers a non-followed log whole; the modem is asked directly for a stream instead. */
 interface Modem {
   dial(options: object, callback: (err: unknown, stream: NodeJS.ReadableStream) => void): void;
 }
 
-function dialLogStream(gateway: DockerGateway, id: string, query: LogQuery, abortSignal: AbortSignal): Promise<NodeJS.ReadableStream> {
+function dialLogStream(
+  gateway: DockerGateway,
+  source: LogSource,
+  id: string,
+  query: LogQuery,
+  abortSignal: AbortSignal,
+): Promise<NodeJS.ReadableStream> {
   const modem = (gateway.docker as unknown as { modem: Modem }).modem;
   return new Promise((resolve, reject) => {
     modem.dial(
       {
-        path: `/containers/${encodeURIComponent(id)}/logs?`,
+        path: `/${source.resource}/${encodeURIComponent(id)}/logs?`,
         method: 'GET',
         abortSignal,
         isStream: true,
-        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+        statusCodes: { 200: true, 404: 'no such object', 500: 'server error', 503: 'not a swarm manager' },
         options: { ...query, follow: false },
       },
       (err, stream) => (err ? reject(err) : resolve(stream)),
@@ -73,6 +85,7 @@ export async function readLogBounded(
   maxBytes: number,
   signal: AbortSignal,
   budget?: ReadBudget,
+  source: LogSource = CONTAINER_LOG,
 ): Promise<BoundedLog> {
   const release = budget
     ? await budget.take(maxBytes, signal).catch((err: unknown) => {
@@ -80,7 +93,7 @@ export async function readLogBounded(
       })
     : () => {};
   try {
-    return await readWithin(gateway, id, tty, query, maxBytes, signal);
+    return await readWithin(gateway, source, id, tty, query, maxBytes, signal);
   } finally {
     release();
   }
@@ -88,6 +101,7 @@ export async function readLogBounded(
 
 async function readWithin(
   gateway: DockerGateway,
+  source: LogSource,
   id: string,
   tty: boolean,
   query: LogQuery,
@@ -96,9 +110,9 @@ async function readWithin(
 ): Promise<BoundedLog> {
   const deadline = AbortSignal.timeout(gateway.timeoutMs);
   const stop = AbortSignal.any([signal, deadline]);
-  const stream = await gateway.openStream('containers.logs', (s) => dialLogStream(gateway, id, query, s), {
+  const stream = await gateway.openStream(`${source.resource}.logs`, (s) => dialLogStream(gateway, source, id, query, s), {
     signal: stop,
-    ...NOT_FOUND,
+    ...source.notFound,
   });
   const decoder = new LogDecoder(tty, query.timestamps);
   const kept: (LogLine | undefined)[] = [];
@@ -131,7 +145,7 @@ async function readWithin(
   destroyStream(stream);
   if (broken !== undefined) {
     if (signal.aborted) throw toLucidError(signal.reason, false);
-    throw toLucidError(broken, deadline.aborted, NOT_FOUND);
+    throw toLucidError(broken, deadline.aborted, source.notFound);
   }
   keep(decoder.end());
   return { lines: kept.slice(head) as LogLine[], cut };

@@ -32,6 +32,8 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   hosts: 'Hosts: the engines the manager reaches (local, SSH, mutual TLS), their state and versions',
   health: 'Probes for the container healthcheck, Kubernetes and people',
   metrics: 'Prometheus metrics',
+  swarm: 'Docker Swarm, on a host whose engine is a swarm manager: nodes, services, tasks and service logs; scale, roll back, restart; node availability',
+  stacks: 'Swarm stacks, whoever deployed them; deploy and remove a registered compose project as a stack',
 };
 
 const REQUEST_ID_HEADER = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } };

@@ -7,6 +7,7 @@ import { hostOperations } from './hosts.js';
 import { liveOperations } from './live.js';
 import type { ManifestOperationName } from './manifest.js';
 import { serviceOperations } from './services.js';
+import { swarmOperations } from './swarm.js';
 import { systemOperations } from './system.js';
 
 export type { HttpMethod, OperationDef, OperationKind } from './define.js';
@@ -20,6 +21,7 @@ export const operations = {
   ...composeOperations,
   ...systemOperations,
   ...hostOperations,
+  ...swarmOperations,
 } satisfies Record<ManifestOperationName, OperationDef>;
 
 export type Operations = typeof operations;

@@ -36,6 +36,18 @@ export const OPERATION_STREAMS = {
   'health.details': 'call',
   'metrics.scrape': 'call',
   'hosts.list': 'call',
+  'swarm.nodes': 'call',
+  'swarm.setAvailability': 'call',
+  'swarm.services': 'call',
+  'swarm.tasks': 'call',
+  'swarm.logs': 'call',
+  'swarm.followLogs': 'subscription',
+  'swarm.scale': 'call',
+  'swarm.rollback': 'call',
+  'swarm.restart': 'call',
+  'stacks.list': 'call',
+  'stacks.deploy': 'events',
+  'stacks.remove': 'events',
 } as const satisfies Record<string, StreamKind>;
 
 export type ManifestOperationName = keyof typeof OPERATION_STREAMS;

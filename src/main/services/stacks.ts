@@ -1,0 +1,220 @@
+import { LucidError } from '../../shared/errors.js';
+import type { ComposeOutputEvent, ComposeRunOutput } from '../../shared/schemas/compose.js';
+import { OutputTail } from '../compose/output-tail.js';
+import { requireUsable, type ComposeRegistry, type UsableProject } from '../compose/registry.js';
+import type { StackRunner } from '../compose/stack-runner.js';
+import { parseAnswer } from '../docker/answers.js';
+import type { DockerGateway } from '../docker/gateway.js';
+import { swarmCall } from '../docker/swarm-calls.js';
+import { rawTaskListSchema, STACK_LABEL } from '../docker/swarm-answers.js';
+import type { OperationContext } from '../model/context.js';
+import { sleep } from '../system/sleep.js';
+import type { StackGroups, SwarmCluster } from './swarm.js';
+
+export interface StackServiceOptions {
+  /** COMPOSE_TIMEOUT in ms: bounds a whole deploy (converging included) or removal. */
+  timeoutMs: number;
+  /** How often the convergence wait looks at the cluster. */
+  pollMs?: number;
+}
+
+const OUTPUT_LINES = 200;
+const ERROR_TAIL = 50;
+/** Task states that end a task without it running: the deploy failed for that service. */
+const FAILED_STATES = new Set(['failed', 'rejected']);
+
+interface Run {
+  name: string;
+  ctx: OperationContext;
+  action: 'deploy' | 'remove';
+  deadline: number;
+  limitSeconds: number;
+  tail: OutputTail;
+}
+
+/** The service groups of stacks, from the compose registry: a stack's group is its compose project's. */
+export function registryStackGroups(registry: ComposeRegistry): StackGroups {
+  const projects = async () => new Map((await registry.list()).map((entry) => [entry.name, entry.group] as const));
+  return {
+    projects,
+    groupOf: async (stack) => (await projects()).get(stack) ?? null,
+  };
+}
+
+/**
+ * Registered compose projects deployed as swarm stacks with the docker CLI (`docker stack deploy`
+ * implements the compose-to-swarm conversion in the client; the Engine API has no stack). A
+ * deploy waits until every service of the stack runs its desired replicas, or fails with the
+ * tasks' errors. One deploy or removal per stack at a time.
+ */
+export class StackService {
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly gateway: DockerGateway,
+    private readonly registry: ComposeRegistry,
+    private readonly swarm: SwarmCluster,
+    private readonly runner: StackRunner,
+    private readonly options: StackServiceOptions,
+  ) {}
+
+  deploy(name: string, ctx: OperationContext): Promise<ComposeRunOutput> {
+    return this.exclusive(name, ctx, 'deploy', async (run, project) => {
+      const started = new Date();
+      const { paths, directory } = await this.checkedFiles(project);
+      // `--prune` removes services the files no longer declare: the stack is what the files say.
+      const args = ['stack', 'deploy', '--prune', ...paths.flatMap((path) => ['--compose-file', path]), name];
+      await this.execute(run, args, directory);
+      await this.waitConverged(run, started);
+    });
+  }
+
+  remove(name: string, ctx: OperationContext): Promise<ComposeRunOutput> {
+    return this.exclusive(name, ctx, 'remove', async (run) => {
+      await this.execute(run, ['stack', 'rm', name], undefined);
+      await this.waitRemoved(run);
+    });
+  }
+
+  /**
+   * Checks the project and the caller's scope, and that the host is a swarm manager, before the
+   * stack's lock is taken: a refused call never blocks a legitimate one, nor starts the CLI.
+   */
+  private async exclusive(
+    name: string,
+    ctx: OperationContext,
+    action: Run['action'],
+    body: (run: Run, project: UsableProject) => Promise<void>,
+  ): Promise<ComposeRunOutput> {
+    ctx.target = name;
+    const entry = await this.registry.find(name);
+    ctx.requireScope(entry.group, `stack ${name}`);
+    const project = requireUsable(entry);
+    await this.swarm.nodes();
+    if (this.busy.has(name)) throw new LucidError('OPERATION_IN_PROGRESS', `another operation on stack ${name} is running`);
+    this.busy.add(name);
+    const started = performance.now();
+    const run: Run = {
+      name,
+      ctx,
+      action,
+      deadline: Date.now() + this.options.timeoutMs,
+      limitSeconds: Math.round(this.options.timeoutMs / 1000),
+      tail: new OutputTail(OUTPUT_LINES),
+    };
+    try {
+      ctx.ready();
+      await body(run, project);
+      return { project: name, ok: true, exitCode: 0, durationMs: Math.round(performance.now() - started), output: run.tail.lines() };
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+
+  /**
+   * The files' real paths, checked inside the projects folder just now. The CLI gets paths, not
+   * open descriptors as compose does: it resolves a file's relative paths (env files, configs)
+   * from the file's own folder, which `/dev/fd/N` would not be.
+   */
+  private async checkedFiles(project: UsableProject): Promise<{ paths: string[]; directory: string }> {
+    const opened = await this.registry.open(project);
+    await opened.close();
+    return { paths: opened.paths, directory: opened.directory };
+  }
+
+  private async execute(run: Run, args: string[], cwd: string | undefined): Promise<void> {
+    const result = await this.runner.run(args, {
+      cwd,
+      timeoutMs: Math.max(1, run.deadline - Date.now()),
+      onLine: (stream, line) => this.report(run, { stream, line }),
+    });
+    if (result.stopped) {
+      throw new LucidError('SHUTTING_DOWN', `stack ${run.action} of ${run.name} was stopped: the manager is shutting down`, {
+        output: run.tail.lines(ERROR_TAIL),
+      });
+    }
+    if (result.timedOut) throw this.timeout(run, 'was killed: it did not finish');
+    if (result.exitCode !== 0) {
+      throw new LucidError('COMPOSE_FAILED', `stack ${run.action} of ${run.name} exited with code ${result.exitCode ?? 'none (killed)'}`, {
+        exitCode: result.exitCode,
+        output: run.tail.lines(ERROR_TAIL),
+      });
+    }
+  }
+
+  /**
+   * Until every service of the stack runs as many tasks as it wants. A task of this deploy that
+   * failed or was rejected (a missing image, no node that fits) fails the deploy with its error:
+   * swarm would retry it forever, and the caller should hear why now.
+   */
+  private async waitConverged(run: Run, since: Date): Promise<void> {
+    let last = '';
+    for (;;) {
+      const services = await this.swarm.services(run.name);
+      const waiting = services.filter((s) => s.replicas.running < s.replicas.desired || s.update?.state === 'updating');
+      if (waiting.length === 0) {
+        this.report(run, { stream: 'manager', line: `all ${services.length} services are running` });
+        return;
+      }
+      const errors = await this.taskErrors(run.name, since);
+      if (errors.length > 0) {
+        for (const error of errors) this.report(run, { stream: 'manager', line: error });
+        throw new LucidError('COMPOSE_FAILED', `stack deploy of ${run.name}: tasks failed (${errors[0]})`, {
+          exitCode: 0,
+          errors,
+          output: run.tail.lines(ERROR_TAIL),
+        });
+      }
+      const report = `waiting for ${waiting.map((s) => `${s.name} (${s.replicas.running}/${s.replicas.desired})`).join(', ')}`;
+      if (report !== last) this.report(run, { stream: 'manager', line: report });
+      last = report;
+      await this.pause(run, 'gave up waiting: services did not converge');
+    }
+  }
+
+  private async waitRemoved(run: Run): Promise<void> {
+    for (;;) {
+      const [services, tasks] = await Promise.all([this.swarm.services(run.name), this.stackTasks(run.name)]);
+      if (services.length === 0 && tasks.length === 0) {
+        this.report(run, { stream: 'manager', line: `stack ${run.name} is gone` });
+        return;
+      }
+      await this.pause(run, 'gave up waiting: the stack was not gone');
+    }
+  }
+
+  private async pause(run: Run, why: string): Promise<void> {
+    const remaining = run.deadline - Date.now();
+    if (remaining <= 0) throw this.timeout(run, why);
+    await sleep(Math.min(this.options.pollMs ?? 500, remaining));
+  }
+
+  private async stackTasks(stack: string) {
+    const raw = await swarmCall(this.gateway, {
+      operation: 'swarm.tasks',
+      method: 'GET',
+      path: '/tasks',
+      query: { filters: { label: [`${STACK_LABEL}=${stack}`] } },
+    });
+    return parseAnswer(rawTaskListSchema, raw);
+  }
+
+  private async taskErrors(stack: string, since: Date): Promise<string[]> {
+    const tasks = await this.stackTasks(stack);
+    return tasks
+      .filter((task) => FAILED_STATES.has(task.Status?.State ?? '') && Date.parse(task.UpdatedAt ?? '') >= since.getTime())
+      .map((task) => `task ${task.ID.slice(0, 12)}: ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
+  }
+
+  private report(run: Run, event: ComposeOutputEvent): void {
+    run.tail.push(event.line);
+    run.ctx.emit(event);
+  }
+
+  private timeout(run: Run, what: string): LucidError {
+    return new LucidError('COMPOSE_TIMEOUT', `stack ${run.action} of ${run.name} ${what} within ${run.limitSeconds} s`, {
+      timeoutSeconds: run.limitSeconds,
+      output: run.tail.lines(ERROR_TAIL),
+    });
+  }
+}

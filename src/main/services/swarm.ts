@@ -1,0 +1,302 @@
+import { LucidError } from '../../shared/errors.js';
+import type { LogsOutput } from '../../shared/schemas/containers.js';
+import type {
+  NodeAvailability,
+  SwarmFollowLogsInput,
+  SwarmLogsInput,
+  SwarmNode,
+  SwarmService,
+  SwarmServiceControl,
+  SwarmStack,
+  SwarmTask,
+} from '../../shared/schemas/swarm.js';
+import { parseAnswer } from '../docker/answers.js';
+import type { DockerGateway } from '../docker/gateway.js';
+import { readLogBounded, type LogQuery, type LogSource } from '../docker/log-read.js';
+import type { ReadBudget } from '../docker/read-budget.js';
+import { swarmCall } from '../docker/swarm-calls.js';
+import {
+  rawNodeListSchema,
+  rawServiceListSchema,
+  rawServiceSchema,
+  rawTaskListSchema,
+  STACK_LABEL,
+  type RawService,
+} from '../docker/swarm-answers.js';
+import type { OperationContext } from '../model/context.js';
+import { modeOf, nodeFromRaw, serviceFromRaw, stackOf, taskFromRaw } from '../model/swarm-mapping.js';
+import { timePointSeconds } from '../../shared/schemas/common.js';
+import { followServiceLog, type FollowEnd } from './swarm-log-follow.js';
+
+const SERVICE = { notFound: 'SERVICE_NOT_FOUND', what: 'swarm service' } as const;
+const NODE = { notFound: 'NODE_NOT_FOUND', what: 'swarm node' } as const;
+export const SERVICE_LOG: LogSource = { resource: 'services', notFound: SERVICE };
+
+/** The service group that controls a stack (the group whose compose project it is), or null. */
+export interface StackGroups {
+  groupOf(stack: string): Promise<string | null>;
+  /** The registered compose projects by name, with their groups. */
+  projects(): Promise<ReadonlyMap<string, string | null>>;
+}
+
+export interface SwarmServiceOptions {
+  stackGroups: StackGroups;
+  /** Text one log read answers at most (LOG_READ_MAX_BYTES). */
+  logReadMaxBytes: number;
+  readBudget?: ReadBudget | undefined;
+}
+
+/** An update that lost a race with another writer (Docker's "update out of sequence") is tried again, this often. */
+const UPDATE_ATTEMPTS = 3;
+
+/**
+ * The cluster as one swarm manager's engine sees it: nodes, services, tasks and stacks, and the
+ * controls on them. One instance per host; a host whose engine is no manager answers
+ * NOT_SWARM_MANAGER (Docker's own 503 on the cluster endpoints).
+ */
+export class SwarmCluster {
+  constructor(
+    private readonly gateway: DockerGateway,
+    private readonly options: SwarmServiceOptions,
+  ) {}
+
+  async nodes(): Promise<SwarmNode[]> {
+    const raw = parseAnswer(rawNodeListSchema, await swarmCall(this.gateway, { operation: 'swarm.nodes', method: 'GET', path: '/nodes' }));
+    return raw.map(nodeFromRaw).sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));
+  }
+
+  async services(stack?: string): Promise<SwarmService[]> {
+    const raw = await this.rawServices(stack);
+    const projects = await this.options.stackGroups.projects();
+    return raw.map((service) => {
+      const name = stackOf(service);
+      return serviceFromRaw(service, name === null ? null : (projects.get(name) ?? null));
+    });
+  }
+
+  async tasks(ref: string): Promise<{ service: string; tasks: SwarmTask[] }> {
+    const service = await this.inspect(ref);
+    const [raw, nodes] = await Promise.all([
+      swarmCall(this.gateway, { operation: 'swarm.tasks', method: 'GET', path: '/tasks', query: { filters: { service: [service.ID] } } }),
+      this.nodes(),
+    ]);
+    const hostnames = new Map(nodes.map((node) => [node.id, node.hostname]));
+    const tasks = parseAnswer(rawTaskListSchema, raw)
+      // Docker's filter also matches services whose name starts with this one's: keep its own tasks.
+      .filter((task) => task.ServiceID === service.ID)
+      .map((task) => taskFromRaw(task, hostnames))
+      .sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0) || (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
+    return { service: service.ID, tasks };
+  }
+
+  async stacks(): Promise<SwarmStack[]> {
+    const [services, projects] = await Promise.all([this.rawServices(), this.options.stackGroups.projects()]);
+    const stacks = new Map<string, SwarmStack>();
+    for (const service of services) {
+      const name = stackOf(service);
+      if (name === null) continue;
+      const stack = stacks.get(name) ?? {
+        name,
+        services: 0,
+        running: 0,
+        desired: 0,
+        ...(projects.has(name) ? { project: name } : {}),
+        group: projects.get(name) ?? null,
+      };
+      const mapped = serviceFromRaw(service, null);
+      stack.services += 1;
+      stack.running += mapped.replicas.running;
+      stack.desired += mapped.replicas.desired;
+      stacks.set(name, stack);
+    }
+    return [...stacks.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async scale(ref: string, replicas: number, ctx: OperationContext): Promise<SwarmServiceControl> {
+    return this.update(ref, ctx, (service) => {
+      if (modeOf(service) !== 'replicated') {
+        throw new LucidError('SERVICE_CONFLICT', `swarm service ${service.Spec.Name} is not replicated: it cannot be scaled`, {
+          mode: modeOf(service),
+        });
+      }
+      const spec = structuredClone(service.Spec) as Record<string, any>;
+      spec['Mode'] = { ...spec['Mode'], Replicated: { ...spec['Mode']?.Replicated, Replicas: replicas } };
+      return { spec };
+    });
+  }
+
+  async rollback(ref: string, ctx: OperationContext): Promise<SwarmServiceControl> {
+    return this.update(ref, ctx, (service) => {
+      if (!service.PreviousSpec) {
+        throw new LucidError('SERVICE_CONFLICT', `swarm service ${service.Spec.Name} has no previous specification to roll back to`);
+      }
+      return { spec: service.Spec, rollback: true };
+    });
+  }
+
+  /** A rolling restart: every task is replaced, in the service's own update order and parallelism. */
+  async restart(ref: string, ctx: OperationContext): Promise<SwarmServiceControl> {
+    return this.update(ref, ctx, (service) => {
+      const spec = structuredClone(service.Spec) as Record<string, any>;
+      const template = spec['TaskTemplate'] ?? {};
+      spec['TaskTemplate'] = { ...template, ForceUpdate: (service.Spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
+      return { spec };
+    });
+  }
+
+  async setAvailability(
+    ref: string,
+    availability: NodeAvailability,
+    ctx: OperationContext,
+  ): Promise<{ id: string; hostname: string; availability: NodeAvailability; changed: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const raw = await this.resolveNode(ref);
+      const node = nodeFromRaw(raw);
+      ctx.target = node.hostname || node.id;
+      if (node.availability === availability) return { id: node.id, hostname: node.hostname, availability, changed: false };
+      try {
+        await swarmCall(this.gateway, {
+          operation: 'swarm.nodeUpdate',
+          method: 'POST',
+          path: `/nodes/${encodeURIComponent(node.id)}/update`,
+          query: { version: raw.Version.Index },
+          body: { ...raw.Spec, Availability: availability },
+          ...NODE,
+        });
+      } catch (err) {
+        if (attempt < UPDATE_ATTEMPTS && outOfSequence(err)) continue;
+        throw err;
+      }
+      return { id: node.id, hostname: node.hostname, availability, changed: true };
+    }
+  }
+
+  /** At most `logReadMaxBytes` of the newest lines of all tasks together, as Docker merges them. */
+  async logs(input: SwarmLogsInput, signal: AbortSignal): Promise<LogsOutput> {
+    const service = await this.inspect(input.service);
+    const tty = ttyOf(service);
+    const { lines, cut } = await readLogBounded(
+      this.gateway,
+      service.ID,
+      tty,
+      logQuery(input),
+      this.options.logReadMaxBytes,
+      signal,
+      this.options.readBudget,
+      SERVICE_LOG,
+    );
+    return { id: service.ID, lines, truncated: cut || lines.length >= input.tail };
+  }
+
+  /** Streams the service's log across its tasks until the caller leaves or the service goes. */
+  async followLogs(input: SwarmFollowLogsInput, ctx: OperationContext): Promise<{ id: string } & FollowEnd> {
+    const service = await this.inspect(input.service);
+    const end = await followServiceLog(this.gateway, service.ID, ttyOf(service), input, ctx);
+    return { id: service.ID, ...end };
+  }
+
+  /** Docker resolves an id, a unique id prefix or a name; an ambiguous prefix is the caller's mistake. */
+  async inspect(ref: string): Promise<RawService> {
+    const raw = await swarmCall(this.gateway, {
+      operation: 'swarm.serviceInspect',
+      method: 'GET',
+      path: `/services/${encodeURIComponent(ref)}`,
+      ...SERVICE,
+    }).catch((err: unknown) => {
+      throw ambiguous(err, 'swarm service') ?? err;
+    });
+    return parseAnswer(rawServiceSchema, raw);
+  }
+
+  /** Reads are open to every role; controlling a service needs its stack's group in the caller's scope. */
+  private async update(
+    ref: string,
+    ctx: OperationContext,
+    change: (service: RawService) => { spec: unknown; rollback?: boolean },
+  ): Promise<SwarmServiceControl> {
+    for (let attempt = 1; ; attempt++) {
+      const service = await this.inspect(ref);
+      ctx.target = service.Spec.Name;
+      const stack = stackOf(service);
+      const group = stack === null ? null : await this.options.stackGroups.groupOf(stack);
+      ctx.requireScope(group, `swarm service ${service.Spec.Name}`);
+      const { spec, rollback } = change(service);
+      try {
+        await swarmCall(this.gateway, {
+          operation: 'swarm.serviceUpdate',
+          method: 'POST',
+          path: `/services/${encodeURIComponent(service.ID)}/update`,
+          query: { version: service.Version.Index, ...(rollback ? { rollback: 'previous' } : {}) },
+          body: spec,
+          ...SERVICE,
+        });
+      } catch (err) {
+        if (attempt < UPDATE_ATTEMPTS && outOfSequence(err)) continue;
+        throw err;
+      }
+      const after = await this.inspect(service.ID);
+      const mapped = serviceFromRaw(after, group);
+      return {
+        id: after.ID,
+        name: after.Spec.Name,
+        version: after.Version.Index,
+        ...(mapped.mode === 'replicated' ? { replicas: { running: mapped.replicas.running, desired: after.Spec.Mode?.Replicated?.Replicas ?? 0 } } : {}),
+      };
+    }
+  }
+
+  private async rawServices(stack?: string): Promise<RawService[]> {
+    const raw = await swarmCall(this.gateway, {
+      operation: 'swarm.services',
+      method: 'GET',
+      path: '/services',
+      query: { status: true, ...(stack === undefined ? {} : { filters: { label: [`${STACK_LABEL}=${stack}`] } }) },
+    });
+    return parseAnswer(rawServiceListSchema, raw).sort((a, b) => a.Spec.Name.localeCompare(b.Spec.Name));
+  }
+
+  /** A node by id, unique id prefix or hostname; looked up in the (small) node list so that hostnames work too. */
+  private async resolveNode(ref: string) {
+    const raw = parseAnswer(rawNodeListSchema, await swarmCall(this.gateway, { operation: 'swarm.nodes', method: 'GET', path: '/nodes' }));
+    const exact = raw.filter((node) => node.ID === ref);
+    const named = raw.filter((node) => node.Description?.Hostname === ref);
+    const prefixed = raw.filter((node) => node.ID.startsWith(ref));
+    for (const found of [exact, named, prefixed]) {
+      const [only] = found;
+      if (found.length === 1 && only) return only;
+      if (found.length > 1) throw new LucidError('VALIDATION_FAILED', `${ref} matches more than one swarm node`, { matches: found.length });
+    }
+    throw new LucidError('NODE_NOT_FOUND', `no swarm node ${ref}`);
+  }
+}
+
+/** A service whose tasks run with a terminal logs raw text, not the multiplexed frames. */
+function ttyOf(service: RawService): boolean {
+  return (service.Spec.TaskTemplate?.ContainerSpec as { TTY?: boolean } | undefined)?.TTY === true;
+}
+
+function logQuery(input: SwarmLogsInput): LogQuery {
+  return {
+    stdout: input.stream !== 'stderr',
+    stderr: input.stream !== 'stdout',
+    tail: input.tail,
+    timestamps: input.timestamps,
+    ...(input.since === undefined ? {} : { since: timePointSeconds(input.since) }),
+  };
+}
+
+/** Another writer changed the object since it was read: read it again and retry. */
+function outOfSequence(err: unknown): boolean {
+  if (!(err instanceof LucidError) || err.code !== 'DOCKER_ERROR') return false;
+  const cause = (err as { cause?: unknown }).cause;
+  const message = cause instanceof Error ? cause.message : '';
+  return /out of sequence/i.test(message);
+}
+
+function ambiguous(err: unknown, what: string): LucidError | undefined {
+  if (!(err instanceof LucidError) || err.code === 'VALIDATION_FAILED') return undefined;
+  const cause = (err as { cause?: unknown }).cause;
+  const message = cause instanceof Error ? cause.message : '';
+  if (!/ambiguous|multiple .* found/i.test(message)) return undefined;
+  return new LucidError('VALIDATION_FAILED', `the id prefix matches more than one ${what}`);
+}

@@ -1,0 +1,469 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { TRANSPORTS, type OperationClient } from '../support/clients.js';
+import { removeDir, servicesConfig, tempDir } from '../support/compose.js';
+import { requireEngine } from '../support/engine.js';
+import { waitFor } from '../support/eventually.js';
+import { CALLERS, callerName, POLICIES, STATUS_OF, type PolicyName } from '../support/matrix.js';
+import { readSse } from '../support/sse.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { DOCKER_CLI, TestSwarm } from '../support/swarm.js';
+import {
+  availabilityOf,
+  managerDocker,
+  nodeIdOf,
+  replicasOf,
+  runningTasks,
+  serviceSpec,
+  stackContainers,
+  stackServices,
+  writeStack,
+} from '../support/swarm-projects.js';
+
+/**
+ * The swarm operations against a real three-node swarm (one manager, two workers, each a private
+ * dockerd in its own network namespace). One swarm for the whole file: it takes a few seconds to
+ * build. Effects are asserted on the manager's engine, not on the answers alone.
+ */
+const suffix = Math.random().toString(36).slice(2, 8);
+/** In the developer's scope (group core). */
+const APP = `sa${suffix}`;
+/** Out of the developer's scope (group support). */
+const OPS = `so${suffix}`;
+/** Deployed with the CLI, registered nowhere: in no group, admins only. */
+const FOREIGN = `sf${suffix}`;
+/** A registered project only the access matrix deploys. */
+const SPARE = `ss${suffix}`;
+
+let swarm: TestSwarm;
+let root: string;
+let env: Record<string, string>;
+
+before(async () => {
+  await requireEngine();
+  swarm = await TestSwarm.start();
+  console.log(`# swarm of ${swarm.nodes.length} nodes up in ${swarm.startSeconds.toFixed(1)} s`);
+  root = tempDir('lucid-swarm');
+  const appFile = writeStack(root, APP, {
+    web: { replicas: 2 },
+    ticker: { command: ['sh', '-c', 'while true; do echo tick; sleep 0.2; done'] },
+  });
+  const opsFile = writeStack(root, OPS, { job: {} });
+  const spareFile = writeStack(root, SPARE, { one: {} });
+  const foreignDir = tempDir('lucid-swarm-foreign');
+  writeStack(foreignDir, 'x', { alone: {} });
+  const config = servicesConfig(root, [
+    { group: 'core', phase: 2, project: APP, files: [appFile] },
+    { group: 'application', phase: 3, project: SPARE, files: [spareFile] },
+    { group: 'support', phase: 4, project: OPS, files: [opsFile] },
+  ]);
+  env = {
+    DOCKER_HOST: swarm.manager.engine.dockerHost,
+    DOCKER_CLI,
+    SERVICES_CONFIG: config,
+    COMPOSE_PROJECTS_DIR: root,
+    COMPOSE_TIMEOUT: '120',
+  };
+  // Stacks deployed by someone else: the manager must list and control them too.
+  await swarm.cli(['stack', 'deploy', '-c', `${root}/${opsFile}`, OPS]);
+  await swarm.cli(['stack', 'deploy', '-c', `${foreignDir}/x/docker-compose.yml`, FOREIGN]);
+  removeDir(foreignDir);
+});
+
+after(async () => {
+  await swarm?.close();
+  if (root) removeDir(root);
+});
+
+describe('swarm over REST', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer(env);
+  });
+  after(async () => server?.close());
+
+  it('deploys a registered project as a stack, streams its output, and waits until its services run', async () => {
+    const res = await fetch(`${server.url}/api/v1/stacks/deploy`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await server.tokenFor('developer')}`,
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+      },
+      body: JSON.stringify({ project: APP }),
+    });
+    assert.equal(res.status, 200);
+    const frames = await readSse(res, (f) => f.some((x) => x.event === 'result' || x.event === 'error'));
+    const result = frames.find((f) => f.event === 'result');
+    assert.ok(result, JSON.stringify(frames.slice(-3)));
+    assert.equal(result.data.ok, true);
+    assert.ok(frames.some((f) => f.event === 'line' && /Creating service/.test(f.data.line)), 'the CLI output is streamed');
+    assert.ok(frames.some((f) => f.event === 'line' && f.data.stream === 'manager' && /running/.test(f.data.line)));
+    assert.deepEqual(await stackServices(swarm, APP), [`${APP}_ticker`, `${APP}_web`]);
+    // Converged when the answer came: both web replicas run now, on more than one node.
+    const web = await runningTasks(swarm, `${APP}_web`);
+    assert.equal(web.length, 2);
+  });
+
+  it('lists the nodes with their roles, states and availability', async () => {
+    const res = await server.call('GET', '/api/v1/swarm/nodes?host=local', { role: 'user' });
+    assert.equal(res.status, 200);
+    const nodes = res.body.nodes;
+    assert.deepEqual(nodes.map((n: any) => n.hostname).sort(), swarm.nodes.map((n) => n.name).sort());
+    const manager = nodes.find((n: any) => n.hostname === swarm.manager.name);
+    assert.equal(manager.role, 'manager');
+    assert.equal(manager.leader, true);
+    assert.ok(nodes.every((n: any) => n.state === 'ready' && n.availability === 'active'));
+    assert.equal(nodes.find((n: any) => n.hostname === swarm.workers[0]?.name).address, swarm.workers[0]?.address);
+  });
+
+  it('lists the stacks, those deployed by the CLI included, with their projects and groups', async () => {
+    const res = await server.call('GET', '/api/v1/stacks', { role: 'user' });
+    assert.equal(res.status, 200);
+    const byName = new Map(res.body.stacks.map((s: any) => [s.name, s]));
+    assert.deepEqual(byName.get(APP), { name: APP, services: 2, running: 3, desired: 3, project: APP, group: 'core' });
+    assert.deepEqual(byName.get(OPS), { name: OPS, services: 1, running: 1, desired: 1, project: OPS, group: 'support' });
+    assert.deepEqual(byName.get(FOREIGN), { name: FOREIGN, services: 1, running: 1, desired: 1, group: null });
+  });
+
+  it("lists a stack's services with running and desired replicas", async () => {
+    const res = await server.call('GET', `/api/v1/swarm/services?stack=${APP}`, { role: 'user' });
+    assert.equal(res.status, 200);
+    const web = res.body.services.find((s: any) => s.name === `${APP}_web`);
+    assert.deepEqual(
+      { stack: web.stack, mode: web.mode, replicas: web.replicas, group: web.group, image: web.image },
+      { stack: APP, mode: 'replicated', replicas: { running: 2, desired: 2 }, group: 'core', image: 'lucid-test-busybox:latest' },
+    );
+    assert.deepEqual(res.body.services.map((s: any) => s.stack), [APP, APP]);
+  });
+
+  it('lists the tasks of a service named by name or by a unique id prefix', async () => {
+    const spec = await serviceSpec(swarm, `${APP}_web`);
+    for (const ref of [`${APP}_web`, spec.ID.slice(0, 8)]) {
+      const res = await server.call('GET', `/api/v1/swarm/services/${ref}/tasks`, { role: 'user' });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.service, spec.ID);
+      const running = res.body.tasks.filter((t: any) => t.state === 'running');
+      assert.equal(running.length, 2);
+      assert.ok(running.every((t: any) => swarm.nodes.some((n) => n.name === t.node) && t.containerId));
+    }
+  });
+
+  it('answers as the OpenAPI document describes', async () => {
+    const doc = (await server.call('GET', '/openapi.json', { role: null })).body;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const reads: [string, string][] = [
+      ['/api/v1/swarm/nodes', '/api/v1/swarm/nodes'],
+      ['/api/v1/swarm/services', `/api/v1/swarm/services?stack=${APP}`],
+      ['/api/v1/swarm/services/{service}/tasks', `/api/v1/swarm/services/${APP}_web/tasks`],
+      ['/api/v1/swarm/services/{service}/logs', `/api/v1/swarm/services/${APP}_ticker/logs?tail=3`],
+      ['/api/v1/stacks', '/api/v1/stacks'],
+    ];
+    for (const [template, url] of reads) {
+      const res = await server.call('GET', url, { role: 'user' });
+      assert.equal(res.status, 200, url);
+      const validate = ajv.compile(doc.paths[template].get.responses['200'].content['application/json'].schema);
+      assert.ok(validate(res.body), `${url}: ${ajv.errorsText(validate.errors)}`);
+    }
+  });
+
+  it('scales a service: the engine runs that many tasks, spread over the nodes', async () => {
+    const res = await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale`, { role: 'developer', body: { replicas: 5 } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.replicas.desired, 5);
+    assert.equal(await replicasOf(swarm, `${APP}_web`), 5);
+    await waitFor('5 running tasks', 30_000, async () => (await runningTasks(swarm, `${APP}_web`)).length === 5);
+    const nodes = new Set((await runningTasks(swarm, `${APP}_web`)).map((t) => t.node));
+    assert.ok(nodes.size >= 2, `tasks on ${nodes.size} node(s)`);
+    const down = await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale`, { role: 'developer', body: { replicas: 3 } });
+    assert.equal(down.status, 200);
+    await waitFor('3 running tasks', 30_000, async () => (await runningTasks(swarm, `${APP}_web`)).length === 3);
+  });
+
+  it('refuses bad replicas, unknown services and nodes with a 4xx and changes nothing', async () => {
+    const before = await serviceSpec(swarm, `${APP}_web`);
+    for (const replicas of [-1, 1.5, 1e9, 'x', 1001, null]) {
+      const res = await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale`, { body: { replicas } });
+      assert.equal(res.status, 400, `replicas ${String(replicas)}`);
+      assert.equal(res.body.error.code, 'VALIDATION_FAILED');
+    }
+    const unknown = await server.call('POST', `/api/v1/swarm/services/nosuch${suffix}/scale`, { body: { replicas: 1 } });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'SERVICE_NOT_FOUND');
+    const tasks = await server.call('GET', `/api/v1/swarm/services/nosuch${suffix}/tasks`);
+    assert.equal(tasks.body.error.code, 'SERVICE_NOT_FOUND');
+    const node = await server.call('POST', `/api/v1/swarm/nodes/nosuch${suffix}/availability`, { body: { availability: 'drain' } });
+    assert.equal(node.status, 404);
+    assert.equal(node.body.error.code, 'NODE_NOT_FOUND');
+    const badAvailability = await server.call('POST', `/api/v1/swarm/nodes/${swarm.workers[0]?.name}/availability`, {
+      body: { availability: 'off' },
+    });
+    assert.equal(badAvailability.status, 400);
+    const notProject = await server.call('POST', '/api/v1/stacks/deploy', { body: { project: `nosuch${suffix}` } });
+    assert.equal(notProject.status, 404);
+    assert.equal(notProject.body.error.code, 'PROJECT_NOT_FOUND');
+    const noHost = await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale?host=nosuch`, { body: { replicas: 1 } });
+    assert.equal(noHost.status, 404);
+    assert.equal(noHost.body.error.code, 'HOST_NOT_FOUND');
+    const after = await serviceSpec(swarm, `${APP}_web`);
+    assert.deepEqual(after.Spec, before.Spec, 'the service was not updated');
+    assert.ok((await managerDocker(swarm).listNodes()).every((n: any) => n.Spec.Availability === 'active'));
+    assert.deepEqual(await stackServices(swarm, `nosuch${suffix}`), []);
+  });
+
+  it('restarts a service: every task is replaced', async () => {
+    const before = new Set((await runningTasks(swarm, `${APP}_ticker`)).map((t) => t.id));
+    const forced = (await serviceSpec(swarm, `${APP}_ticker`)).Spec.TaskTemplate.ForceUpdate ?? 0;
+    const res = await server.call('POST', `/api/v1/swarm/services/${APP}_ticker/restart`, { role: 'developer' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal((await serviceSpec(swarm, `${APP}_ticker`)).Spec.TaskTemplate.ForceUpdate, forced + 1);
+    await waitFor('a new task runs', 30_000, async () => {
+      const now = await runningTasks(swarm, `${APP}_ticker`);
+      return now.length === 1 && now.every((t) => !before.has(t.id));
+    });
+  });
+
+  it('rolls a service back to its previous specification', async () => {
+    // The last change was the scale from 5 to 3: its rollback brings 5 back.
+    const res = await server.call('POST', `/api/v1/swarm/services/${APP}_web/rollback`, { role: 'developer' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(await replicasOf(swarm, `${APP}_web`), 5);
+    const never = await server.call('POST', `/api/v1/swarm/services/${FOREIGN}_alone/rollback`);
+    assert.equal(never.status, 409);
+    assert.equal(never.body.error.code, 'SERVICE_CONFLICT');
+    await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale`, { body: { replicas: 3 } });
+  });
+
+  it("drains a worker: its tasks move to the other nodes; active takes new tasks again", async () => {
+    const worker = swarm.workers[0]!;
+    const id = await nodeIdOf(swarm, worker.name);
+    await waitFor('3 web tasks run', 30_000, async () => (await runningTasks(swarm, `${APP}_web`)).length === 3);
+    const res = await server.call('POST', `/api/v1/swarm/nodes/${worker.name}/availability`, { body: { availability: 'drain' } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body, { id, hostname: worker.name, availability: 'drain', changed: true });
+    assert.equal(await availabilityOf(swarm, id), 'drain');
+    await waitFor('no task on the drained node, all of them elsewhere', 30_000, async () => {
+      const tasks = await runningTasks(swarm, `${APP}_web`);
+      return tasks.length === 3 && tasks.every((t) => t.node !== id);
+    });
+    const again = await server.call('POST', `/api/v1/swarm/nodes/${id.slice(0, 6)}/availability`, { body: { availability: 'drain' } });
+    assert.equal(again.body.changed, false);
+    const back = await server.call('POST', `/api/v1/swarm/nodes/${id}/availability`, { body: { availability: 'active' } });
+    assert.equal(back.status, 200);
+    assert.equal(await availabilityOf(swarm, id), 'active');
+  });
+
+  it("reads and follows a service's log across its tasks", async () => {
+    const res = await server.call('GET', `/api/v1/swarm/services/${APP}_ticker/logs?tail=5`, { role: 'user' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.body.lines.length > 0 && res.body.lines.every((l: any) => /^tick$/.test(l.text)), JSON.stringify(res.body.lines));
+    const follow = await fetch(`${server.url}/api/v1/swarm/services/${APP}_ticker/logs?follow=true&tail=0`, {
+      headers: { authorization: `Bearer ${await server.tokenFor('user')}`, accept: 'text/event-stream' },
+    });
+    assert.equal(follow.status, 200);
+    const frames = await readSse(follow, (f) => f.filter((x) => x.event === 'line').length >= 3);
+    assert.ok(frames.filter((f) => f.event === 'line').every((f) => /^tick$/.test(f.data.text)));
+  });
+
+  it("keeps answering when a worker's daemon dies: the node is down, its tasks run elsewhere; back up, it is ready", async () => {
+    const worker = swarm.workers[1]!;
+    const id = await nodeIdOf(swarm, worker.name);
+    await worker.engine.kill();
+    await waitFor('the node is down', 60_000, async () => {
+      const res = await server.call('GET', '/api/v1/swarm/nodes', { role: 'user' });
+      return res.body.nodes.find((n: any) => n.id === id)?.state === 'down';
+    }, 500);
+    await waitFor('3 web tasks run on the other nodes', 60_000, async () => {
+      const tasks = await runningTasks(swarm, `${APP}_web`);
+      return tasks.length === 3 && tasks.every((t) => t.node !== id);
+    }, 500);
+    await worker.engine.startDaemon();
+    await waitFor('the node is ready again', 60_000, async () => {
+      const res = await server.call('GET', '/api/v1/swarm/nodes', { role: 'user' });
+      return res.body.nodes.find((n: any) => n.id === id)?.state === 'ready';
+    }, 500);
+  });
+
+  it('removes the stack: nothing of it is left on any node', async () => {
+    const res = await server.call('POST', '/api/v1/stacks/remove', { role: 'developer', body: { project: APP } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(await stackServices(swarm, APP), []);
+    await waitFor('no container of the stack on any node', 30_000, async () => (await stackContainers(swarm, APP)) === 0);
+  });
+});
+
+describe('a host that is no swarm manager', () => {
+  it('answers NOT_SWARM_MANAGER (409) on a worker and on an engine in no swarm, and changes nothing', async (t) => {
+    for (const dockerHost of [swarm.workers[0]!.engine.dockerHost, 'unix:///var/run/docker.sock']) {
+      const server = await startTestServer({ ...env, DOCKER_HOST: dockerHost }, t);
+      for (const path of ['/api/v1/swarm/nodes', '/api/v1/swarm/services', '/api/v1/stacks', `/api/v1/swarm/services/${OPS}_job/tasks`]) {
+        const res = await server.call('GET', path, { role: 'user' });
+        assert.equal(res.status, 409, `${dockerHost} ${path}`);
+        assert.equal(res.body.error.code, 'NOT_SWARM_MANAGER');
+      }
+      const scale = await server.call('POST', `/api/v1/swarm/services/${OPS}_job/scale`, { body: { replicas: 2 } });
+      assert.equal(scale.body.error.code, 'NOT_SWARM_MANAGER');
+      const deploy = await server.call('POST', '/api/v1/stacks/deploy', { body: { project: SPARE } });
+      assert.equal(deploy.body.error.code, 'NOT_SWARM_MANAGER');
+    }
+    assert.equal(await replicasOf(swarm, `${OPS}_job`), 1);
+    assert.deepEqual(await stackServices(swarm, SPARE), []);
+  });
+});
+
+/** The support stack, deployed again with the CLI when a matrix row removed it. */
+async function ensureOps(): Promise<void> {
+  if ((await stackServices(swarm, OPS)).length > 0) return;
+  await swarm.cli(['stack', 'deploy', '-c', `${root}/${OPS}/docker-compose.yml`, OPS]);
+}
+
+interface Row {
+  title: string;
+  operation: Parameters<OperationClient['call']>[0];
+  policy: PolicyName;
+  arrange(): Promise<{ input: Record<string, unknown>; verify(ok: boolean): Promise<void> }>;
+}
+
+/** A control that toggles a service's replicas between 1 and 2: the spec shows whether it happened. */
+function scaleRow(title: string, service: () => string, policy: PolicyName): Row {
+  return {
+    title,
+    operation: 'swarm.scale',
+    policy,
+    arrange: async () => {
+      await ensureOps();
+      const before = await replicasOf(swarm, service());
+      const wanted = before === 1 ? 2 : 1;
+      return {
+        input: { service: service(), replicas: wanted },
+        verify: async (ok) => assert.equal(await replicasOf(swarm, service()), ok ? wanted : before),
+      };
+    },
+  };
+}
+
+function readRow(operation: Row['operation'], input: () => Record<string, unknown>): Row {
+  return {
+    title: operation,
+    operation,
+    policy: 'read',
+    arrange: async () => {
+      await ensureOps();
+      // The spec, not the version: swarm itself bumps a new service's version as it allocates it.
+      const before = (await serviceSpec(swarm, `${OPS}_job`)).Spec;
+      return {
+        input: input(),
+        verify: async () => assert.deepEqual((await serviceSpec(swarm, `${OPS}_job`)).Spec, before),
+      };
+    },
+  };
+}
+
+const ROWS: Row[] = [
+  readRow('swarm.nodes', () => ({})),
+  readRow('swarm.services', () => ({ stack: OPS })),
+  readRow('swarm.tasks', () => ({ service: `${OPS}_job` })),
+  readRow('swarm.logs', () => ({ service: `${OPS}_job` })),
+  readRow('swarm.followLogs', () => ({ service: `${OPS}_job` })),
+  readRow('stacks.list', () => ({})),
+  scaleRow('swarm.scale of a service of a stack in support', () => `${OPS}_job`, 'controlOutOfScope'),
+  scaleRow('swarm.scale of a service in no group (a stack of the CLI)', () => `${FOREIGN}_alone`, 'controlOutOfScope'),
+  {
+    title: 'swarm.restart of a service of a stack in support',
+    operation: 'swarm.restart',
+    policy: 'controlOutOfScope',
+    arrange: async () => {
+      await ensureOps();
+      const before = (await serviceSpec(swarm, `${OPS}_job`)).Spec.TaskTemplate.ForceUpdate ?? 0;
+      return {
+        input: { service: `${OPS}_job` },
+        verify: async (ok) => assert.equal((await serviceSpec(swarm, `${OPS}_job`)).Spec.TaskTemplate.ForceUpdate ?? 0, before + (ok ? 1 : 0)),
+      };
+    },
+  },
+  {
+    title: 'swarm.setAvailability of a worker',
+    operation: 'swarm.setAvailability',
+    policy: 'adminOnly',
+    arrange: async () => {
+      const id = await nodeIdOf(swarm, swarm.workers[1]!.name);
+      const before = await availabilityOf(swarm, id);
+      const wanted = before === 'active' ? 'pause' : 'active';
+      return {
+        input: { node: id, availability: wanted },
+        verify: async (ok) => assert.equal(await availabilityOf(swarm, id), ok ? wanted : before),
+      };
+    },
+  },
+  {
+    title: 'stacks.deploy of a project in application',
+    operation: 'stacks.deploy',
+    policy: 'controlInScope',
+    arrange: async () => {
+      if ((await stackServices(swarm, SPARE)).length > 0) await swarm.cli(['stack', 'rm', SPARE]);
+      // `stack rm` answers before the stack's network is gone; a deploy meanwhile would find it half-removed.
+      await waitFor('the spare stack is gone', 30_000, async () => {
+        const networks = await managerDocker(swarm).listNetworks({ filters: { label: [`com.docker.stack.namespace=${SPARE}`] } });
+        return (await stackServices(swarm, SPARE)).length === 0 && networks.length === 0;
+      });
+      return {
+        input: { project: SPARE },
+        verify: async (ok) => assert.deepEqual(await stackServices(swarm, SPARE), ok ? [`${SPARE}_one`] : []),
+      };
+    },
+  },
+  {
+    title: 'stacks.remove of a project in support',
+    operation: 'stacks.remove',
+    policy: 'controlOutOfScope',
+    arrange: async () => {
+      await ensureOps();
+      return {
+        input: { project: OPS },
+        verify: async (ok) => assert.deepEqual(await stackServices(swarm, OPS), ok ? [] : [`${OPS}_job`]),
+      };
+    },
+  },
+];
+
+for (const transport of TRANSPORTS) {
+  describe(`swarm access matrix over ${transport.name}`, () => {
+    let client: OperationClient;
+    before(async () => {
+      client = await transport.start(env);
+    });
+    after(async () => client?.close());
+
+    for (const row of ROWS) {
+      for (const caller of CALLERS) {
+        const expected = POLICIES[row.policy][callerName(caller)];
+        it(`${row.title} as ${callerName(caller)} → ${expected}`, async () => {
+          const scenario = await row.arrange();
+          const outcome = await client.call(row.operation, scenario.input, caller);
+          if (expected === 'ok') {
+            assert.equal(outcome.ok, true, outcome.ok ? '' : `${outcome.code}: ${outcome.message}`);
+          } else {
+            assert.equal(outcome.ok, false, 'the call must be refused');
+            if (outcome.ok) return;
+            assert.equal(outcome.code, expected, outcome.message);
+            if (client.transport === 'rest') assert.equal(outcome.status, STATUS_OF[expected]);
+          }
+          await scenario.verify(outcome.ok);
+        });
+      }
+    }
+  });
+}
+
+describe('a stack deployed by the CLI under a name that is no registered project', () => {
+  it('cannot be removed through the manager (PROJECT_NOT_FOUND), and stays', async (t) => {
+    const server = await startTestServer(env, t);
+    const res = await server.call('POST', '/api/v1/stacks/remove', { body: { project: FOREIGN } });
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, 'PROJECT_NOT_FOUND');
+    assert.deepEqual(await stackServices(swarm, FOREIGN), [`${FOREIGN}_alone`]);
+  });
+});
