@@ -251,4 +251,22 @@ describe('a hosts reload that removes a host', () => {
     assert.equal(stillOpen, 'open', "the local host's events stream goes on");
     assert.equal((await server.call('GET', '/api/v1/containers?host=second')).body.error.code, 'HOST_NOT_FOUND');
   });
+
+  it('brings a host a reload adds into an open host=* events stream', async () => {
+    const server = (rest as unknown as { server: TestServer }).server;
+    const headers = { accept: 'text/event-stream', authorization: `Bearer ${await server.tokenFor('admin')}` };
+    const all = await fetch(`${server.url}/api/v1/events?host=*`, { headers });
+    assert.equal(all.status, 200);
+    let created: string | undefined;
+    const seen = readSse(all, (frames) => frames.some((f) => f.data?.type === 'container' && f.data.host === 'again' && f.data.id === created));
+    hostsFile.write([
+      { name: 'local', url: 'unix:///var/run/docker.sock', default: true },
+      { name: 'again', url: second.dockerHost },
+    ]);
+    await waitFor('again up', 10_000, async () => (await server.call('GET', '/api/v1/hosts')).body.hosts?.[1]?.state === 'up');
+    await waitFor('the snapshot of again live', 10_000, async () => (await server.call('GET', '/api/v1/containers?host=again')).status === 200);
+    created = (await createTestContainer({ engine: second.docker, cmd: ['sleep', '3600'] })).id;
+    const frames = await seen;
+    assert.ok(frames.some((f) => f.data?.type === 'host' && f.data.host === 'again' && f.data.state === 'up'), 'the host event came first');
+  });
 });

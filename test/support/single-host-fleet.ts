@@ -11,9 +11,9 @@ export function singleHostFleet(containers: ContainerService): Fleet {
   return {
     defaultHost: () => containers.host,
     on,
-    list: async () => {
-      const answer = await containers.listAnswer({ all: true });
-      return { containers: answer.containers, hosts: answer.hosts, unreachable: new Set() };
+    list: async (_ctx, _hosts, options = {}) => {
+      const listed = options.fresh ? await containers.list({ all: true }) : (await containers.listAnswer({ all: true })).containers;
+      return { containers: listed, hosts: [{ name: containers.host, state: 'up' }], unreachable: new Set() };
     },
     requireAccess: (_ctx, host) => void on(host),
   };

@@ -62,7 +62,14 @@ export function createHandlers(services: Services): Omit<Handlers, SwarmOperatio
       const sources = hosts.eventSources(ctx, input.host);
       const shown = new Set(sources.map((source) => source.host));
       const all = input.host === '*';
-      return events.watch(input.group, sources, hosts, (host) => (all ? hosts.mayRead(ctx, host) : shown.has(host)), ctx);
+      return events.watch(
+        input.group,
+        sources,
+        hosts,
+        (host) => (all ? hosts.mayRead(ctx, host) : shown.has(host)),
+        ctx,
+        (host) => (all ? hosts.eventSource(host) : undefined),
+      );
     },
     'stats.list': async (input, ctx) => {
       groups.requireKnown(input.group);

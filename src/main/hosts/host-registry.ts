@@ -134,7 +134,7 @@ export class HostRegistry implements Fleet, HostStateSource {
     };
   }
 
-  async list(ctx: OperationContext, names?: readonly string[]): Promise<FleetList> {
+  async list(ctx: OperationContext, names?: readonly string[], options: { fresh?: boolean } = {}): Promise<FleetList> {
     const wanted = names === undefined ? this.all() : names.flatMap((name) => this.hosts.get(name) ?? []);
     const readable = wanted.filter((host) => this.mayRead(ctx, host.name));
     const unreachable = new Set<string>();
@@ -144,7 +144,7 @@ export class HostRegistry implements Fleet, HostStateSource {
         const report = host.report();
         hosts.push(report);
         try {
-          return (await host.containers.listAnswer({ all: true })).containers;
+          return options.fresh ? await host.containers.list({ all: true }) : (await host.containers.listAnswer({ all: true })).containers;
         } catch {
           unreachable.add(host.name);
           return [];
@@ -160,6 +160,12 @@ export class HostRegistry implements Fleet, HostStateSource {
     const selected = this.select(ctx, name);
     if (name !== ALL_HOSTS) for (const host of selected) ctx.endWhen(host.removed);
     return selected.map((host) => ({ host: host.name, cache: host.cache, daemon: host.health }));
+  }
+
+  /** The event source of one host, if it is configured (a host a reload added while someone listened). */
+  eventSource(name: string): HostEventSource | undefined {
+    const host = this.hosts.get(name);
+    return host && { host: host.name, cache: host.cache, daemon: host.health };
   }
 
   onHostState(listener: (event: HostEvent) => void): () => void {

@@ -31,7 +31,9 @@ export interface HostStateSource {
 export class ContainerEventsService {
   /**
    * `sources`: the hosts the caller asked for; `hostShown`: whether a host's state changes concern
-   * the caller (it may read the host, and asked for it).
+   * the caller (it may read the host, and asked for it); `joining`: for a subscription to every
+   * host, a host's current source, followed from its next state change on if it is new (a host a
+   * reload added or replaced); else undefined.
    */
   async watch(
     group: string | undefined,
@@ -39,6 +41,7 @@ export class ContainerEventsService {
     states: HostStateSource | undefined,
     hostShown: (host: string) => boolean,
     ctx: OperationContext,
+    joining: (host: string) => HostEventSource | undefined = () => undefined,
   ): Promise<WatchEventsOutput> {
     let events = 0;
     const relevant = (event: LiveEvent) => group === undefined || event.type !== 'container' || event.group === group;
@@ -48,14 +51,23 @@ export class ContainerEventsService {
       ctx.emit(event);
     };
     ctx.ready();
-    const unsubscribes = sources.flatMap(({ host, cache, daemon }) => [
-      cache.subscribe(send),
-      daemon?.onReachabilityChange((reachable) =>
+    // By snapshot, not by name: a host a reload replaced has a new one under the same name.
+    const followed = new Set<object>();
+    const unsubscribes: Array<() => void> = [];
+    const follow = ({ host, cache, daemon }: HostEventSource) => {
+      followed.add(cache);
+      unsubscribes.push(cache.subscribe(send));
+      const unwatch = daemon?.onReachabilityChange((reachable) =>
         send({ type: 'daemon', host, state: reachable ? 'up' : 'down', time: new Date().toISOString() }),
-      ) ?? (() => {}),
-    ]);
+      );
+      if (unwatch) unsubscribes.push(unwatch);
+    };
+    for (const source of sources) follow(source);
     const unwatchHosts = states?.onHostState((event) => {
-      if (hostShown(event.host)) send(event);
+      if (!hostShown(event.host)) return;
+      const source = joining(event.host);
+      if (source && !followed.has(source.cache)) follow(source);
+      send(event);
     });
     try {
       await new Promise<void>((resolve) => {

@@ -23,8 +23,13 @@ export interface Fleet {
   defaultHost(): string;
   /** One host's containers; HOST_NOT_FOUND for a name that is not configured. */
   on(host: string): ContainerService;
-  /** Lists `hosts` (every configured one when left out) the caller may read; a host that fails is reported, not thrown. */
-  list(ctx: OperationContext, hosts?: readonly string[]): Promise<FleetList>;
+  /**
+   * Lists `hosts` (every configured one when left out) the caller may read; a host that fails is
+   * reported, not thrown. `fresh`: straight from each engine rather than its snapshot, for those
+   * who act on the answer (a control decision must not rest on a snapshot that may lag a change
+   * made behind the manager's back).
+   */
+  list(ctx: OperationContext, hosts?: readonly string[], options?: { fresh?: boolean }): Promise<FleetList>;
   /** Throws FORBIDDEN (or HOST_NOT_FOUND) unless the caller may act on `host` this way. */
   requireAccess(ctx: OperationContext, host: string, kind: HostAccessKind): void;
 }

@@ -100,7 +100,7 @@ export class GroupService {
     ctx.requireScope(group.name, 'the services');
     if (!command.dryRun) this.acquire(group.name);
     try {
-      const { containers, unreachable } = await this.fleet.list(ctx, this.hostsOf(this.groups));
+      const { containers, unreachable } = await this.fleet.list(ctx, this.hostsOf(this.groups), { fresh: true });
       const members = membersOf(group, containers, this.resolver);
       for (const host of new Set(members.map((m) => m.host))) {
         this.fleet.requireAccess(ctx, host, 'control');
