@@ -20,8 +20,9 @@ function imports(file: string): string[] {
  * The folders of src/main, lowest first: a file may import its own folder and any folder before
  * it, never one after it, so no two folders depend on each other. `(root)` is the wiring
  * (create-manager, server, electron, index, healthcheck); src/shared is below all of them.
- * config/ sits above docker/ because env.ts checks DOCKER_HOST with docker's own parser; metrics/
- * counts the model's containers and is fed by state/ and services/.
+ * config/ sits above docker/ because the hosts it reads become docker's engine endpoints; metrics/
+ * counts the model's containers and is fed by state/ and services/; hosts/ bundles, per engine,
+ * the gateway, snapshot and services, and is what core/ dispatches an operation's `host` to.
  */
 const MAIN_ORDER = [
   'system',
