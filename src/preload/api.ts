@@ -103,6 +103,15 @@ function reportCallbackError(err: unknown): void {
   console.error('lucidDocker: an onEnd callback threw', err);
 }
 
+/**
+ * A stream the daemon broke under it (the engine died, an SSH connection was lost) answers
+ * `{ reason: 'error', error }`: the page learns that as a failure, as REST's `end` event says it.
+ */
+function brokenBy(answer: unknown): LucidDockerError | null {
+  const { reason, error } = (answer ?? {}) as { reason?: unknown; error?: ErrorBody };
+  return reason === 'error' && error !== undefined ? new LucidDockerError(error) : null;
+}
+
 /** One function per contract operation, grouped by the name before the dot; never ipcRenderer itself. */
 export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerApi {
   const listeners = new Map<string, Listener>();
@@ -160,7 +169,7 @@ export function createLucidDockerApi(ipcRenderer: IpcRendererLike): LucidDockerA
         // an unhandled rejection in the preload, nor keep the others from running.
         void result
           .then(
-            () => end?.(null),
+            (answer) => end?.(brokenBy(answer)),
             (err: LucidDockerError) => end?.(err),
           )
           .catch(reportCallbackError);
