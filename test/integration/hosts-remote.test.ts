@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { loadConfig } from '../../src/main/config/env.js';
 import { TRANSPORTS, useClient, type OperationClient, type Outcome } from '../support/clients.js';
-import { composeFile, projectName, tempDir, writeFile } from '../support/compose.js';
+import { composeFile, projectName, writeFile } from '../support/compose.js';
 import { docker as sharedDocker, stateOf } from '../support/engine.js';
 import { eventually, waitFor } from '../support/eventually.js';
 import { HostsFile } from '../support/hosts-file.js';
@@ -14,6 +14,7 @@ import { useRemoteFleet } from '../support/remote-fleet.js';
 import { finishedAt, newScenario, startedAt } from '../support/scenario.js';
 import { TEST_SECRET, type TestServer } from '../support/server.js';
 import { subscribe } from '../support/subscription.js';
+import { tempDir } from '../support/temp.js';
 
 function data(outcome: Outcome): any {
   assert.equal(outcome.ok, true, outcome.ok ? '' : `${outcome.code}: ${outcome.message}`);
@@ -67,7 +68,7 @@ const fleet = useRemoteFleet();
 for (const transport of TRANSPORTS) {
   describe(`remote hosts over ${transport.name}`, () => {
     const project = projectName(`${transport.name}-pi`);
-    const projectsDir = tempDir('lucid-remote-compose');
+    const projectsDir = tempDir('lucid-remote-compose-');
     writeFile(join(projectsDir, 'pi-stack.yml'), composeFile({ web: {}, worker: {} }));
     const s = newScenario((n) => [
       { name: 'core', phase: 2, members: [{ name: n('db'), host: 'server' }, { name: n('api'), host: 'pi', depends_on: [n('db')] }] },
