@@ -1,23 +1,10 @@
 import { LucidError, type ErrorCode } from '../../shared/errors.js';
-import { LINK_DOWN } from './link-errors.js';
+import { LINK_DOWN, UNTRUSTED_SERVER_CERT } from './link-errors.js';
 
 /** The request never reached the daemon: safe to retry even a start or a stop. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', LINK_DOWN]);
 /** OpenSSL's verdicts on a server certificate: the client gave up before sending anything. */
-const TLS_REFUSED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'INVALID_CA',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
+const TLS_REFUSED = new Set([...UNTRUSTED_SERVER_CERT, 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 
 /** The alerts by which a TLS server refuses a client (its certificate, the handshake): it acted on nothing. */
 const TLS_REFUSAL_ALERT =

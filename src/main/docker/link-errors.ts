@@ -28,3 +28,16 @@ export function describeError(err: unknown): string {
   if (typeof code === 'string' && SOCKET_ERRORS[code] !== undefined) return SOCKET_ERRORS[code];
   return err instanceof Error ? err.message : String(err);
 }
+
+/** OpenSSL's names for a server certificate the CA does not vouch for. */
+export const UNTRUSTED_SERVER_CERT = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+]);

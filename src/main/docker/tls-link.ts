@@ -3,7 +3,7 @@ import { connect, type TLSSocket } from 'node:tls';
 import type { Logger } from '../system/logging.js';
 import type { TcpEndpoint, TlsFiles } from './endpoint.js';
 import type { LinkState } from './engine-connection.js';
-import { describeError, linkDownError } from './link-errors.js';
+import { describeError, linkDownError, UNTRUSTED_SERVER_CERT } from './link-errors.js';
 import { LinkStates } from './link-state.js';
 
 export interface TlsTiming {
@@ -41,18 +41,6 @@ async function materialOf(files: TlsFiles): Promise<TlsMaterial> {
   return { ca, cert, key };
 }
 
-/** OpenSSL's names for a server certificate the CA does not vouch for. */
-const UNTRUSTED_SERVER = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'INVALID_CA',
-]);
 
 function codeOf(err: unknown): string {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
@@ -182,7 +170,7 @@ export class TlsLink {
     const code = codeOf(err);
     const { ca, cert } = this.endpoint.tls;
     if (code === 'ELINKDOWN') return describeError(err);
-    if (UNTRUSTED_SERVER.has(code)) return `the certificate of ${this.address} is not signed by the CA in ${ca} (${code})`;
+    if (UNTRUSTED_SERVER_CERT.has(code)) return `the certificate of ${this.address} is not signed by the CA in ${ca} (${code})`;
     if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `the certificate of ${this.address} is not valid now (${code})`;
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the certificate of ${this.address} does not name ${this.endpoint.host}`;
     const alert = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code)?.[1];
