@@ -18,7 +18,8 @@ function chart(el: HTMLElement, label: string, stroke: string, format: (v: numbe
         { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
         { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, values: (_u, vals) => vals.map(format), size: 70 },
       ],
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, label.startsWith('CPU') ? 1 : 1024 * 1024)] } },
+      // At least a minute wide: a first sample alone would otherwise span years.
+      scales: { x: { time: true, range: (_u, min, max) => [Math.min(min, max - 60), max] }, y: { range: (_u, _min, max) => [0, Math.max(max, label.startsWith('CPU') ? 1 : 1024 * 1024)] } },
       legend: { live: true },
     },
     [[], []],
