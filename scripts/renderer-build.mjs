@@ -2,7 +2,10 @@
 // and the page. The REST client's routes are read from the contract here, at build time, so the
 // page carries no zod and no route written by hand.
 import { copyFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The contract's route table, computed in Node from the real contract. */
 async function routeTable() {
@@ -12,7 +15,7 @@ async function routeTable() {
     export default routeTableOf(operations);
   `;
   const out = await build({
-    stdin: { contents: entry, resolveDir: process.cwd(), loader: 'ts' },
+    stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -27,7 +30,7 @@ async function routeTable() {
 /** The options of the page's bundle, shared with the test that keeps it small. */
 export async function rendererBuildOptions() {
   return {
-    entryPoints: { app: 'src/renderer/main.tsx' },
+    entryPoints: { app: `${ROOT}src/renderer/main.tsx` },
     bundle: true,
     // A classic script: a module script loaded from file:// (the Electron app) is refused as cross-origin.
     format: 'iife',
@@ -44,8 +47,9 @@ export async function rendererBuildOptions() {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  await mkdir('dist/renderer', { recursive: true });
-  await build({ ...(await rendererBuildOptions()), outdir: 'dist/renderer' });
-  for (const file of ['index.html', 'favicon.svg']) await copyFile(`src/renderer/${file}`, `dist/renderer/${file}`);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const out = `${ROOT}dist/renderer/`;
+  await mkdir(out, { recursive: true });
+  await build({ ...(await rendererBuildOptions()), outdir: out });
+  for (const file of ['index.html', 'favicon.svg']) await copyFile(`${ROOT}src/renderer/${file}`, out + file);
 }

@@ -126,7 +126,10 @@ describe('the dashboard in headless Chromium, against a real server and engine',
     await showOnly(page, prefix());
     await waitForRowState(page, s.name('db'), 'running');
     assert.equal(await page.locator('button.control').count(), 0, 'no Start, Stop or Restart offered');
-    const forced = await page.evaluate((name) => window.lucidDashboard?.control('stop', name), s.name('db'));
+    const forced = await page.evaluate(
+      (name) => (window as unknown as { lucidDashboard: { control(a: string, n: string): Promise<boolean> } }).lucidDashboard.control('stop', name),
+      s.name('db'),
+    );
     assert.equal(forced, false);
     assert.equal(await noticeCode(page, `Stop ${s.name('db')}`), 'FORBIDDEN');
     assert.equal(await stateOf(docker.getContainer(s.name('db'))), 'running');
