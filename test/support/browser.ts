@@ -30,8 +30,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a throw-away profile. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Headless Chromium with a throw-away profile. `bypassCSP` only for the Electron stand-in, whose
+ * IPC travels over a WebSocket that a real Electron IPC never needs the page's policy for.
+ */
+export async function launchBrowser(options: { bypassCSP?: boolean } = {}): Promise<Browser> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run "bash scripts/test-engine.sh" as root first`);
   const profile = await mkdtemp(join(tmpdir(), 'lucid-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -39,6 +42,7 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 720 },
+    bypassCSP: options.bypassCSP ?? false,
   });
   return {
     context,
