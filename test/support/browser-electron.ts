@@ -160,7 +160,9 @@ export async function startElectronBridge(env: Record<string, string> = {}): Pro
   const preload = readFileSync(PRELOAD_BUNDLE, 'utf8');
   return {
     harness,
-    prepare: (page, bind) => page.addInitScript(initScript(`ws://127.0.0.1:${port}/?bind=${bind ?? 'none'}`, preload)),
+    prepare: async (page, bind) => {
+      await page.addInitScript(initScript(`ws://127.0.0.1:${port}/?bind=${bind ?? 'none'}`, preload));
+    },
     close: async () => {
       for (const client of server.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
