@@ -45,7 +45,17 @@ export function Dashboard({ client, who, onSignOut }: Props) {
   const [tab, setTab] = useState<Tab>('containers');
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [openId, setOpenId] = useState<string | undefined>();
-  const changes = useThrottled(live.containers, 1000);
+  // Views that read groups, projects or the trail again do so when a container in a group changes
+  // state, at most once a second: not for every event of a busy engine.
+  const grouped = useMemo(
+    () =>
+      [...live.containers.values()]
+        .filter((c) => c.group !== null)
+        .map((c) => `${c.id}:${c.state}:${c.health}`)
+        .join(),
+    [live.containers],
+  );
+  const changes = useThrottled(grouped, 1000);
   const opened = openId ? live.containers.get(openId) : undefined;
 
   useEffect(() => {
