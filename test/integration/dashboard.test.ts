@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { launchBrowser, type Browser } from '../support/browser.js';
@@ -17,6 +19,8 @@ import { dockerCli } from '../support/docker-cli.js';
 import { docker, stateOf, useEngine } from '../support/engine.js';
 import { newScenario, type Scenario } from '../support/scenario.js';
 import { TEST_SECRET, useTestServer } from '../support/server.js';
+import { killAll } from '../support/spawned-server.js';
+import { tempAuditPath, tempDir } from '../support/temp.js';
 
 /** core: db → api, both in this run; plus a container in no group. */
 async function prepare(): Promise<Scenario> {
@@ -168,6 +172,39 @@ describe('the dashboard in headless Chromium, against a real server and engine',
     await reason.waitFor({ timeout: UI_WAIT_MS });
     assert.match(await reason.innerText(), /expired/);
     assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'the token is forgotten');
+    await page.close();
+  });
+
+  it('opens signed in from the link a development run of the server prints', async (t) => {
+    const server = fileURLToPath(new URL('../../dist/main/server.js', import.meta.url));
+    const child = spawn(process.execPath, [server], {
+      // No key: a development run makes one and prints the link.
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', AUDIT_LOG_PATH: tempAuditPath(), XDG_RUNTIME_DIR: tempDir() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    t.after(() => killAll([child]));
+    const link = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`no dashboard link printed:\n${output}`)), 30_000);
+      const read = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        const found = /Dashboard, signed in as this admin: (http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(output);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found[1] as string);
+        }
+      };
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
+    });
+    const { page } = await browser.page();
+    const requested: string[] = [];
+    page.on('request', (req) => requested.push(req.url()));
+    await page.goto(link);
+    await waitForLive(page);
+    await page.getByText('dev-admin').waitFor();
+    assert.equal(new URL(page.url()).hash, '');
+    assert.equal(requested.some((url) => url.includes('token')), false, 'the token is in no request line');
     await page.close();
   });
 
