@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { mintToken } from '../../src/main/auth/tokens.js';
@@ -19,7 +20,7 @@ import { dockerCli } from '../support/docker-cli.js';
 import { docker, stateOf, useEngine } from '../support/engine.js';
 import { newScenario, type Scenario } from '../support/scenario.js';
 import { TEST_SECRET, useTestServer } from '../support/server.js';
-import { killAll } from '../support/spawned-server.js';
+import { killAll, spawnServer } from '../support/spawned-server.js';
 import { tempAuditPath, tempDir } from '../support/temp.js';
 
 /** core: db → api, both in this run; plus a container in no group. */
@@ -205,6 +206,38 @@ describe('the dashboard in headless Chromium, against a real server and engine',
     await page.getByText('dev-admin').waitFor();
     assert.equal(new URL(page.url()).hash, '');
     assert.equal(requested.some((url) => url.includes('token')), false, 'the token is in no request line');
+    await page.close();
+  });
+
+  it('shows a lost connection and recovers by itself when the server is back, without a reload', async (t) => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const env = { PORT: String(port), ...s.env };
+    const first = await spawnServer(env);
+    t.after(() => killAll([first.child]));
+    const { page } = await browser.page();
+    await page.goto(`${first.url}/#token=${await server.tokenFor('admin')}`);
+    await waitForLive(page);
+    await markPage(page);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const banner = page.locator('[data-banner="connection"]');
+    await banner.waitFor({ timeout: UI_WAIT_MS });
+    assert.match(await banner.innerText(), /Connection to the manager lost/);
+    await page.locator('[data-connection="reconnecting"]').waitFor();
+    await browser.screenshot(page, 'connection-lost');
+
+    const second = await spawnServer(env);
+    t.after(() => killAll([second.child]));
+    await waitForLive(page);
+    await banner.waitFor({ state: 'detached' });
+    await showOnly(page, prefix());
+    await waitForRowState(page, s.name('db'), 'running');
+    await assertNotReloaded(page);
     await page.close();
   });
 
