@@ -63,7 +63,7 @@ describe('the dashboard client', () => {
       method: 'POST',
       path: '/api/v1/containers/{id}/stop',
       pathParams: ['id'],
-      query: [],
+      query: ['host'],
       body: ['timeout'],
       toggle: {},
       event: 'progress',

@@ -1,5 +1,4 @@
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
-import { hostOf } from './hosts.js';
 
 export interface Filters {
   text: string;
@@ -14,7 +13,7 @@ export const NO_FILTERS: Filters = { text: '', host: '', group: '', state: '' };
 export const NO_GROUP = '(none)';
 
 export function matches(c: ContainerSummary, f: Filters): boolean {
-  if (f.host && hostOf(c) !== f.host) return false;
+  if (f.host && c.host !== f.host) return false;
   if (f.group && (c.group ?? NO_GROUP) !== f.group) return false;
   if (f.state && c.state !== f.state) return false;
   if (f.text) {

@@ -1,31 +1,23 @@
-import type { ClientApi } from '../client/api.js';
+import type { HostInfo } from '../../shared/schemas/hosts.js';
 
 /**
- * Hosts as the manager reports them when it manages more than one engine. The page reads them
- * through the client when the contract has the operation, and shows one engine otherwise.
+ * A host as the page shows it: its state and reason from the list answer and the `host` events,
+ * and what `hosts.list` adds (address, versions, round trip) once read.
  */
-export interface HostInfo {
+export interface HostView {
   name: string;
-  url?: string;
   state: string;
-  reason?: string;
+  reason?: string | undefined;
+  info?: HostInfo | undefined;
 }
 
-export interface HostEvent {
-  type: 'host';
-  host: string;
-  state: string;
-  reason?: string;
-}
+export type Hosts = ReadonlyMap<string, HostView>;
 
-type HostsApi = { hosts?: { list?: (input?: object) => Promise<{ hosts: HostInfo[] }> } };
-
-export function hostsList(client: ClientApi): ((input?: object) => Promise<{ hosts: HostInfo[] }>) | undefined {
-  return (client as unknown as HostsApi).hosts?.list;
-}
-
-/** The host a container summary names, once summaries carry one. */
-export function hostOf(container: object): string | undefined {
-  const host = (container as { host?: unknown }).host;
-  return typeof host === 'string' ? host : undefined;
+export function withHost(hosts: Hosts, name: string, patch: Partial<HostView>): Hosts {
+  const next = new Map(hosts);
+  const known = next.get(name) ?? { name, state: 'connecting' };
+  const merged: HostView = { ...known, ...patch, name };
+  if (patch.state === 'up') delete merged.reason;
+  next.set(name, merged);
+  return next;
 }

@@ -3,7 +3,7 @@ import type { ContainerSummary } from '../../shared/schemas/containers.js';
 import type { LiveEvent } from '../../shared/schemas/live.js';
 import type { ClientApi } from '../client/api.js';
 import { errorOf } from '../client/errors.js';
-import { hostsList, type HostEvent, type HostInfo } from './hosts.js';
+import { withHost, type Hosts } from './hosts.js';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
@@ -14,8 +14,8 @@ export interface LiveState {
   connection: Connection;
   /** Why the stream was lost, while it is. */
   lostReason: string | undefined;
-  daemon: 'up' | 'down';
-  hosts: ReadonlyMap<string, HostInfo> | undefined;
+  /** Every host the manager reaches, with its state; a host whose engine is down is kept, not dropped. */
+  hosts: Hosts;
 }
 
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
@@ -32,8 +32,7 @@ export function useLiveContainers(client: ClientApi, onUnauthenticated: (message
     loaded: false,
     connection: 'connecting',
     lostReason: undefined,
-    daemon: 'up',
-    hosts: undefined,
+    hosts: new Map(),
   });
   const signOut = useRef(onUnauthenticated);
   signOut.current = onUnauthenticated;
@@ -46,9 +45,6 @@ export function useLiveContainers(client: ClientApi, onUnauthenticated: (message
     // Each opening's callbacks act only while it is the current one: an ended stream's late
     // callbacks (an unsubscribe answered after the loss) must not open a second stream.
     let generation = 0;
-    const listHosts = hostsList(client);
-    // Every host at once, where the manager knows hosts.
-    const listInput = (listHosts ? { all: true, host: '*' } : { all: true }) as { all: boolean };
 
     const lose = (gen: number, err: unknown) => {
       if (disposed || gen !== generation) return;
@@ -72,29 +68,29 @@ export function useLiveContainers(client: ClientApi, onUnauthenticated: (message
       const apply = (events: unknown[], base: LiveState): LiveState => {
         let containers: Map<string, ContainerSummary> | undefined;
         let next = base;
-        for (const raw of events) {
-          const event = raw as LiveEvent | HostEvent;
+        for (const event of events as LiveEvent[]) {
           if (event.type === 'container') {
             containers ??= new Map(next.containers);
             if (event.container) containers.set(event.id, event.container);
             else containers.delete(event.id);
-          } else if (event.type === 'daemon') next = { ...next, daemon: event.state };
-          else if (event.type === 'host') {
-            const hosts = new Map(next.hosts ?? []);
-            const known = hosts.get(event.host);
-            hosts.set(event.host, { ...known, name: event.host, state: event.state, ...(event.reason ? { reason: event.reason } : {}) });
-            next = { ...next, hosts };
+          } else if (event.type === 'daemon') {
+            next = { ...next, hosts: withHost(next.hosts, event.host, { state: event.state, reason: event.state === 'down' ? 'the engine does not answer' : undefined }) };
+          } else if (event.type === 'host') {
+            next = { ...next, hosts: withHost(next.hosts, event.host, { state: event.state, reason: event.reason }) };
           }
         }
         return containers ? { ...next, containers } : next;
       };
       const load = async () => {
-        const [list, hosts] = await Promise.all([
-          client.containers.list(listInput),
-          listHosts ? listHosts().catch(() => undefined) : Promise.resolve(undefined),
+        // Every host at once; the list names each host with its state, hosts.list adds the details.
+        const [list, details] = await Promise.all([
+          client.containers.list({ all: true, host: '*' }),
+          client.hosts.list().catch(() => undefined),
         ]);
         if (disposed || gen !== generation) return;
         const containers = new Map(list.containers.map((c) => [c.id, c]));
+        let hosts: Hosts = new Map(list.hosts.map((h) => [h.name, { name: h.name, state: h.state, reason: h.reason }]));
+        for (const info of details?.hosts ?? []) hosts = withHost(hosts, info.name, { info, state: info.state, reason: info.reason });
         const queued = pending ?? [];
         pending = undefined;
         attempt = 0;
@@ -105,15 +101,15 @@ export function useLiveContainers(client: ClientApi, onUnauthenticated: (message
             loaded: true,
             connection: 'live',
             lostReason: undefined,
-            hosts: hosts ? new Map(hosts.hosts.map((h) => [h.name, h])) : s.hosts,
+            hosts,
           }),
         );
       };
       unsubscribe = client.containers.onEvent(
-        {},
+        { host: '*' },
         (event) => {
           if (event.type === 'resync') {
-            // The manager rebuilt its state: read the list again, holding events meanwhile.
+            // The manager rebuilt a host's state: read the list again, holding events meanwhile.
             pending ??= [];
             load().catch(fail);
             return;

@@ -3,7 +3,6 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ContainerDetails, ContainerSummary } from '../../shared/schemas/containers.js';
 import { errorOf } from '../client/errors.js';
 import { mayControl } from '../state/access.js';
-import { hostOf } from '../state/hosts.js';
 import { useDashboard } from './context.js';
 import { ACTION_LABEL, runControl, type ControlAction } from './control.js';
 import { shortId, time } from './format.js';
@@ -30,7 +29,7 @@ export function ContainerDetail({ summary, onBack }: { summary: ContainerSummary
   // Read again when the live summary changes: started, stopped, health.
   useEffect(() => {
     let current = true;
-    ctx.client.containers.get({ id: summary.id }).then(
+    ctx.client.containers.get({ id: summary.id, host: summary.host }).then(
       (d) => current && (setDetails(d), setProblem(undefined)),
       (err: unknown) => {
         if (!current) return;
@@ -44,7 +43,6 @@ export function ContainerDetail({ summary, onBack }: { summary: ContainerSummary
   }, [ctx.client, summary]);
 
   const actions: ControlAction[] = running ? ['stop', 'restart'] : ['start'];
-  const host = hostOf(summary);
 
   return (
     <article class="detail" aria-labelledby="detail-title">
@@ -70,7 +68,7 @@ export function ContainerDetail({ summary, onBack }: { summary: ContainerSummary
           <Field name="Id">
             <code title={summary.id}>{shortId(summary.id)}</code>
           </Field>
-          {host && <Field name="Host">{host}</Field>}
+          <Field name="Host">{summary.host}</Field>
           <Field name="Group">{summary.group ?? 'none'}</Field>
           <Field name="Image">{summary.image}</Field>
           <Field name="Status">{summary.status}</Field>
@@ -120,8 +118,8 @@ export function ContainerDetail({ summary, onBack }: { summary: ContainerSummary
           </Field>
         </dl>
       </section>
-      <StatsCharts id={summary.id} running={running} />
-      <LogView id={summary.id} running={running} />
+      <StatsCharts id={summary.id} host={summary.host} running={running} />
+      <LogView id={summary.id} host={summary.host} running={running} />
     </article>
   );
 }

@@ -1,6 +1,5 @@
 import { Component } from 'preact';
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
-import { hostOf } from '../state/hosts.js';
 import { ACTION_LABEL, type ControlAction } from './control.js';
 import { StateBadge } from './StateBadge.js';
 
@@ -36,7 +35,7 @@ export class ContainerRow extends Component<RowProps> {
             {c.name}
           </button>
         </th>
-        {showHost && <td>{hostOf(c) ?? '—'}</td>}
+        {showHost && <td>{c.host}</td>}
         <td>{c.group ?? <span class="muted">none</span>}</td>
         <td class="image" title={c.image}>{c.image}</td>
         <td>

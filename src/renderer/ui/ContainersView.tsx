@@ -2,7 +2,6 @@ import { useCallback, useMemo, useState } from 'preact/hooks';
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
 import { mayControl } from '../state/access.js';
 import { byName, matches, NO_FILTERS, NO_GROUP, type Filters } from '../state/filters.js';
-import { hostOf } from '../state/hosts.js';
 import type { LiveState } from '../state/live-containers.js';
 import { ContainerRow } from './ContainerRow.js';
 import { useDashboard } from './context.js';
@@ -38,11 +37,9 @@ export function ContainersView({ live, filters, setFilters, onOpen }: Props) {
   const shown = useMemo(() => all.filter((c) => matches(c, filters)), [all, filters]);
   const states = useMemo(() => [...new Set(all.map((c) => c.state))].sort(), [all]);
   const groups = useMemo(() => [...new Set(all.map((c) => c.group ?? NO_GROUP))].sort(), [all]);
-  const hosts = useMemo(
-    () => [...new Set([...all.map(hostOf).filter((h): h is string => h !== undefined), ...(live.hosts?.keys() ?? [])])].sort(),
-    [all, live.hosts],
-  );
-  const showHost = hosts.length > 0;
+  const hosts = useMemo(() => [...new Set([...all.map((c) => c.host), ...live.hosts.keys()])].sort(), [all, live.hosts]);
+  // One engine, one host: the column would say the same on every row.
+  const showHost = hosts.length > 1;
 
   const onControl = useCallback(
     (action: ControlAction, c: ContainerSummary) => {

@@ -86,7 +86,7 @@ export function Dashboard({ client, who, onSignOut }: Props) {
     ['containers', 'Containers'],
     ['groups', 'Groups'],
     ['compose', 'Compose'],
-    ...(live.hosts ? ([['hosts', 'Hosts']] as [Tab, string][]) : []),
+    ['hosts', 'Hosts'],
     ...(mayReadAudit(who?.role) ? ([['audit', 'Audit']] as [Tab, string][]) : []),
   ];
 
@@ -135,11 +135,13 @@ export function Dashboard({ client, who, onSignOut }: Props) {
           Connection to the manager lost{live.lostReason ? ` (${live.lostReason})` : ''}. Reconnecting; the list may be out of date until then.
         </p>
       )}
-      {live.daemon === 'down' && (
-        <p class="banner bad" role="alert">
-          The Docker engine does not answer. The list shows its last known state.
-        </p>
-      )}
+      {[...live.hosts.values()]
+        .filter((h) => h.state === 'down')
+        .map((h) => (
+          <p key={h.name} class="banner bad" role="alert" data-banner="host">
+            Host {h.name} is down{h.reason ? `: ${h.reason}` : ''}. Its containers show their last known state.
+          </p>
+        ))}
       <Notices notices={notices} dismiss={(id) => setNotices((l) => l.filter((n) => n.id !== id))} />
       <main class="content">
         {tab === 'containers' &&
@@ -150,7 +152,7 @@ export function Dashboard({ client, who, onSignOut }: Props) {
           ))}
         {tab === 'groups' && <GroupsView changes={changes} />}
         {tab === 'compose' && <ComposeView changes={changes} />}
-        {tab === 'hosts' && live.hosts && <HostsView hosts={live.hosts} containers={live.containers} />}
+        {tab === 'hosts' && <HostsView hosts={live.hosts} containers={live.containers} />}
         {tab === 'audit' && <AuditView changes={changes} />}
       </main>
     </DashboardCtx.Provider>

@@ -40,7 +40,7 @@ function Highlight({ text, needle }: { text: string; needle: string }) {
 }
 
 /** The last lines of a log, optionally followed live; stderr marked in words, search within what is loaded. */
-export function LogView({ id, running }: { id: string; running: boolean }) {
+export function LogView({ id, host, running }: { id: string; host: string; running: boolean }) {
   const { client } = useDashboard();
   const [tail, setTail] = useState(100);
   const [follow, setFollow] = useState(false);
@@ -56,7 +56,7 @@ export function LogView({ id, running }: { id: string; running: boolean }) {
     if (!follow) {
       let current = true;
       setStatus('Loading…');
-      client.containers.logs({ id, tail }).then(
+      client.containers.logs({ id, host, tail }).then(
         (answer) => {
           if (!current) return;
           setLines(append([], answer.lines, counter));
@@ -83,7 +83,7 @@ export function LogView({ id, running }: { id: string; running: boolean }) {
       setLines((l) => append(l, taken, counter));
     };
     const stop = client.containers.followLogs(
-      { id, tail },
+      { id, host, tail },
       (line) => {
         batch.push(line);
         frame ||= requestAnimationFrame(flush);
@@ -103,7 +103,7 @@ export function LogView({ id, running }: { id: string; running: boolean }) {
       cancelAnimationFrame(frame);
       stop();
     };
-  }, [client, id, tail, follow]);
+  }, [client, id, host, tail, follow]);
 
   useEffect(() => {
     const el = box.current;

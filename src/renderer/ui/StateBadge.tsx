@@ -6,6 +6,7 @@ const TONE: Record<string, string> = {
   started: 'good',
   'already-running': 'good',
   starting: 'busy',
+  connecting: 'busy',
   restarting: 'busy',
   'waiting-healthy': 'busy',
   stopping: 'busy',

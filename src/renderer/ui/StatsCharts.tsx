@@ -28,7 +28,7 @@ function chart(el: HTMLElement, label: string, stroke: string, format: (v: numbe
 }
 
 /** CPU and memory of a running container from its live stats stream, over the last minutes. */
-export function StatsCharts({ id, running }: { id: string; running: boolean }) {
+export function StatsCharts({ id, host, running }: { id: string; host: string; running: boolean }) {
   const { client } = useDashboard();
   const cpuEl = useRef<HTMLDivElement>(null);
   const memEl = useRef<HTMLDivElement>(null);
@@ -47,7 +47,7 @@ export function StatsCharts({ id, running }: { id: string; running: boolean }) {
     const m: number[] = [];
     setStatus('Waiting for the first sample…');
     const stop = client.containers.watchStats(
-      { id },
+      { id, host },
       (s) => {
         t.push(Date.parse(s.timestamp) / 1000);
         c.push(s.cpuPercent);
@@ -70,7 +70,7 @@ export function StatsCharts({ id, running }: { id: string; running: boolean }) {
       cpu.destroy();
       mem.destroy();
     };
-  }, [client, id, running]);
+  }, [client, id, host, running]);
 
   return (
     <section class="panel" aria-labelledby="stats-title">

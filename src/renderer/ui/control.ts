@@ -13,10 +13,10 @@ export const ACTION_LABEL: Record<ControlAction, string> = { start: 'Start', sto
 export async function runControl(
   ctx: DashboardContext,
   action: ControlAction,
-  target: Pick<ContainerSummary, 'id' | 'name'>,
+  target: Pick<ContainerSummary, 'id' | 'name'> & { host?: string | undefined },
 ): Promise<boolean> {
   try {
-    await ctx.client.containers[action]({ id: target.id });
+    await ctx.client.containers[action]({ id: target.id, ...(target.host ? { host: target.host } : {}) });
     return true;
   } catch (err) {
     const { code, message } = errorOf(err);
