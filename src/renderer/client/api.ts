@@ -39,6 +39,8 @@ export interface SignedIn {
   sub: string;
   role: string;
   expiresAt: number | null;
+  /** The hosts the token is narrowed to, when it is. */
+  hosts?: string[];
 }
 
 export type ClientApi = {

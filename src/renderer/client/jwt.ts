@@ -6,6 +6,8 @@ export interface Claims {
   sub: string;
   role: string;
   exp: number | null;
+  /** The hosts the token is narrowed to; absent: every host the role may use. */
+  hosts?: string[];
 }
 
 export function readClaims(token: string): Claims | undefined {
@@ -15,7 +17,13 @@ export function readClaims(token: string): Claims | undefined {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
     const claims = JSON.parse(json) as Record<string, unknown>;
     if (typeof claims['sub'] !== 'string' || typeof claims['role'] !== 'string') return undefined;
-    return { sub: claims['sub'], role: claims['role'], exp: typeof claims['exp'] === 'number' ? claims['exp'] : null };
+    const hosts = claims['hosts'];
+    return {
+      sub: claims['sub'],
+      role: claims['role'],
+      exp: typeof claims['exp'] === 'number' ? claims['exp'] : null,
+      ...(Array.isArray(hosts) && hosts.every((h) => typeof h === 'string') ? { hosts: hosts as string[] } : {}),
+    };
   } catch {
     return undefined;
   }

@@ -150,7 +150,7 @@ export function createRestClient(options: RestClientOptions): ClientApi {
         token = undefined;
         throw err;
       }
-      return { sub: claims.sub, role: claims.role, expiresAt: claims.exp } satisfies SignedIn;
+      return { sub: claims.sub, role: claims.role, expiresAt: claims.exp, ...(claims.hosts ? { hosts: claims.hosts } : {}) } satisfies SignedIn;
     },
   };
   return api as unknown as ClientApi;

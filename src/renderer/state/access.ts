@@ -9,7 +9,9 @@ export function isRole(value: string | undefined): value is Role {
   return (ROLES as readonly string[]).includes(value ?? '');
 }
 
-export function mayControl(role: string | undefined, group: string | null): boolean {
+/** `hosts`: the token's narrowing, if any; a host's own access list is the server's to apply. */
+export function mayControl(role: string | undefined, group: string | null, host?: string, hosts?: readonly string[]): boolean {
+  if (host !== undefined && hosts !== undefined && !hosts.includes(host)) return false;
   if (!isRole(role)) return role === undefined;
   return roleHas(role, 'containers:control') && roleCovers(role, group);
 }

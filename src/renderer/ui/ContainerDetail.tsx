@@ -54,7 +54,7 @@ export function ContainerDetail({ summary, onBack }: { summary: ContainerSummary
         <StateBadge state={summary.state} />
         {summary.health !== 'none' && <StateBadge state={summary.health} />}
         <span class="spacer" />
-        {mayControl(ctx.role, summary.group) &&
+        {mayControl(ctx.role, summary.group, summary.host, ctx.hosts) &&
           actions.map((a) => (
             <button key={a} type="button" class={`control ${a}`} aria-label={`${ACTION_LABEL[a]} ${summary.name}`} onClick={() => void runControl(ctx, a, summary)}>
               {ACTION_LABEL[a]}

@@ -118,7 +118,7 @@ export function ContainersView({ live, filters, setFilters, onOpen }: Props) {
                   key={c.id}
                   container={c}
                   showHost={showHost}
-                  controls={mayControl(ctx.role, c.group)}
+                  controls={mayControl(ctx.role, c.group, c.host, ctx.hosts)}
                   busy={busy.has(c.id)}
                   onOpen={onOpen}
                   onControl={onControl}

@@ -40,7 +40,7 @@ export function Dashboard({ client, who, onSignOut }: Props) {
   const notify = useCallback((n: Omit<Notice, 'id'>) => {
     setNotices((list) => [...list.slice(-4), { ...n, id: nextNotice.current++ }]);
   }, []);
-  const ctx = useMemo<DashboardContext>(() => ({ client, role: who?.role, notify }), [client, who, notify]);
+  const ctx = useMemo<DashboardContext>(() => ({ client, role: who?.role, hosts: who?.hosts, notify }), [client, who, notify]);
   const live = useLiveContainers(client, (message) => onSignOut(`The manager no longer accepts your token (${message}). Sign in again.`));
   const [tab, setTab] = useState<Tab>('containers');
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);

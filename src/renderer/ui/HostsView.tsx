@@ -11,7 +11,8 @@ export function HostsView({ hosts, containers }: { hosts: Hosts; containers: Rea
     if (c.state === 'running') n.running++;
     counts.set(c.host, n);
   }
-  const list = [...hosts.values()].sort((a, b) => a.name.localeCompare(b.name));
+  // In the manager's order: the default host first, then as configured.
+  const list = [...hosts.values()];
   return (
     <section aria-labelledby="hosts-title">
       <h2 id="hosts-title">Hosts</h2>

@@ -16,6 +16,8 @@ export interface DashboardContext {
   client: ClientApi;
   /** The role the token names; undefined for an identity the host app bound. */
   role: string | undefined;
+  /** The hosts the token is narrowed to, if it is. */
+  hosts: readonly string[] | undefined;
   notify(notice: Omit<Notice, 'id'>): void;
 }
 
