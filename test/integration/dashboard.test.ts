@@ -142,6 +142,24 @@ describe('the dashboard in headless Chromium, against a real server and engine',
     await page.close();
   });
 
+  it('shows an admin the audit trail with the stop and the refusal above, and a user no audit at all', async () => {
+    const { page, errors } = await browser.page();
+    await page.goto(`${server.url}/#token=${await server.tokenFor('admin')}`);
+    await waitForLive(page);
+    await page.getByRole('button', { name: 'Audit' }).click();
+    const audit = page.locator('table.audit');
+    await audit.locator('tr', { hasText: 'containers.stop' }).filter({ hasText: 'dash-user' }).filter({ hasText: 'FORBIDDEN' }).first().waitFor({ timeout: UI_WAIT_MS });
+    await audit.locator('tr', { hasText: 'containers.stop' }).filter({ hasText: s.name('stoppable') }).filter({ hasText: 'ok' }).first().waitFor();
+    assert.deepEqual(errors, []);
+    await page.close();
+
+    const user = await browser.page();
+    await user.page.goto(`${server.url}/#token=${await server.tokenFor('user')}`);
+    await waitForLive(user.page);
+    assert.equal(await user.page.getByRole('button', { name: 'Audit' }).count(), 0);
+    await user.page.close();
+  });
+
   it('starts a group after a dry-run preview and shows each member reach its state', async () => {
     const { page, errors } = await browser.page();
     await page.goto(`${server.url}/#token=${await server.tokenFor('developer')}`);
