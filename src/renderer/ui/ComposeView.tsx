@@ -18,6 +18,7 @@ export function ComposeView({ changes }: { changes: unknown }) {
   const [projects, setProjects] = useState<ComposeProject[] | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const [run, setRun] = useState<Run | undefined>();
+  const [tick, setTick] = useState(0);
   const out = useRef<HTMLPreElement>(null);
 
   useEffect(() => {
@@ -32,7 +33,7 @@ export function ComposeView({ changes }: { changes: unknown }) {
       current = false;
       clearTimeout(timer);
     };
-  }, [ctx.client, changes]);
+  }, [ctx.client, changes, tick]);
 
   useEffect(() => {
     if (out.current) out.current.scrollTop = out.current.scrollHeight;
@@ -51,6 +52,7 @@ export function ComposeView({ changes }: { changes: unknown }) {
       ctx.notify({ kind: 'error', title: `compose ${verb} ${project}`, code, message });
       setRun((r) => r && { ...r, outcome: `${code}: ${message}` });
     }
+    setTick((t) => t + 1);
   };
 
   return (
@@ -76,7 +78,7 @@ export function ComposeView({ changes }: { changes: unknown }) {
           </thead>
           <tbody>
             {projects.map((p) => (
-              <tr key={p.name}>
+              <tr key={p.name} data-project={p.name} data-state={p.state}>
                 <th scope="row">{p.name}</th>
                 <td>{p.group ?? '—'}</td>
                 <td>
@@ -106,7 +108,7 @@ export function ComposeView({ changes }: { changes: unknown }) {
       {run && (
         <section class="panel" aria-label={`compose ${run.verb} ${run.project} output`}>
           <h3>
-            compose {run.verb} {run.project}: <span role="status">{run.outcome ?? 'running…'}</span>
+            compose {run.verb} {run.project}: <span role="status" data-compose-outcome={run.outcome ? 'done' : 'running'}>{run.outcome ?? 'running…'}</span>
           </h3>
           <pre class="log" ref={out} tabIndex={0}>
             {run.lines.map((l, i) => (

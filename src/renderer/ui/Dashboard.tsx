@@ -45,12 +45,12 @@ export function Dashboard({ client, who, onSignOut }: Props) {
   const [tab, setTab] = useState<Tab>('containers');
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [openId, setOpenId] = useState<string | undefined>();
-  // Views that read groups, projects or the trail again do so when a container in a group changes
-  // state, at most once a second: not for every event of a busy engine.
+  // Views that read groups, projects or the trail again do so when a container of a group or of a
+  // compose project changes state, at most once a second: not for every event of a busy engine.
   const grouped = useMemo(
     () =>
       [...live.containers.values()]
-        .filter((c) => c.group !== null)
+        .filter((c) => c.group !== null || c.labels['com.docker.compose.project'] !== undefined)
         .map((c) => `${c.id}:${c.state}:${c.health}`)
         .join(),
     [live.containers],
