@@ -29,3 +29,8 @@ export function mayControlCompose(role: string | undefined, group: string | null
 export function mayReadAudit(role: string | undefined): boolean {
   return role === undefined || (isRole(role) && roleHas(role, 'audit:read'));
 }
+
+export function mayScale(role: string | undefined, group: string | null): boolean {
+  if (!isRole(role)) return role === undefined;
+  return roleHas(role, 'swarm:control') && roleCovers(role, group);
+}

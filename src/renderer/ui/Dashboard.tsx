@@ -13,9 +13,10 @@ import { runControl, type ControlAction } from './control.js';
 import { GroupsView } from './GroupsView.js';
 import { HostsView } from './HostsView.js';
 import { Notices } from './Notices.js';
+import { SwarmView } from './SwarmView.js';
 import { ThemeToggle } from './ThemeToggle.js';
 
-type Tab = 'containers' | 'groups' | 'compose' | 'hosts' | 'audit';
+type Tab = 'containers' | 'groups' | 'compose' | 'hosts' | 'swarm' | 'audit';
 
 declare global {
   interface Window {
@@ -45,12 +46,12 @@ export function Dashboard({ client, who, onSignOut }: Props) {
   const [tab, setTab] = useState<Tab>('containers');
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [openId, setOpenId] = useState<string | undefined>();
-  // Views that read groups, projects or the trail again do so when a container of a group or of a
-  // compose project changes state, at most once a second: not for every event of a busy engine.
+  // Views that read groups, projects, the swarm or the trail again do so when a container of a
+  // group, a compose project or a swarm service changes state, at most once a second: not for every event of a busy engine.
   const grouped = useMemo(
     () =>
       [...live.containers.values()]
-        .filter((c) => c.group !== null || c.labels['com.docker.compose.project'] !== undefined)
+        .filter((c) => c.group !== null || c.labels['com.docker.compose.project'] !== undefined || c.labels['com.docker.swarm.service.name'] !== undefined)
         .map((c) => `${c.id}:${c.state}:${c.health}`)
         .join(),
     [live.containers],
@@ -87,6 +88,7 @@ export function Dashboard({ client, who, onSignOut }: Props) {
     ['groups', 'Groups'],
     ['compose', 'Compose'],
     ['hosts', 'Hosts'],
+    ...([...live.hosts.values()].some((h) => h.info?.swarmManager) ? ([['swarm', 'Swarm']] as [Tab, string][]) : []),
     ...(mayReadAudit(who?.role) ? ([['audit', 'Audit']] as [Tab, string][]) : []),
   ];
 
@@ -153,6 +155,7 @@ export function Dashboard({ client, who, onSignOut }: Props) {
         {tab === 'groups' && <GroupsView changes={changes} />}
         {tab === 'compose' && <ComposeView changes={changes} />}
         {tab === 'hosts' && <HostsView hosts={live.hosts} containers={live.containers} />}
+        {tab === 'swarm' && <SwarmView hosts={live.hosts} changes={changes} />}
         {tab === 'audit' && <AuditView changes={changes} />}
       </main>
     </DashboardCtx.Provider>

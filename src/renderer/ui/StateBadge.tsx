@@ -1,6 +1,8 @@
 const TONE: Record<string, string> = {
   running: 'good',
   healthy: 'good',
+  ready: 'good',
+  completed: 'good',
   ok: 'good',
   up: 'good',
   started: 'good',
