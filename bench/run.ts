@@ -13,6 +13,7 @@ import net from 'node:net';
 import { mintToken } from '../src/main/auth/tokens.js';
 import Docker from 'dockerode';
 import { PrivateEngine } from '../test/support/private-engine.js';
+import { dashboardBench, dashboardRows } from './dashboard.js';
 import { BENCH_GROUP, fixtures, type Fixtures } from './fixtures.js';
 import { keepAliveAgent, timedGet } from './http.js';
 import { load, type LoadResult } from './load.js';
@@ -506,6 +507,12 @@ async function main(): Promise<void> {
     await fx.create(902);
     await waitListed(manager, fx.label, 1000);
     await listBench(manager, 1000);
+
+    log('dashboard in Chromium: 1000 containers drawn, a change pushed to its row');
+    const shown = running[2];
+    if (!shown) throw new Error('no running container left for the dashboard');
+    const token = (manager.headers['authorization'] ?? '').replace(/^Bearer /, '');
+    rows.push(...dashboardRows(await dashboardBench({ url: manager.url, token, docker: engine.docker, runningId: shown, count: 1000 }), 1000));
   } finally {
     await cleanup();
   }

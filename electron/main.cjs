@@ -19,8 +19,8 @@ async function start() {
   const identity = localIdentity(process.env);
   const attached = await attachLucidDockerManager({ allowedOrigins: ['file://'] });
   const window = new BrowserWindow({
-    width: 1000,
-    height: 700,
+    width: 1280,
+    height: 800,
     webPreferences: {
       preload: path.join(__dirname, '../dist/preload/lucid-docker-preload.cjs'),
       sandbox: true,
@@ -43,7 +43,8 @@ async function start() {
       app.quit();
     });
   });
-  await window.loadFile(path.join(__dirname, 'index.html'));
+  // The dashboard, as the headless server serves it; here it talks to the preload, not to REST.
+  await window.loadFile(path.join(__dirname, '../dist/renderer/index.html'));
   return { attached, window };
 }
 

@@ -129,6 +129,8 @@ async function announceDevelopmentToken(running: RunningServer, logger: Logger):
   });
   logger.warn('No JWT key configured: generated a random key for this development run.');
   logger.warn(`Admin token (${formatHours(ttlSeconds)}): ${token}`);
+  // In the fragment, which a browser never sends: the token stays out of every request line and log.
+  logger.warn(`Dashboard, signed in as this admin: ${running.url}/#token=${token}`);
   const keyFile = writeDevKeyFile(config, secret);
   if (keyFile === undefined) {
     logger.warn('No private directory to keep the generated key in: set JWT_SECRET_KEY to mint more tokens.');

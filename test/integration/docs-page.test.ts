@@ -74,18 +74,6 @@ describe('the /docs page in headless Chromium', () => {
     await page.close();
   });
 
-  it('leads a browser opened on / to the docs page', async () => {
-    const res = await fetch(`${server.url}/`, { redirect: 'manual' });
-    assert.equal(res.status, 302);
-    assert.equal(res.headers.get('location'), '/docs/');
-    assert.ok(res.headers.get('x-request-id'));
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/`);
-    assert.equal(new URL(page.url()).pathname, '/docs/');
-    await page.locator('.opblock').first().waitFor({ state: 'visible', timeout: 30_000 });
-    await page.close();
-  });
-
   it('serves the page with a strict content security policy and no stray package files', async () => {
     const page = await server.call('GET', '/docs/', { role: null });
     assert.equal(page.status, 200);

@@ -75,7 +75,7 @@ describe('REST error handling', () => {
       ['GET', '/api/v1/nope'],
       ['GET', '/api/v1/containers/abc/start'],
       ['DELETE', '/api/v1/containers/abc'],
-      // GET / leads a browser to the docs (docs-page.test.ts); nothing else is served there.
+      // GET / is the dashboard (dashboard.test.ts); nothing else is served there.
       ['POST', '/'],
     ] as const) {
       const res = await server.call(method, path);

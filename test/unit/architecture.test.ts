@@ -7,7 +7,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .filter((entry) => entry.isFile() && /\.tsx?$/.test(entry.name))
     .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
 }
 
@@ -115,6 +115,24 @@ describe('architecture seams', () => {
     for (const file of sources('src/shared')) {
       for (const spec of imports(file)) {
         assert.equal(/\/(main|preload)\//.test(spec) || spec === 'electron', false, `${file} imports ${spec}`);
+      }
+    }
+  });
+
+  it('the dashboard imports only shared code, its own files, Preact and uPlot: never main, the preload or Node', () => {
+    const allowed = /^(\.{1,2}\/|preact(\/|$)|uplot(\/|$))/;
+    // Types are erased: the contract's types (and zod's, through them) cost the page nothing.
+    const runtimeImports = (file: string) =>
+      [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'/gms)].map(
+        (m) => m[1] ?? m[2] ?? '',
+      );
+    for (const file of sources('src/renderer')) {
+      for (const spec of runtimeImports(file)) {
+        assert.match(spec, allowed, `${file} imports ${spec}`);
+        if (spec.startsWith('.')) {
+          const target = join(dirname(file), spec);
+          assert.ok(target.startsWith(`src${sep}renderer${sep}`) || target.startsWith(`src${sep}shared${sep}`), `${file} imports ${spec}`);
+        }
       }
     }
   });

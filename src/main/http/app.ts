@@ -6,6 +6,7 @@ import type { OperationRunner } from '../core/manager.js';
 import type { Logger } from '../system/logging.js';
 import { contractRoute } from './contract-route.js';
 import { corsFor } from './cors.js';
+import { mountDashboard } from './dashboard.js';
 import { mountDocs } from './docs.js';
 import { bodyParserError, refuseBody, refuseBodyOnRead, requireJsonBody, sendError } from './errors.js';
 import type { Authenticate } from './identity.js';
@@ -43,6 +44,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   }
   app.use(requireJsonBody);
   app.use(express.json({ limit: '64kb' }));
+  mountDashboard(app);
   mountDocs(app);
   for (const name of operationNames) {
     const op = getOperation(name);

@@ -56,17 +56,10 @@ function swaggerUiDir(): string {
   return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
 
-/**
- * `/openapi.json` and the `/docs` page: public, REST only, outside the operation contract. `/`
- * has no page of its own: a browser opened on the server's address lands on the docs.
- */
+/** `/openapi.json` and the `/docs` page: public, REST only, outside the operation contract. */
 export function mountDocs(app: express.Express): void {
   const body = JSON.stringify(buildOpenApiDocument(operations, packageInfo()));
 
-  app.get('/', (_req: Request, res: Response) => {
-    locals(res).route = '/';
-    res.redirect(302, '/docs/');
-  });
   const assets = swaggerUiDir();
 
   app.get('/openapi.json', (_req: Request, res: Response) => {

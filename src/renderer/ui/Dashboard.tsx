@@ -1,0 +1,163 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { ClientApi, SignedIn } from '../client/api.js';
+import { mayReadAudit } from '../state/access.js';
+import { NO_FILTERS, type Filters } from '../state/filters.js';
+import { useLiveContainers } from '../state/live-containers.js';
+import { useThrottled } from '../state/throttle.js';
+import { AuditView } from './AuditView.js';
+import { ComposeView } from './ComposeView.js';
+import { ContainerDetail } from './ContainerDetail.js';
+import { ContainersView } from './ContainersView.js';
+import { Dashboard as DashboardCtx, type DashboardContext, type Notice } from './context.js';
+import { runControl, type ControlAction } from './control.js';
+import { GroupsView } from './GroupsView.js';
+import { HostsView } from './HostsView.js';
+import { Notices } from './Notices.js';
+import { SwarmView } from './SwarmView.js';
+import { ThemeToggle } from './ThemeToggle.js';
+
+type Tab = 'containers' | 'groups' | 'compose' | 'hosts' | 'swarm' | 'audit';
+
+declare global {
+  interface Window {
+    /**
+     * For scripts and tests: the same control path as a row's button, also for a container the
+     * page offers no button for, so that the server's refusal can be seen.
+     */
+    lucidDashboard?: { control(action: ControlAction, name: string): Promise<boolean> };
+  }
+}
+
+interface Props {
+  client: ClientApi;
+  /** Undefined when the host app bound this window's identity: no token to read a role from. */
+  who: SignedIn | undefined;
+  onSignOut(reason?: string): void;
+}
+
+export function Dashboard({ client, who, onSignOut }: Props) {
+  const [notices, setNotices] = useState<Notice[]>([]);
+  const nextNotice = useRef(1);
+  const notify = useCallback((n: Omit<Notice, 'id'>) => {
+    setNotices((list) => [...list.slice(-4), { ...n, id: nextNotice.current++ }]);
+  }, []);
+  const ctx = useMemo<DashboardContext>(() => ({ client, role: who?.role, hosts: who?.hosts, notify }), [client, who, notify]);
+  const live = useLiveContainers(client, (message) => onSignOut(`The manager no longer accepts your token (${message}). Sign in again.`));
+  const [tab, setTab] = useState<Tab>('containers');
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [openId, setOpenId] = useState<string | undefined>();
+  // Views that read groups, projects, the swarm or the trail again do so when a container of a
+  // group, a compose project or a swarm service changes state, at most once a second: not for every event of a busy engine.
+  const grouped = useMemo(
+    () =>
+      [...live.containers.values()]
+        .filter((c) => c.group !== null || c.labels['com.docker.compose.project'] !== undefined || c.labels['com.docker.swarm.service.name'] !== undefined)
+        .map((c) => `${c.id}:${c.state}:${c.health}`)
+        .join(),
+    [live.containers],
+  );
+  const changes = useThrottled(grouped, 1000);
+  const opened = openId ? live.containers.get(openId) : undefined;
+
+  useEffect(() => {
+    window.lucidDashboard = {
+      control: (action, name) => {
+        const target = [...live.containers.values()].find((c) => c.name === name);
+        return runControl(ctx, action, target ?? { id: name, name });
+      },
+    };
+  }, [ctx, live.containers]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement;
+      if (e.key === 'Escape' && openId) setOpenId(undefined);
+      else if (e.key === '/' && !typing) {
+        e.preventDefault();
+        setTab('containers');
+        setOpenId(undefined);
+        requestAnimationFrame(() => document.querySelector<HTMLInputElement>('input[data-shortcut="/"]')?.focus());
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [openId]);
+
+  const tabs: [Tab, string][] = [
+    ['containers', 'Containers'],
+    ['groups', 'Groups'],
+    ['compose', 'Compose'],
+    ['hosts', 'Hosts'],
+    ...([...live.hosts.values()].some((h) => h.info?.swarmManager) ? ([['swarm', 'Swarm']] as [Tab, string][]) : []),
+    ...(mayReadAudit(who?.role) ? ([['audit', 'Audit']] as [Tab, string][]) : []),
+  ];
+
+  return (
+    <DashboardCtx.Provider value={ctx}>
+      <header class="top">
+        <h1>Lucid Docker</h1>
+        <nav aria-label="Views">
+          {tabs.map(([id, label]) => (
+            <button
+              key={id}
+              type="button"
+              class="tab"
+              aria-current={tab === id ? 'page' : undefined}
+              onClick={() => {
+                setTab(id);
+                setOpenId(undefined);
+              }}
+            >
+              {label}
+            </button>
+          ))}
+        </nav>
+        <span class="spacer" />
+        <span class={`connection ${live.connection}`} role="status" data-connection={live.connection}>
+          {live.connection === 'live' ? 'Live' : live.connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+        </span>
+        <span class="who">
+          {who ? (
+            <>
+              {who.sub} <span class="muted">({who.role})</span>
+            </>
+          ) : (
+            <span class="muted">signed in by the app</span>
+          )}
+        </span>
+        <ThemeToggle />
+        {who && (
+          <button type="button" class="quiet" onClick={() => onSignOut()}>
+            Sign out
+          </button>
+        )}
+      </header>
+      {live.connection === 'reconnecting' && (
+        <p class="banner bad" role="alert" data-banner="connection">
+          Connection to the manager lost{live.lostReason ? ` (${live.lostReason})` : ''}. Reconnecting; the list may be out of date until then.
+        </p>
+      )}
+      {[...live.hosts.values()]
+        .filter((h) => h.state === 'down')
+        .map((h) => (
+          <p key={h.name} class="banner bad" role="alert" data-banner="host">
+            Host {h.name} is down{h.reason ? `: ${h.reason}` : ''}. Its containers show their last known state.
+          </p>
+        ))}
+      <Notices notices={notices} dismiss={(id) => setNotices((l) => l.filter((n) => n.id !== id))} />
+      <main class="content">
+        {tab === 'containers' &&
+          (opened ? (
+            <ContainerDetail summary={opened} onBack={() => setOpenId(undefined)} />
+          ) : (
+            <ContainersView live={live} filters={filters} setFilters={setFilters} onOpen={setOpenId} />
+          ))}
+        {tab === 'groups' && <GroupsView changes={changes} />}
+        {tab === 'compose' && <ComposeView changes={changes} />}
+        {tab === 'hosts' && <HostsView hosts={live.hosts} containers={live.containers} />}
+        {tab === 'swarm' && <SwarmView hosts={live.hosts} changes={changes} />}
+        {tab === 'audit' && <AuditView changes={changes} />}
+      </main>
+    </DashboardCtx.Provider>
+  );
+}

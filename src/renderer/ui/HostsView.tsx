@@ -1,0 +1,62 @@
+import type { ContainerSummary } from '../../shared/schemas/containers.js';
+import type { Hosts } from '../state/hosts.js';
+import { StateBadge } from './StateBadge.js';
+
+/** The engines the manager reaches: state and, when one is not up, why; versions and round trip once read. */
+export function HostsView({ hosts, containers }: { hosts: Hosts; containers: ReadonlyMap<string, ContainerSummary> }) {
+  const counts = new Map<string, { all: number; running: number }>();
+  for (const c of containers.values()) {
+    const n = counts.get(c.host) ?? { all: 0, running: 0 };
+    n.all++;
+    if (c.state === 'running') n.running++;
+    counts.set(c.host, n);
+  }
+  // In the manager's order: the default host first, then as configured.
+  const list = [...hosts.values()];
+  return (
+    <section aria-labelledby="hosts-title">
+      <h2 id="hosts-title">Hosts</h2>
+      {list.length === 0 ? (
+        <p class="empty">No hosts reported yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="hosts">
+            <thead>
+              <tr>
+                <th scope="col">Host</th>
+                <th scope="col">State</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Address</th>
+                <th scope="col">Engine</th>
+                <th scope="col">Round trip</th>
+                <th scope="col">Containers</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((h) => {
+                const n = counts.get(h.name);
+                return (
+                  <tr key={h.name} data-host={h.name} data-state={h.state}>
+                    <th scope="row">
+                      {h.name} {h.info?.default && <span class="muted">(default)</span>}
+                    </th>
+                    <td>
+                      <StateBadge state={h.state} />
+                    </td>
+                    <td>{h.reason ?? '—'}</td>
+                    <td>
+                      <code>{h.info?.url ?? '—'}</code>
+                    </td>
+                    <td>{h.info?.engineVersion ? `Docker ${h.info.engineVersion} (API ${h.info.apiVersion ?? '?'})` : '—'}</td>
+                    <td>{h.info?.rttMs != null ? `${h.info.rttMs.toFixed(0)} ms` : '—'}</td>
+                    <td>{n ? `${n.running} running of ${n.all}` : '—'}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
