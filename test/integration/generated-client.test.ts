@@ -55,7 +55,10 @@ export async function everyOperation(id: string): Promise<void> {
   const onEvent = (event: ChangeEvent): string | undefined =>
     event.event === 'container' ? (event.data.type === 'container' ? event.data.action : 'resync') : undefined;
   const batch = await client.GET('/api/v1/stats', { params: { query: { group: 'core' } } });
-  const running: number | undefined = batch.data?.running;
+  // The route also streams (stream=true): the answer's type is the JSON one or the events.
+  const running: number | undefined = batch.data && !Array.isArray(batch.data) ? batch.data.running : undefined;
+  const batches = await client.GET('/api/v1/stats', { params: { query: { stream: true } }, parseAs: 'stream' });
+  void batches.data;
 
   const groups = await client.GET('/api/v1/services');
   const names: string[] | undefined = groups.data?.groups.map((g) => g.name);
@@ -95,7 +98,9 @@ export async function everyOperation(id: string): Promise<void> {
   const rolledBack = await client.POST('/api/v1/swarm/services/{service}/rollback', { params: { path: { service: 'demo_web' } } });
   const forced = await client.POST('/api/v1/swarm/services/{service}/restart', { params: { path: { service: 'demo_web' } } });
   const hostList = await client.GET('/api/v1/hosts');
-  void hostList.data;
+  const mayControl: boolean | undefined = hostList.data?.hosts[0]?.access.control;
+  const session = await client.GET('/api/v1/session');
+  const role: 'user' | 'developer' | 'admin' | undefined = session.data?.role;
   const stacks = await client.GET('/api/v1/stacks');
   const deployed = await client.POST('/api/v1/stacks/deploy', { body: { project: 'demo' } });
   const removed = await client.POST('/api/v1/stacks/remove', { body: { project: 'demo' } });
@@ -104,7 +109,7 @@ export async function everyOperation(id: string): Promise<void> {
   const taskStates: string[] | undefined = tasks.data?.tasks.map((t) => t.state);
   const stackNames: string[] | undefined = stacks.data?.stacks.map((s) => s.name);
   void [drained.data?.changed, serviceLogs.data, scaled.data?.version, rolledBack.data?.name, forced.data?.id, deployed.data, removed.data];
-  void [hostnames, desired, taskStates, stackNames];
+  void [hostnames, desired, taskStates, stackNames, mayControl, role];
 
   const health = await client.GET('/health');
   const docker: 'up' | 'down' | undefined = health.data?.docker;

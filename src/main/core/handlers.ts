@@ -2,6 +2,7 @@ import type { OperationName, OperationOutput, ParsedInput } from '../../shared/c
 import type { AuditListInput, AuditListOutput } from '../../shared/schemas/audit.js';
 import type { HostRegistry } from '../hosts/host-registry.js';
 import type { OperationContext } from '../model/context.js';
+import { streamBatches } from '../services/batch-stream.js';
 import type { ComposeService } from '../services/compose.js';
 import type { ContainerEventsService } from '../services/container-events.js';
 import type { GroupService } from '../services/groups.js';
@@ -71,14 +72,15 @@ export function createHandlers(services: Services): Omit<Handlers, SwarmOperatio
         (host) => (all ? hosts.eventSource(host) : undefined),
       );
     },
-    'stats.list': async (input, ctx) => {
+    'stats.list': (input, ctx) => {
       groups.requireKnown(input.group);
-      const { answers, hosts: covered } = await hosts.gather(ctx, input.host, (host) => host.liveStats.batch(input.group));
-      return {
-        stats: answers.flatMap((answer) => answer.stats),
-        running: answers.reduce((sum, answer) => sum + answer.running, 0),
-        hosts: covered,
-      };
+      return batchStats(hosts, ctx, input);
+    },
+    'stats.watch': (input, ctx) => {
+      groups.requireKnown(input.group);
+      // The hosts are chosen (and the caller's access checked) once, before the stream opens.
+      hosts.select(ctx, input.host);
+      return streamBatches(ctx, () => batchStats(hosts, ctx, input));
     },
     'services.list': (input, ctx) => groups.list(ctx, input.host),
     'services.get': (input, ctx) => groups.get(input.group, ctx, input.host),
@@ -95,5 +97,16 @@ export function createHandlers(services: Services): Omit<Handlers, SwarmOperatio
     'health.details': () => health.details(),
     'metrics.scrape': (_input, ctx) => metrics.scrape(ctx),
     'hosts.list': async (_input, ctx) => ({ hosts: hosts.info(ctx) }),
+    'session.get': async (_input, ctx) => groups.session(ctx),
+  };
+}
+
+/** The latest samples of every running container in scope, on the hosts the input names. */
+async function batchStats(hosts: HostRegistry, ctx: OperationContext, input: { group?: string | undefined; host?: string | undefined }) {
+  const { answers, hosts: covered } = await hosts.gather(ctx, input.host, (host) => host.liveStats.batch(input.group));
+  return {
+    stats: answers.flatMap((answer) => answer.stats),
+    running: answers.reduce((sum, answer) => sum + answer.running, 0),
+    hosts: covered,
   };
 }

@@ -190,6 +190,7 @@ export class HostRegistry implements Fleet, HostStateSource {
           containers: report.state === 'up' && host.cache.live ? host.cache.countByState() : {},
           swarmManager: host.isSwarmManager,
           rttMs: status.latencyMs,
+          access: { read: true, control: hostAllows(ctx.identity, host.name, host.definition.access, 'control') },
         };
       });
   }

@@ -29,6 +29,7 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   services: 'Service groups of the Lucid system: their members and state; start and stop them in dependency order',
   audit: 'The audit trail of control operations and refused calls',
   compose: 'Compose projects: their state; up and down',
+  session: 'The caller: who the server takes it for, and which groups it may control',
   hosts: 'Hosts: the engines the manager reaches (local, SSH, mutual TLS), their state and versions',
   health: 'Probes for the container healthcheck, Kubernetes and people',
   metrics: 'Prometheus metrics',

@@ -2,6 +2,8 @@ import { LucidError } from '../../shared/errors.js';
 import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../../shared/schemas/containers.js';
 import type { ContainerSummary, HostReport } from '../../shared/schemas/containers.js';
 import type { GroupOperationResult, GroupStatus } from '../../shared/schemas/services.js';
+import type { SessionOutput } from '../../shared/schemas/session.js';
+import { roleCovers } from '../../shared/permissions.js';
 import type { ServicesConfig, GroupConfig } from '../config/services-config.js';
 import type { OperationContext } from '../model/context.js';
 import type { GroupResolver } from '../model/group-membership.js';
@@ -76,6 +78,20 @@ export class GroupService {
 
   stop(command: GroupCommand, ctx: OperationContext): Promise<GroupOperationResult> {
     return this.operate('stop', command, ctx);
+  }
+
+  /** Who calls, with the configured groups its role may control: what a GUI offers controls by. */
+  session(ctx: OperationContext): SessionOutput {
+    const identity = ctx.identity;
+    if (identity === null) throw new LucidError('UNAUTHENTICATED', 'authentication required');
+    return {
+      sub: identity.sub,
+      role: identity.role,
+      expiresAt: identity.expiresAt === undefined ? null : new Date(identity.expiresAt * 1000).toISOString(),
+      hosts: identity.hosts === undefined ? null : [...identity.hosts],
+      controlGroups: this.groups.filter((group) => roleCovers(identity.role, group.name)).map((group) => group.name),
+      controlUngrouped: roleCovers(identity.role, null),
+    };
   }
 
   /** Refuses a group filter that names no configured group: it could never match anything. */

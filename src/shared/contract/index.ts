@@ -4,6 +4,7 @@ import { composeOperations } from './compose.js';
 import { containerOperations } from './containers.js';
 import type { OperationDef } from './define.js';
 import { hostOperations } from './hosts.js';
+import { sessionOperations } from './session.js';
 import { liveOperations } from './live.js';
 import type { ManifestOperationName } from './manifest.js';
 import { serviceOperations } from './services.js';
@@ -21,6 +22,7 @@ export const operations = {
   ...composeOperations,
   ...systemOperations,
   ...hostOperations,
+  ...sessionOperations,
   ...swarmOperations,
 } satisfies Record<ManifestOperationName, OperationDef>;
 

@@ -23,6 +23,8 @@ export const hostInfoSchema = z.object({
   swarmManager: z.boolean().nullable(),
   /** Round trip of the last health probe, in milliseconds (null while none answered). */
   rttMs: z.number().nullable(),
+  /** What the caller may do on this host (its role against the host's access, and its token's hosts claim). */
+  access: z.object({ read: z.boolean(), control: z.boolean() }),
 });
 export type HostInfo = z.infer<typeof hostInfoSchema>;
 

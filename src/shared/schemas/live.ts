@@ -111,6 +111,22 @@ export type WatchEventsOutput = z.infer<typeof watchEventsOutput>;
 
 export const batchStatsInput = defineInput({ query: { group: groupNameSchema.optional(), host: hostsParam() } });
 
+export const watchBatchStatsInput = defineInput({
+  query: {
+    group: groupNameSchema.optional(),
+    host: hostsParam(),
+    /** Only routes the REST variant (`/stats?stream=true`); IPC callers leave it out. */
+    stream: z.literal('true').optional(),
+  },
+});
+
+export const watchBatchStatsOutput = z.object({
+  /** Batches sent. */
+  batches: z.number().int(),
+  reason: z.enum(['cancelled', 'shutdown']),
+});
+export type WatchBatchStatsOutput = z.infer<typeof watchBatchStatsOutput>;
+
 export const batchStatsOutput = z.object({
   stats: z.array(statsOutput),
   /** Running containers in scope; more than `stats.length` when a first sample had not arrived in time. */
