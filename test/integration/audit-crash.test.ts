@@ -152,7 +152,8 @@ describe('audit trail under kill -9', () => {
       statuses.push(res.status);
     }
     assert.deepEqual(statuses, [...Array(3).fill(401), ...Array(12).fill(429)]);
-    await waitFor('the fold counts on disk', 5000, () => existsSync(foldStorePath(auditPath)));
+    // Saved on the recorder's sweep: wait until the save holds all eleven, not just the first ones.
+    await waitFor('the fold counts on disk', 10_000, () => savedFoldCount(auditPath) === 11);
     server.child.kill('SIGKILL');
     await server.exited;
     assert.equal(readTrail(auditPath).filter((e) => e.result === 'suppressed').length, 0, 'the killed run wrote no summary');
@@ -169,3 +170,14 @@ describe('audit trail under kill -9', () => {
     );
   });
 });
+
+/** The repeats the fold store on disk holds, over all its windows (0 while there is no file). */
+function savedFoldCount(auditPath: string): number {
+  if (!existsSync(foldStorePath(auditPath))) return 0;
+  try {
+    const saved = JSON.parse(readFileSync(foldStorePath(auditPath), 'utf8')) as { windows: { count: number }[] };
+    return saved.windows.reduce((sum, window) => sum + window.count, 0);
+  } catch {
+    return 0;
+  }
+}
