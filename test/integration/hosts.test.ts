@@ -168,6 +168,9 @@ for (const transport of TRANSPORTS) {
         return names.join() === 'local,second' ? true : undefined;
       }, 'gone removed');
       assert.equal(refusal(await client.call('containers.list', { host: 'gone' })), 'HOST_NOT_FOUND');
+      const metrics: string = data(await client.call('metrics.scrape', {}));
+      assert.match(metrics, /lucid_docker_up\{host="second"\} 1/);
+      assert.doesNotMatch(metrics, /host="gone"/, "a removed host's series go with it");
     });
   });
 }

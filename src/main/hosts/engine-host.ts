@@ -150,6 +150,8 @@ export class EngineHost {
     await this.cache.close();
     await this.health.close();
     await this.deps.connection.close();
+    // Its series go with it: the host label takes only the names of hosts configured now.
+    if (removed) await this.deps.metrics.removeHost(this.name);
   }
 
   private changed(): void {
