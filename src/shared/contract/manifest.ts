@@ -38,6 +38,7 @@ export const OPERATION_STREAMS = {
   'hosts.list': 'call',
   'swarm.nodes': 'call',
   'swarm.setAvailability': 'call',
+  'swarm.onEvent': 'subscription',
   'swarm.services': 'call',
   'swarm.tasks': 'call',
   'swarm.logs': 'call',
