@@ -167,7 +167,13 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const metricsService = new MetricsService({
     metrics,
     // The gauges count each snapshot while it is live; Docker is asked only when it is not.
-    hosts: () => hosts.all().map((host) => ({ name: host.name, census: host.census, docker: host.health })),
+    hosts: () =>
+      hosts.all().map((host) => ({
+        name: host.name,
+        census: host.census,
+        docker: host.health,
+        swarm: host.isSwarmManager === true ? swarms.of(host).state : undefined,
+      })),
     compose: composeAvailability,
     token: config.METRICS_TOKEN,
   });
