@@ -135,8 +135,8 @@ export async function createManager(config: Config, logger: Logger, options: Man
   };
   watcher?.onChange(applyHosts);
   watcher?.onError((error) => logger.error(`hosts file not reloaded, the hosts in force stay: ${error.message}`));
-  const groups = new GroupService(services, hosts, resolver);
-  const { compose, swarms } = createComposeService(config, services, hosts, resolver, logger);
+  const { compose, swarms, registry: projects } = createComposeService(config, services, hosts, resolver, logger);
+  const groups = new GroupService(services, hosts, resolver, { on: (host) => swarms.of(hosts.resolve(host)), registry: projects });
   const events = new ContainerEventsService();
   const composeAvailability = new ComposeAvailability(async () => {
     const info = await compose.driverInfo();
@@ -235,7 +235,7 @@ function createComposeService(
   hosts: HostRegistry,
   resolver: GroupResolver,
   logger: Logger,
-): { compose: ComposeService; swarms: SwarmHosts } {
+): { compose: ComposeService; swarms: SwarmHosts; registry: ComposeRegistry } {
   const registry = ComposeRegistry.fromConfig(services, config.COMPOSE_PROJECTS_DIR);
   const driver = new ComposeDriver({ composeBin: config.COMPOSE_BIN, dockerHost: config.DOCKER_HOST });
   // Detected at start so health can say which CLI is in use; a miss is retried on first use.
@@ -259,6 +259,6 @@ function createComposeService(
     timeoutMs,
     logger,
   });
-  return { compose: new ComposeService(engines, registry, driver, { timeoutMs }), swarms };
+  return { compose: new ComposeService(engines, registry, driver, { timeoutMs }), swarms, registry };
 }
 
