@@ -14,7 +14,8 @@ import { HostsConfigWatcher, type HostsReload } from './config/hosts-watcher.js'
 import { loadServicesConfig, unknownHostProblems, type ServicesConfig } from './config/services-config.js';
 import { LucidError } from '../shared/errors.js';
 import { createHandlers } from './core/handlers.js';
-import { swarmHandlers, type SwarmServices } from './core/swarm-handlers.js';
+import { swarmHandlers } from './core/swarm-handlers.js';
+import { SwarmHosts } from './core/swarm-hosts.js';
 import { OperationRunner, type CallHooks } from './core/manager.js';
 import { StreamCaps } from './core/stream-caps.js';
 import type { EngineConnection } from './docker/engine-connection.js';
@@ -26,10 +27,7 @@ import { RateLimiter } from './limits/rate-limiter.js';
 import { ManagerMetrics } from './metrics/registry.js';
 import type { Identity, OperationContext } from './model/context.js';
 import { GroupResolver, type ContainerRef } from './model/group-membership.js';
-import { dockerStackRunner } from './compose/stack-runner.js';
 import { ComposeService } from './services/compose.js';
-import { registryStackGroups, StackService } from './services/stacks.js';
-import { SwarmCluster } from './services/swarm.js';
 import { ContainerEventsService } from './services/container-events.js';
 import { logReadBudget } from './services/containers.js';
 import type { HostAccessKind } from './services/fleet.js';
@@ -137,8 +135,8 @@ export async function createManager(config: Config, logger: Logger, options: Man
   };
   watcher?.onChange(applyHosts);
   watcher?.onError((error) => logger.error(`hosts file not reloaded, the hosts in force stay: ${error.message}`));
-  const groups = new GroupService(services, hosts, resolver);
-  const { compose, swarmOf } = createComposeService(config, services, hosts, resolver);
+  const { compose, swarms, registry: projects } = createComposeService(config, services, hosts, resolver, logger);
+  const groups = new GroupService(services, hosts, resolver, { on: (host) => swarms.of(hosts.resolve(host)), registry: projects });
   const events = new ContainerEventsService();
   const composeAvailability = new ComposeAvailability(async () => {
     const info = await compose.driverInfo();
@@ -169,14 +167,20 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const metricsService = new MetricsService({
     metrics,
     // The gauges count each snapshot while it is live; Docker is asked only when it is not.
-    hosts: () => hosts.all().map((host) => ({ name: host.name, census: host.census, docker: host.health })),
+    hosts: () =>
+      hosts.all().map((host) => ({
+        name: host.name,
+        census: host.census,
+        docker: host.health,
+        swarm: host.isSwarmManager === true ? swarms.of(host).state : undefined,
+      })),
     compose: composeAvailability,
     token: config.METRICS_TOKEN,
   });
   const runner = new OperationRunner(
     {
       ...createHandlers({ hosts, groups, audit, compose, health, metrics: metricsService, events }),
-      ...swarmHandlers((name, ctx, kind, fn) => hosts.run(ctx, name, kind, (host) => fn(swarmOf(host)))),
+      ...swarmHandlers((name, ctx, kind, fn) => hosts.run(ctx, name, kind, (host) => fn(swarms.of(host)))),
     },
     [limiter, recorder, new StreamCaps(config.MAX_STREAMS_PER_CALLER), ...(options.hooks ?? []), ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
@@ -203,6 +207,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
         await compose.close();
         await new Promise((resolve) => setImmediate(resolve));
         watcher?.close();
+        await swarms.close();
         await hosts.close();
         await limiter.close();
       } finally {
@@ -229,7 +234,8 @@ function createComposeService(
   services: ServicesConfig,
   hosts: HostRegistry,
   resolver: GroupResolver,
-): { compose: ComposeService; swarmOf: (host: EngineHost) => SwarmServices } {
+  logger: Logger,
+): { compose: ComposeService; swarms: SwarmHosts; registry: ComposeRegistry } {
   const registry = ComposeRegistry.fromConfig(services, config.COMPOSE_PROJECTS_DIR);
   const driver = new ComposeDriver({ composeBin: config.COMPOSE_BIN, dockerHost: config.DOCKER_HOST });
   // Detected at start so health can say which CLI is in use; a miss is retried on first use.
@@ -245,20 +251,14 @@ function createComposeService(
     mayRead: (ctx: OperationContext, host: string) => hosts.mayRead(ctx, host),
   };
   const timeoutMs = config.COMPOSE_TIMEOUT * 1000;
-  // Each host's swarm side, made on first use and kept with the host object: a host replaced by a
-  // reload of the hosts file gets its own.
-  const swarms = new WeakMap<EngineHost, SwarmServices>();
-  const stackGroups = registryStackGroups(registry);
-  const swarmOf = (host: EngineHost): SwarmServices => {
-    let made = swarms.get(host);
-    if (!made) {
-      const cluster = new SwarmCluster(host.gateway, { stackGroups, logReadMaxBytes: config.LOG_READ_MAX_BYTES });
-      const runner = dockerStackRunner(driver, config.DOCKER_CLI, () => host.connection.cliDockerHost());
-      made = { swarm: cluster, stacks: new StackService(host.gateway, registry, cluster, runner, { timeoutMs }) };
-      swarms.set(host, made);
-    }
-    return made;
-  };
-  return { compose: new ComposeService(engines, registry, driver, { timeoutMs }), swarmOf };
+  const swarms = new SwarmHosts({
+    registry,
+    driver,
+    dockerCli: config.DOCKER_CLI,
+    logReadMaxBytes: config.LOG_READ_MAX_BYTES,
+    timeoutMs,
+    logger,
+  });
+  return { compose: new ComposeService(engines, registry, driver, { timeoutMs }), swarms, registry };
 }
 

@@ -90,6 +90,11 @@ export async function everyOperation(id: string): Promise<void> {
   }
 
   const nodes = await client.GET('/api/v1/swarm/nodes', { params: { query: { host: 'local' } } });
+  const swarmEvents = await client.GET('/api/v1/swarm/events', { params: { query: { host: 'local' } }, parseAs: 'stream' });
+  type SwarmChange = paths['/api/v1/swarm/events']['get']['responses'][200]['content']['text/event-stream'][number];
+  const onSwarm = (change: SwarmChange): string | undefined =>
+    change.event === 'swarm' && change.data.type === 'service' ? change.data.name : undefined;
+  const swarmBody: ReadableStream<Uint8Array> | null | undefined = swarmEvents.data;
   const drained = await client.POST('/api/v1/swarm/nodes/{node}/availability', { params: { path: { node: 'worker1' } }, body: { availability: 'drain' } });
   const swarmServices = await client.GET('/api/v1/swarm/services', { params: { query: { stack: 'demo' } } });
   const tasks = await client.GET('/api/v1/swarm/services/{service}/tasks', { params: { path: { service: 'demo_web' } } });
@@ -120,7 +125,7 @@ export async function everyOperation(id: string): Promise<void> {
   const rateLimited = stopped.error?.error.code === 'RATE_LIMITED';
   const requestId: string | null = stopped.response.headers.get('X-Request-Id');
 
-  void [total, mounts, changed, followed, live, body, onEvent, running, names, healthy, entries, projectNames, state, docker];
+  void [total, mounts, changed, followed, live, body, onEvent, onSwarm, swarmBody, running, names, healthy, entries, projectNames, state, docker];
   void [alive.data?.status, ready.data?.ready, details.data?.compose.available, metrics.data, rateLimited, requestId];
 }
 `;

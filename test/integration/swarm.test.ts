@@ -368,6 +368,7 @@ const ROWS: Row[] = [
   readRow('swarm.tasks', () => ({ service: `${OPS}_job` })),
   readRow('swarm.logs', () => ({ service: `${OPS}_job` })),
   readRow('swarm.followLogs', () => ({ service: `${OPS}_job` })),
+  readRow('swarm.onEvent', () => ({})),
   readRow('stacks.list', () => ({})),
   scaleRow('swarm.scale of a service of a stack in support', () => `${OPS}_job`, 'controlOutOfScope'),
   scaleRow('swarm.scale of a service in no group (a stack of the CLI)', () => `${FOREIGN}_alone`, 'controlOutOfScope'),

@@ -51,3 +51,56 @@ function parseFrame(raw: string): SseFrame {
   frame.data = data.length > 0 ? JSON.parse(data.join('\n')) : undefined;
   return frame;
 }
+
+/** A Server-Sent Events stream read in the background: frames pile up while the test acts. */
+export interface SseCollector {
+  frames: SseFrame[];
+  /** The first frame `match` accepts, arrived or arriving within `ms`. */
+  next(match: (frame: SseFrame) => boolean, ms: number, what: string): Promise<SseFrame>;
+  close(): Promise<void>;
+}
+
+export function collectSse(response: Response): SseCollector {
+  const frames: SseFrame[] = [];
+  const reader = response.body!.getReader();
+  let wake: (() => void) | undefined;
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        frames.push(parseFrame(buffer.slice(0, cut)));
+        buffer = buffer.slice(cut + 2);
+      }
+      wake?.();
+    }
+  })().catch(() => undefined);
+  return {
+    frames,
+    async next(match, ms, what) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const found = frames.find(match);
+        if (found) return found;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no ${what} within ${ms} ms; last frames: ${frames.slice(-3).map((f) => f.raw).join(' | ')}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(left, 500));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    },
+    async close() {
+      wake = undefined;
+      await reader.cancel().catch(() => undefined);
+      await reading;
+    },
+  };
+}

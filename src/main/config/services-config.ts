@@ -27,6 +27,8 @@ const groupSchema = z
       .strictObject({
         project: z.string().regex(GROUP_NAME, 'must be a compose project name'),
         files: z.array(z.string().regex(COMPOSE_FILE, 'must be a relative .yml/.yaml path inside the projects folder')).min(1),
+        /** Deployed as a swarm stack on the group's host (a swarm manager): start scales up, stop scales to 0. */
+        stack: z.boolean().default(false),
       })
       .optional(),
     members: z.array(memberSchema).default([]),

@@ -3,12 +3,15 @@ import type { OperationContext } from '../model/context.js';
 import type { HostAccessKind } from '../services/fleet.js';
 import type { StackService } from '../services/stacks.js';
 import type { SwarmCluster } from '../services/swarm.js';
+import type { SwarmState } from '../state/swarm-state.js';
 import type { Handlers } from './handlers.js';
 
 /** One host's swarm side: its cluster view and controls, and its stacks. */
 export interface SwarmServices {
   swarm: SwarmCluster;
   stacks: StackService;
+  /** The cluster kept from the engine's event stream. */
+  state: SwarmState;
 }
 
 export type SwarmOperationName = Extract<OperationName, `swarm.${string}` | `stacks.${string}`>;
@@ -30,6 +33,7 @@ export function swarmHandlers(on: SwarmRunner): Pick<Handlers, SwarmOperationNam
     'swarm.nodes': (input, ctx) => on(input.host, ctx, 'read', async ({ swarm }) => ({ nodes: await swarm.nodes() })),
     'swarm.setAvailability': (input, ctx) =>
       on(input.host, ctx, 'control', ({ swarm }) => swarm.setAvailability(input.node, input.availability, ctx)),
+    'swarm.onEvent': (input, ctx) => on(input.host, ctx, 'read', ({ swarm }) => swarm.watch(ctx)),
     'swarm.services': (input, ctx) => on(input.host, ctx, 'read', async ({ swarm }) => ({ services: await swarm.services(input.stack) })),
     'swarm.tasks': (input, ctx) => on(input.host, ctx, 'read', ({ swarm }) => swarm.tasks(input.service)),
     'swarm.logs': (input, ctx) => on(input.host, ctx, 'read', ({ swarm }) => swarm.logs(input, ctx.signal)),

@@ -3,6 +3,18 @@ import { CONTAINER_STATES } from '../../shared/schemas/containers.js';
 import type { CallObserver, CallResult } from '../docker/gateway.js';
 import type { ContainerCounts } from './census.js';
 
+/** The replica series one host exports at most (by service name): a cluster of thousands of services stays a bounded scrape. */
+export const SWARM_SERVICES_EXPORTED = 200;
+/** Docker's node states; anything else is counted as `unknown`. */
+const NODE_STATES = ['ready', 'down', 'disconnected', 'unknown'] as const;
+const NODE_AVAILABILITIES = ['active', 'pause', 'drain'] as const;
+
+/** What the swarm gauges show of one manager host. */
+export interface SwarmView {
+  nodes: readonly { state: string; availability: string }[];
+  services: readonly { name: string; running: number; desired: number }[];
+}
+
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Methods outside this list are counted as OTHER, so a client cannot mint label values. */
@@ -90,6 +102,30 @@ export class ManagerMetrics {
     registers: [this.registry],
   });
 
+  private readonly swarmNodes = new Gauge({
+    name: 'lucid_swarm_nodes',
+    help: 'Nodes of the swarm a manager host sees, by state and availability (every pair present, 0 included).',
+    labelNames: ['host', 'state', 'availability'],
+    registers: [this.registry],
+  });
+
+  private readonly swarmServices = new Gauge({
+    name: 'lucid_swarm_services',
+    help: `Services of the swarm a manager host sees, all of them (replica series are exported for the first ${SWARM_SERVICES_EXPORTED} by name).`,
+    labelNames: ['host'],
+    registers: [this.registry],
+  });
+
+  private readonly swarmReplicas = new Gauge({
+    name: 'lucid_swarm_service_replicas',
+    help: `Running and desired replicas of each swarm service, the first ${SWARM_SERVICES_EXPORTED} by name per manager host.`,
+    labelNames: ['host', 'service', 'kind'],
+    registers: [this.registry],
+  });
+
+  /** The services each host exports replica series for now: a service that goes takes its series along. */
+  private readonly exportedServices = new Map<string, Set<string>>();
+
   /** `groups`: the configured service group names, the only values the `group` label takes. */
   constructor(private readonly groups: readonly string[]) {
     processMetrics();
@@ -111,6 +147,7 @@ export class ManagerMetrics {
 
   /** A host left the configuration: its series go with it. */
   async removeHost(host: string): Promise<void> {
+    this.setSwarm(host, null);
     for (const metric of [this.containers, this.dockerOperations, this.dockerDuration, this.dockerUp]) {
       const { values } = await metric.get();
       for (const { labels } of values) {
@@ -136,6 +173,37 @@ export class ManagerMetrics {
   /** Summed over every host: a group may span several. */
   setHealthyByGroup(healthyByGroup: ContainerCounts['healthyByGroup']): void {
     for (const group of this.groups) this.servicesHealthy.set({ group }, healthyByGroup[group] ?? 0);
+  }
+
+  /** A manager host's cluster, or null when the host is no manager (or its state is not live): its series go. */
+  setSwarm(host: string, view: SwarmView | null): void {
+    const exported = this.exportedServices.get(host) ?? new Set<string>();
+    const services = view === null ? [] : [...view.services].sort((a, b) => a.name.localeCompare(b.name)).slice(0, SWARM_SERVICES_EXPORTED);
+    const now = new Set(services.map((s) => s.name));
+    for (const service of exported) {
+      if (now.has(service)) continue;
+      for (const kind of ['running', 'desired']) this.swarmReplicas.remove({ host, service, kind });
+    }
+    if (view === null) {
+      this.exportedServices.delete(host);
+      this.swarmServices.remove({ host });
+      for (const state of NODE_STATES) for (const availability of NODE_AVAILABILITIES) this.swarmNodes.remove({ host, state, availability });
+      return;
+    }
+    this.exportedServices.set(host, now);
+    for (const { name, running, desired } of services) {
+      this.swarmReplicas.set({ host, service: name, kind: 'running' }, running);
+      this.swarmReplicas.set({ host, service: name, kind: 'desired' }, desired);
+    }
+    this.swarmServices.set({ host }, view.services.length);
+    const counts = new Map<string, number>();
+    for (const node of view.nodes) {
+      const state = (NODE_STATES as readonly string[]).includes(node.state) ? node.state : 'unknown';
+      counts.set(`${state}/${node.availability}`, (counts.get(`${state}/${node.availability}`) ?? 0) + 1);
+    }
+    for (const state of NODE_STATES) {
+      for (const availability of NODE_AVAILABILITIES) this.swarmNodes.set({ host, state, availability }, counts.get(`${state}/${availability}`) ?? 0);
+    }
   }
 
   setDockerUp(host: string, up: boolean): void {

@@ -10,12 +10,42 @@ import { decide, prerequisites, type Outcome } from './group-rules.js';
 export const DOCKER_CALLS = 4;
 const HEALTH_POLL_MS = 250;
 
+/** A member's state as a start or a health wait sees it. */
+export interface MemberState {
+  state: string;
+  status: string;
+  health: string;
+}
+
+/**
+ * What a run does to one member (`id`: what plays it). Containers by default; a stack group's
+ * members are swarm services, started by scaling up and stopped by scaling to 0.
+ */
+export interface MemberActions {
+  start(member: GroupMember, id: string): Promise<{ changed: boolean; after: MemberState }>;
+  stop(member: GroupMember, id: string, stopTimeout: number): Promise<{ changed: boolean }>;
+  get(member: GroupMember, id: string): Promise<MemberState>;
+  /** The manager's own container: never stopped. */
+  isSelf(member: GroupMember, id: string): boolean;
+}
+
+export function containerActions(fleet: Fleet): MemberActions {
+  return {
+    start: (member, id) => fleet.on(member.host).transition(id, 'start', 0),
+    stop: (member, id, stopTimeout) => fleet.on(member.host).transition(id, 'stop', stopTimeout),
+    get: (member, id) => fleet.on(member.host).get(id),
+    isSelf: (member, id) => fleet.on(member.host).isSelf(id),
+  };
+}
+
 export interface ExecutionOptions {
   group: string;
   direction: Direction;
   /** Grace period of a stop, in seconds. */
   stopTimeout: number;
   fleet: Fleet;
+  /** How members are acted on; the containers of `fleet` when left out. */
+  actions?: MemberActions;
   emit(event: GroupProgressEvent): void;
 }
 
@@ -24,6 +54,7 @@ interface Step {
   member: GroupMember;
   level: number;
   options: ExecutionOptions;
+  actions: MemberActions;
   docker: LimitFunction;
 }
 
@@ -40,6 +71,7 @@ function messageOf(err: unknown): string {
 export async function executeLevels(levels: readonly GroupMember[][], options: ExecutionOptions): Promise<MemberResult[]> {
   const waitsFor = prerequisites(levels.flat(), options.direction);
   const docker = pLimit(DOCKER_CALLS);
+  const actions = options.actions ?? containerActions(options.fleet);
   const runs = new Map<string, Promise<MemberResult>>();
   // A member's prerequisites sit on earlier levels, so their runs exist by the time it is reached.
   for (const [level, members] of levels.entries()) {
@@ -47,7 +79,7 @@ export async function executeLevels(levels: readonly GroupMember[][], options: E
       const before = (waitsFor.get(member.service) ?? []).flatMap((service) => runs.get(service) ?? []);
       runs.set(
         member.service,
-        Promise.all(before).then((settled) => runMember({ member, level, options, docker }, settled)),
+        Promise.all(before).then((settled) => runMember({ member, level, options, actions, docker }, settled)),
       );
     }
   }
@@ -56,8 +88,8 @@ export async function executeLevels(levels: readonly GroupMember[][], options: E
 
 async function runMember(step: Step, before: readonly Outcome[]): Promise<MemberResult> {
   const began = performance.now();
-  const { direction, fleet } = step.options;
-  const decision = decide(step.member, direction, before, (id) => fleet.on(step.member.host).isSelf(id));
+  const { direction } = step.options;
+  const decision = decide(step.member, direction, before, (id) => step.actions.isSelf(step.member, id));
   const container = step.member.container;
   if (decision.step === 'skip') return report(step, began, 'skipped', decision.reason);
   if (decision.step === 'fail') return report(step, began, 'failed', decision.reason);
@@ -90,10 +122,9 @@ function report(step: Step, began: number, action: MemberAction, error?: string)
 }
 
 async function startMember(step: Step, id: string, began: number): Promise<MemberResult> {
-  const containers = step.options.fleet.on(step.member.host);
   emitStep(step, 'starting');
   try {
-    const { changed, after } = await step.docker(() => containers.transition(id, 'start', 0));
+    const { changed, after } = await step.docker(() => step.actions.start(step.member, id));
     if (after.state !== 'running') return report(step, began, 'failed', `not running after start: ${after.status}`);
     if (after.health !== 'none' && after.health !== 'healthy') {
       emitStep(step, 'waiting-healthy');
@@ -107,11 +138,9 @@ async function startMember(step: Step, id: string, began: number): Promise<Membe
 }
 
 async function stopMember(step: Step, id: string, began: number): Promise<MemberResult> {
-  const { fleet, stopTimeout } = step.options;
-  const containers = fleet.on(step.member.host);
   emitStep(step, 'stopping');
   try {
-    const { changed } = await step.docker(() => containers.transition(id, 'stop', stopTimeout));
+    const { changed } = await step.docker(() => step.actions.stop(step.member, id, step.options.stopTimeout));
     return report(step, began, changed ? 'stopped' : 'already-stopped');
   } catch (err) {
     return report(step, began, 'failed', messageOf(err));
@@ -127,7 +156,7 @@ async function waitHealthy(step: Step, id: string): Promise<string | undefined> 
   const timeoutSeconds = step.member.healthTimeoutSeconds;
   const deadline = performance.now() + timeoutSeconds * 1000;
   for (;;) {
-    const details = await step.docker(() => step.options.fleet.on(step.member.host).get(id));
+    const details = await step.docker(() => step.actions.get(step.member, id));
     if (details.state !== 'running') return `stopped while waiting to become healthy: ${details.status}`;
     if (details.health === 'healthy') return undefined;
     const remaining = deadline - performance.now();

@@ -8,8 +8,9 @@ import type { ServicesConfig, GroupConfig } from '../config/services-config.js';
 import type { OperationContext } from '../model/context.js';
 import type { GroupResolver } from '../model/group-membership.js';
 import type { Fleet } from './fleet.js';
-import { executeLevels } from './group-execution.js';
-import { dependencyLevels, membersOf, planLevels, statusOf, type Direction } from './group-plan.js';
+import { containerActions, executeLevels } from './group-execution.js';
+import { dependencyLevels, membersOf, planLevels, statusOf, type Direction, type GroupMember } from './group-plan.js';
+import { stackSide, type StackGroupHosts } from './group-stack.js';
 import { reachedState } from './group-rules.js';
 import { phaseWarnings } from './group-warnings.js';
 
@@ -34,6 +35,8 @@ export class GroupService {
     config: ServicesConfig,
     private readonly fleet: Fleet,
     private readonly resolver: GroupResolver,
+    /** The swarm side of the hosts: groups whose compose project is a stack (`compose.stack`) act there. */
+    private readonly stacks?: StackGroupHosts,
   ) {
     this.groups = config.groups.toSorted((a, b) => a.phase - b.phase);
   }
@@ -44,19 +47,52 @@ export class GroupService {
    */
   async list(ctx: OperationContext, host?: string): Promise<{ groups: GroupStatus[]; hosts: HostReport[] }> {
     const { containers, hosts, unreachable } = await this.fleet.list(ctx, this.hostsOf(this.groups));
-    const groups = this.groups.map((group) => this.status(group, containers, unreachable, host));
+    const groups = await Promise.all(this.groups.map((group) => this.status(group, containers, unreachable, ctx, host)));
     return { groups, hosts };
   }
 
   async get(name: string, ctx: OperationContext, host?: string): Promise<GroupStatus> {
     const group = this.find(name);
     const { containers, unreachable } = await this.fleet.list(ctx, this.hostsOf([group]));
-    return this.status(group, containers, unreachable, host);
+    return this.status(group, containers, unreachable, ctx, host);
   }
 
-  private status(group: GroupConfig, containers: readonly ContainerSummary[], unreachable: ReadonlySet<string>, host?: string): GroupStatus {
-    const members = membersOf(group, containers, this.resolver).filter((m) => host === undefined || host === '*' || m.host === host);
-    return statusOf(group, members, unreachable);
+  private async status(
+    group: GroupConfig,
+    containers: readonly ContainerSummary[],
+    unreachable: ReadonlySet<string>,
+    ctx: OperationContext,
+    host?: string,
+  ): Promise<GroupStatus> {
+    const { members: all, unknownHost } = await this.membersOf(group, containers, ctx);
+    const members = all.filter((m) => host === undefined || host === '*' || m.host === host);
+    return statusOf(group, members, unknownHost === undefined ? unreachable : new Set([...unreachable, unknownHost]));
+  }
+
+  /**
+   * A stack group's members are its stack's services on its host; when the cluster cannot be read
+   * (the host is down, or no manager) they are shown as the host's unreachable members are.
+   */
+  private async membersOf(
+    group: GroupConfig,
+    containers: readonly ContainerSummary[],
+    ctx: OperationContext,
+  ): Promise<{ members: GroupMember[]; unknownHost?: string }> {
+    if (!group.compose?.stack || !this.stacks) return { members: membersOf(group, containers, this.resolver) };
+    const host = this.resolver.hostOfGroup(group);
+    try {
+      this.fleet.requireAccess(ctx, host, 'read');
+      return { members: (await stackSide(group, host, this.stacks, ctx, { live: true })).members };
+    } catch {
+      const members = group.members.map((m) => ({
+        service: m.name,
+        host,
+        dependsOn: m.depends_on,
+        healthTimeoutSeconds: m.healthTimeoutSeconds,
+        container: null,
+      }));
+      return { members, unknownHost: host };
+    }
   }
 
   /**
@@ -117,7 +153,9 @@ export class GroupService {
     if (!command.dryRun) this.acquire(group.name);
     try {
       const { containers, unreachable } = await this.fleet.list(ctx, this.hostsOf(this.groups), { fresh: true });
-      const members = membersOf(group, containers, this.resolver);
+      const stack = group.compose?.stack && this.stacks ? await this.stackGroup(group, ctx) : undefined;
+      const members = stack?.members ?? membersOf(group, containers, this.resolver);
+      const actions = stack?.actions ?? containerActions(this.fleet);
       for (const host of new Set(members.map((m) => m.host))) {
         this.fleet.requireAccess(ctx, host, 'control');
         if (unreachable.has(host)) {
@@ -129,7 +167,7 @@ export class GroupService {
       const levels = dependencyLevels(members, direction);
       const warnings = phaseWarnings(direction, group, this.groups, containers, this.resolver);
       if (command.dryRun) {
-        const plan = planLevels(levels, direction, (member, id) => this.fleet.on(member.host).isSelf(id));
+        const plan = planLevels(levels, direction, (member, id) => actions.isSelf(member, id));
         const ok = reachedState(plan.flat().map((entry) => entry.expected), direction);
         return { group: group.name, ok, dryRun: true, warnings, results: [], plan };
       }
@@ -138,6 +176,7 @@ export class GroupService {
         direction,
         stopTimeout: command.timeout ?? DEFAULT_STOP_TIMEOUT_SECONDS,
         fleet: this.fleet,
+        actions,
         emit: (event) => ctx.emit(event),
       });
       const failures = results.filter((r) => !reachedState([r.action], direction)).length;
@@ -146,6 +185,13 @@ export class GroupService {
     } finally {
       if (!command.dryRun) this.busy.delete(group.name);
     }
+  }
+
+  /** The caller must be allowed to control the stack's host before its cluster is read; a host that is no manager is refused here. */
+  private async stackGroup(group: GroupConfig, ctx: OperationContext) {
+    const host = this.resolver.hostOfGroup(group);
+    this.fleet.requireAccess(ctx, host, 'control');
+    return stackSide(group, host, this.stacks as StackGroupHosts, ctx);
   }
 
   private acquire(name: string): void {

@@ -5,13 +5,20 @@ import type { DockerHealth } from '../docker/health.js';
 import type { ContainerCensus } from '../metrics/census.js';
 import type { ManagerMetrics } from '../metrics/registry.js';
 import type { OperationContext } from '../model/context.js';
+import { nodeFromRaw, serviceFromRaw } from '../model/swarm-mapping.js';
+import type { SwarmState } from '../state/swarm-state.js';
 
 /** What the gauges read of one host. */
 export interface HostMetricsSource {
   name: string;
   census: ContainerCensus;
   docker: Pick<DockerHealth, 'status'>;
+  /** The live cluster, on a host whose engine is a swarm manager. */
+  swarm?: Pick<SwarmState, 'live' | 'waitLive' | 'nodeList' | 'serviceList'> | undefined;
 }
+
+/** The first scrape after start may come before the swarm state has formed: it waits this long for it. */
+const SWARM_LIVE_WAIT_MS = 2000;
 
 export interface MetricsServiceDeps {
   metrics: ManagerMetrics;
@@ -39,7 +46,8 @@ export class MetricsService {
     }
     const healthy: Record<string, number> = {};
     await Promise.all(
-      hosts().map(async ({ name, census, docker }) => {
+      hosts().map(async ({ name, census, docker, swarm }) => {
+        await this.scrapeSwarm(name, swarm);
         const counts = await census.counts();
         metrics.setDockerUp(name, docker.status.reachable);
         if (!counts) return;
@@ -50,5 +58,21 @@ export class MetricsService {
     metrics.setHealthyByGroup(healthy);
     metrics.setComposeAvailable(compose.peek()?.available ?? false);
     return metrics.exposition();
+  }
+
+  /** The swarm gauges come from the live state only: a scrape never lists a cluster of its own. */
+  private async scrapeSwarm(host: string, swarm: HostMetricsSource['swarm']): Promise<void> {
+    const live = swarm !== undefined && (swarm.live || (await swarm.waitLive(SWARM_LIVE_WAIT_MS)));
+    if (!swarm || !live) {
+      this.deps.metrics.setSwarm(host, null);
+      return;
+    }
+    this.deps.metrics.setSwarm(host, {
+      nodes: swarm.nodeList().map(nodeFromRaw),
+      services: swarm.serviceList().map((raw) => {
+        const { name, replicas } = serviceFromRaw(raw, null);
+        return { name, ...replicas };
+      }),
+    });
   }
 }

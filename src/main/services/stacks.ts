@@ -66,6 +66,7 @@ export class StackService {
       const args = ['stack', 'deploy', '--prune', ...paths.flatMap((path) => ['--compose-file', path]), name];
       await this.execute(run, args, directory);
       await this.waitConverged(run, started);
+      await this.swarm.refreshState();
     });
   }
 
@@ -73,6 +74,7 @@ export class StackService {
     return this.exclusive(name, ctx, 'remove', async (run) => {
       await this.execute(run, ['stack', 'rm', name], undefined);
       await this.waitRemoved(run);
+      await this.swarm.refreshState();
     });
   }
 
@@ -150,7 +152,7 @@ export class StackService {
   private async waitConverged(run: Run, since: Date): Promise<void> {
     let last = '';
     for (;;) {
-      const services = await this.swarm.services(run.name);
+      const services = await this.swarm.services(run.name, { fresh: true });
       const waiting = services.filter((s) => s.replicas.running < s.replicas.desired || s.update?.state === 'updating');
       if (waiting.length === 0) {
         this.report(run, { stream: 'manager', line: `all ${services.length} services are running` });
@@ -174,7 +176,7 @@ export class StackService {
 
   private async waitRemoved(run: Run): Promise<void> {
     for (;;) {
-      const [services, tasks] = await Promise.all([this.swarm.services(run.name), this.stackTasks(run.name)]);
+      const [services, tasks] = await Promise.all([this.swarm.services(run.name, { fresh: true }), this.stackTasks(run.name)]);
       if (services.length === 0 && tasks.length === 0) {
         this.report(run, { stream: 'manager', line: `stack ${run.name} is gone` });
         return;

@@ -26,7 +26,10 @@ import {
 import type { OperationContext } from '../model/context.js';
 import { modeOf, nodeFromRaw, serviceFromRaw, stackOf, taskFromRaw } from '../model/swarm-mapping.js';
 import { timePointSeconds } from '../../shared/schemas/common.js';
+import type { SwarmState } from '../state/swarm-state.js';
+import type { SwarmWatchOutput } from '../../shared/schemas/swarm-events.js';
 import { followServiceLog, type FollowEnd } from './swarm-log-follow.js';
+import { watchSwarm } from './swarm-watch.js';
 
 const SERVICE = { notFound: 'SERVICE_NOT_FOUND', what: 'swarm service' } as const;
 const NODE = { notFound: 'NODE_NOT_FOUND', what: 'swarm node' } as const;
@@ -44,7 +47,14 @@ export interface SwarmServiceOptions {
   /** Text one log read answers at most (LOG_READ_MAX_BYTES). */
   logReadMaxBytes: number;
   readBudget?: ReadBudget | undefined;
+  /** The cluster kept from the manager's event stream: reads answer from it while it is live. */
+  state?: SwarmState;
+  /** The host's name, for events. */
+  host?: string;
 }
+
+/** How long a subscriber waits for the live state to form before it is told what Docker says. */
+const LIVE_WAIT_MS = 5000;
 
 /** An update that lost a race with another writer (Docker's "update out of sequence") is tried again, this often. */
 const UPDATE_ATTEMPTS = 3;
@@ -61,12 +71,16 @@ export class SwarmCluster {
   ) {}
 
   async nodes(): Promise<SwarmNode[]> {
-    const raw = parseAnswer(rawNodeListSchema, await swarmCall(this.gateway, { operation: 'swarm.nodes', method: 'GET', path: '/nodes' }));
+    const state = this.liveState();
+    const raw = state
+      ? state.nodeList()
+      : parseAnswer(rawNodeListSchema, await swarmCall(this.gateway, { operation: 'swarm.nodes', method: 'GET', path: '/nodes' }));
     return raw.map(nodeFromRaw).sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));
   }
 
-  async services(stack?: string): Promise<SwarmService[]> {
-    const raw = await this.rawServices(stack);
+  /** `fresh`: asked of Docker even while the live state could answer (a deploy waiting to converge). */
+  async services(stack?: string, options: { fresh?: boolean } = {}): Promise<SwarmService[]> {
+    const raw = await this.rawServices(stack, options.fresh);
     const projects = await this.options.stackGroups.projects();
     return raw.map((service) => {
       const name = stackOf(service);
@@ -90,7 +104,7 @@ export class SwarmCluster {
   }
 
   async stacks(): Promise<SwarmStack[]> {
-    const [services, projects] = await Promise.all([this.rawServices(), this.options.stackGroups.projects()]);
+    const [services, projects] = await Promise.all([this.rawServices(undefined), this.options.stackGroups.projects()]);
     const stacks = new Map<string, SwarmStack>();
     for (const service of services) {
       const name = stackOf(service);
@@ -167,6 +181,7 @@ export class SwarmCluster {
         if (attempt < UPDATE_ATTEMPTS && outOfSequence(err)) continue;
         throw err;
       }
+      await this.options.state?.refresh({ nodes: true });
       return { id: node.id, hostname: node.hostname, availability, changed: true };
     }
   }
@@ -234,6 +249,7 @@ export class SwarmCluster {
         if (attempt < UPDATE_ATTEMPTS && outOfSequence(err)) continue;
         throw err;
       }
+      await this.options.state?.refresh({ service: service.ID });
       const after = await this.inspect(service.ID);
       const mapped = serviceFromRaw(after, group);
       return {
@@ -245,7 +261,34 @@ export class SwarmCluster {
     }
   }
 
-  private async rawServices(stack?: string): Promise<RawService[]> {
+  /**
+   * Subscribes to the cluster's changes. The first subscriber starts nothing new (the state runs
+   * per host); an engine that is no manager answers NOT_SWARM_MANAGER before anything streams.
+   */
+  async watch(ctx: OperationContext): Promise<SwarmWatchOutput> {
+    const state = this.options.state;
+    if (!state) throw new LucidError('NOT_SWARM_MANAGER', 'no live swarm state for this host');
+    // An engine known to be no manager is asked again at once (it may just have become one).
+    if (state.isManager === false || !(await state.waitLive(LIVE_WAIT_MS))) await this.nodes();
+    return watchSwarm(this.options.host ?? '', state, this.options.stackGroups, ctx);
+  }
+
+  /** Re-reads the whole cluster into the live state: after a deploy or removal, whose tasks moved without events. */
+  async refreshState(): Promise<void> {
+    await this.options.state?.refresh({ all: true, nodes: true });
+  }
+
+  private liveState(): SwarmState | undefined {
+    const state = this.options.state;
+    return state?.live ? state : undefined;
+  }
+
+  private async rawServices(stack: string | undefined, fresh = false): Promise<RawService[]> {
+    const state = fresh ? undefined : this.liveState();
+    if (state) {
+      const list = state.serviceList().filter((service) => stack === undefined || stackOf(service) === stack);
+      return list.sort((a, b) => a.Spec.Name.localeCompare(b.Spec.Name));
+    }
     const raw = await swarmCall(this.gateway, {
       operation: 'swarm.services',
       method: 'GET',

@@ -40,6 +40,7 @@ export const OPERATION_STREAMS = {
   'session.get': 'call',
   'swarm.nodes': 'call',
   'swarm.setAvailability': 'call',
+  'swarm.onEvent': 'subscription',
   'swarm.services': 'call',
   'swarm.tasks': 'call',
   'swarm.logs': 'call',

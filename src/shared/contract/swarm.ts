@@ -20,6 +20,7 @@ import {
   swarmServicesOutput,
   swarmTasksOutput,
 } from '../schemas/swarm.js';
+import { swarmEventSchema, swarmWatchInput, swarmWatchOutput } from '../schemas/swarm-events.js';
 import { defineOperation } from './define.js';
 
 /** The cluster of a host whose engine is a swarm manager; a worker or a lone engine answers NOT_SWARM_MANAGER. */
@@ -41,6 +42,18 @@ export const swarmOperations = {
     output: swarmAvailabilityOutput,
     access: 'nodes:control',
     kind: 'control',
+  }),
+  'swarm.onEvent': defineOperation({
+    summary: 'Service and node changes of the swarm as they happen, running replicas included (Server-Sent Events on REST)',
+    method: 'GET',
+    path: '/api/v1/swarm/events',
+    input: swarmWatchInput,
+    output: swarmWatchOutput,
+    events: swarmEventSchema,
+    eventName: 'swarm',
+    subscription: true,
+    access: 'swarm:read',
+    kind: 'read',
   }),
   'swarm.services': defineOperation({
     summary: 'List the swarm services with running and desired replicas',
