@@ -90,17 +90,21 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const groupNames = services.groups.map((group) => group.name);
   const metrics = new ManagerMetrics(groupNames);
   const selfContainerId = config.SELF_CONTAINER_ID ?? detectSelf(logger);
-  // Read before anything connects: a broken hosts file stops the manager, naming the field.
-  const hostsFile = typeof options.hosts === 'string' ? options.hosts : options.hosts ? undefined : config.HOSTS_CONFIG;
-  const watcher = hostsFile === undefined ? undefined : new HostsConfigWatcher(hostsFile, (file) => loadHostsConfig(file, hostsContext(config)));
-  const initial = watcher?.current() ?? (typeof options.hosts === 'object' ? options.hosts : loadHosts(config));
+  // Read before anything connects: a broken hosts file stops the manager, naming the field. A
+  // hosts file that drops a host services.yml names is broken too: refused at start, and on a
+  // reload refused whole (the watcher keeps the hosts in force and reports it until a good edit).
   const servicesFile = config.SERVICES_CONFIG ?? 'services config';
-  const unknownHosts = (hostsConfig: HostsConfig) => unknownHostProblems(services, new Set(hostsConfig.hosts.map((h) => h.name)));
-  const problems = unknownHosts(initial);
-  if (problems.length > 0) {
-    watcher?.close();
-    throw new LucidError('VALIDATION_FAILED', `${servicesFile}: ${problems.join('; ')}`, { file: servicesFile, problems });
-  }
+  const checked = (hostsConfig: HostsConfig, source: string): HostsConfig => {
+    const problems = unknownHostProblems(services, new Set(hostsConfig.hosts.map((h) => h.name)));
+    if (problems.length === 0) return hostsConfig;
+    throw new LucidError('VALIDATION_FAILED', `${servicesFile}: ${problems.join('; ')} (hosts from ${source})`, { file: servicesFile, problems });
+  };
+  const hostsFile = typeof options.hosts === 'string' ? options.hosts : options.hosts ? undefined : config.HOSTS_CONFIG;
+  const watcher =
+    hostsFile === undefined
+      ? undefined
+      : new HostsConfigWatcher(hostsFile, (file) => checked(loadHostsConfig(file, hostsContext(config)), file));
+  const initial = watcher?.current() ?? checked(typeof options.hosts === 'object' ? options.hosts : loadHosts(config), 'DOCKER_HOST');
   let registry: HostRegistry | undefined;
   const defaultHost = () => registry?.defaultHost() ?? initial.defaultHost;
   const resolver = new GroupResolver(services.groups, config.SERVICES_LABEL_FILTER, (message) => logger.warn(message), defaultHost);
@@ -121,13 +125,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     logger,
   );
   const hosts = registry;
-  // A reload that would leave a member or group on a host that no longer exists is refused whole.
   const applyHosts = (next: HostsConfig) => {
-    const missing = unknownHosts(next);
-    if (missing.length > 0) {
-      logger.error(`hosts not reloaded: ${servicesFile} names hosts the new hosts file lacks: ${missing.join('; ')}`);
-      return;
-    }
     hosts.apply(next.hosts).then(
       () => logger.info(`hosts reloaded: ${next.hosts.map((h) => h.name).join(', ')} (default ${next.defaultHost})`),
       (err: unknown) => logger.error('applying the reloaded hosts failed', err),

@@ -47,7 +47,7 @@ export function parseEngineUrl(url: string): EngineUrl {
     }
     case 'ssh': {
       const { host, port, user } = authority(url, 'ssh://[USER@]HOST[:PORT]');
-      if (user !== undefined && !USER_NAME.test(user)) throw new Error(`"${user}" is not a user name`);
+      if (user !== undefined && !USER_NAME.test(user)) throw new Error('the user part is not a user name (a password, even encoded, does not belong in the url)');
       return { kind: 'ssh', host, ...(port === undefined ? {} : { port }), ...(user === undefined ? {} : { user }) };
     }
     case undefined:

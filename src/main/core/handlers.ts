@@ -63,14 +63,13 @@ export function createHandlers(services: Services): Omit<Handlers, SwarmOperatio
       const sources = hosts.eventSources(ctx, input.host);
       const shown = new Set(sources.map((source) => source.host));
       const all = input.host === '*';
-      return events.watch(
-        input.group,
-        sources,
-        hosts,
-        (host) => (all ? hosts.mayRead(ctx, host) : shown.has(host)),
-        ctx,
-        (host) => (all ? hosts.eventSource(host) : undefined),
-      );
+      // With `*`: every host the caller may read now, and the removal of one it was shown before.
+      const shownHost = (host: string) => {
+        if (!all) return shown.has(host);
+        if (hosts.mayRead(ctx, host)) shown.add(host);
+        return shown.has(host);
+      };
+      return events.watch(input.group, sources, hosts, shownHost, ctx, (host) => (all ? hosts.eventSource(host) : undefined));
     },
     'stats.list': (input, ctx) => {
       groups.requireKnown(input.group);

@@ -28,6 +28,7 @@ export class HostRegistry implements Fleet, HostStateSource {
   private readonly listeners = new Set<(event: HostEvent) => void>();
   private defaultName: string;
   private started = false;
+  private applying: Promise<void> = Promise.resolve();
 
   constructor(
     definitions: readonly HostSpec[],
@@ -63,7 +64,13 @@ export class HostRegistry implements Fleet, HostStateSource {
   }
 
   requireAccess(ctx: OperationContext, name: string, kind: HostAccessKind): void {
-    requireHostAccess(ctx.identity, name, this.resolve(name).definition.access, kind);
+    try {
+      requireHostAccess(ctx.identity, name, this.resolve(name).definition.access, kind);
+    } catch (err) {
+      // A refusal names the host it was refused on, in the audit trail too.
+      ctx.host = name;
+      throw err;
+    }
   }
 
   mayRead(ctx: OperationContext, name: string): boolean {
@@ -196,10 +203,18 @@ export class HostRegistry implements Fleet, HostStateSource {
   }
 
   /**
-   * Applies a new set of definitions: new hosts connect, removed ones close (their streams end),
-   * changed ones are replaced; unchanged ones are left alone, streams and all.
+   * Applies a new set of definitions after any apply still running: two reloads close together
+   * end with the later one in force, never with a host of the earlier one left over. New hosts
+   * connect, removed ones close (their streams end), changed ones are replaced; unchanged ones
+   * are left alone, streams and all (a new default host changes no host).
    */
-  async apply(definitions: readonly HostSpec[]): Promise<void> {
+  apply(definitions: readonly HostSpec[]): Promise<void> {
+    const run = this.applying.then(() => this.applyNow(definitions));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(definitions: readonly HostSpec[]): Promise<void> {
     if (definitions.length === 0) throw new Error('no hosts configured');
     const next = new Map(definitions.map((d) => [d.name, d]));
     const closing: Promise<void>[] = [];
@@ -238,7 +253,9 @@ export class HostRegistry implements Fleet, HostStateSource {
     this.unwatch.get(name)?.();
     this.unwatch.delete(name);
     await host.close(announce);
-    if (announce) this.logger.info(`host ${name}: removed`);
+    if (!announce) return;
+    this.logger.info(`host ${name}: removed`);
+    this.announce({ name, state: 'down', reason: 'removed from the hosts configuration' });
   }
 
   private announce(report: HostReport): void {
@@ -250,7 +267,7 @@ export class HostRegistry implements Fleet, HostStateSource {
 
 /** Two specs that reach the same engine the same way, with the same rules: the host is kept as it is. */
 function sameSpec(a: HostSpec, b: HostSpec): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return JSON.stringify({ ...a, isDefault: false }) === JSON.stringify({ ...b, isDefault: false });
 }
 
 function defaultOf(definitions: readonly HostSpec[]): string {
