@@ -30,7 +30,7 @@ const HOST_NAMES = [SSH_HOST, 'server-a', 'server-b'] as const;
 const PER_HOST = 100;
 const ROUNDS = 5;
 /** Manager and raw requests per side per round; the CLI, at about a second a call, runs fewer. */
-const REQUESTS = 40;
+const REQUESTS = 30;
 const CLI_PER_ROUND = 2;
 const CONCURRENT = 50;
 const BURSTS = 3;
