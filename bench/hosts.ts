@@ -169,7 +169,13 @@ export async function hostsBench(log: (text: string) => void): Promise<string> {
           const id = ids[(burst * CONCURRENT + i) % ids.length] ?? '';
           return i % 2 === 0 ? `/api/v1/containers/${id.slice(0, 12)}?host=${SSH_HOST}` : `/api/v1/containers/${id}/logs?tail=10&host=${SSH_HOST}`;
         });
-        const sampler = setInterval(() => (established = Math.max(established, establishedTo(manager.pid, sshd.port))), 5);
+        const sampler = setInterval(() => {
+          try {
+            established = Math.max(established, establishedTo(manager.pid, sshd.port));
+          } catch {
+            // The manager is gone (a signal is cleaning up): the burst fails on its own.
+          }
+        }, 5);
         const burstStarted = performance.now();
         const results = await Promise.allSettled(paths.map((path) => timedGet(burstAgent, { url: manager.url, path }, manager.headers, true)));
         burstMs.push(performance.now() - burstStarted);
