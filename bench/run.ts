@@ -2,6 +2,8 @@
  * `npm run bench`: the manager against the raw Docker API, side by side, same engine, same run.
  * Not part of `npm test`. Creates labelled containers (`lucid.bench.run=<id>`) and removes
  * them at the end, also on failure, Ctrl-C (SIGINT) or SIGTERM. Progress goes to stderr, the table to stdout.
+ * Sections: `engine` (this file) and `hosts` (bench/hosts.ts); `npm run bench -- hosts` runs one,
+ * no argument runs all.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +17,7 @@ import Docker from 'dockerode';
 import { PrivateEngine } from '../test/support/private-engine.js';
 import { dashboardBench, dashboardRows } from './dashboard.js';
 import { BENCH_GROUP, fixtures, type Fixtures } from './fixtures.js';
+import { cleanupHosts, hostsBench } from './hosts.js';
 import { keepAliveAgent, timedGet } from './http.js';
 import { load, type LoadResult } from './load.js';
 import { coreShare, loadAverage, machine, median, percentile, readPid } from './measure.js';
@@ -97,7 +100,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     signalled = true;
     log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
+    void Promise.all([cleanup(), cleanupHosts()]).finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
   });
 }
 
@@ -530,7 +533,18 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((err: unknown) => {
+const SECTIONS = { engine: main, hosts: async () => void process.stdout.write(await hostsBench(log)) };
+type Section = keyof typeof SECTIONS;
+
+async function runSections(): Promise<void> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !(name in SECTIONS));
+  if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(', ')}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+  const chosen = asked.length > 0 ? (asked as Section[]) : (Object.keys(SECTIONS) as Section[]);
+  for (const name of chosen) await SECTIONS[name]();
+}
+
+runSections().catch((err: unknown) => {
   // After a signal the run fails because its manager and engine are being taken away: not news.
   if (signalled) return;
   log(`failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

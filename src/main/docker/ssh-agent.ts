@@ -1,5 +1,6 @@
 import { Agent, type ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { inspect } from 'node:util';
 import type { SshLink } from './ssh-link.js';
 
 /**
@@ -13,6 +14,16 @@ export class SshHttpAgent extends Agent {
   constructor(link: SshLink) {
     super({ keepAlive: false });
     this.sshLink = link;
+  }
+
+  /**
+   * docker-modem formats every request's options, this agent included, with
+   * `util.inspect(…, {showHidden: true, depth: null})` for a debug line, whether or not debug is
+   * on: without this, each request walked the whole link (connection, channels, buffers), and 50
+   * concurrent requests spent seconds, at times minutes, of CPU doing so.
+   */
+  [inspect.custom](): string {
+    return 'SshHttpAgent';
   }
 
   override createConnection(_options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
