@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
@@ -99,9 +99,9 @@ for (const transport of TRANSPORTS) {
       const good = fleet.hosts();
       const [, pi, server] = good as [HostEntry, HostEntry, HostEntry];
       const faults: [string, HostEntry, RegExp][] = [
-        ['pi-unknown', { name: 'pi-unknown', url: pi.url, ssh: { ...pi.ssh, knownHostsFile: emptyKnownHosts } }, new RegExp(`is not in ${emptyKnownHosts}`)],
+        ['pi-unknown', { name: 'pi-unknown', url: pi.url, ssh: { ...pi.ssh, knownHostsFile: emptyKnownHosts } }, new RegExp(`is not in ${basename(emptyKnownHosts)}`)],
         ['pi-changed', { name: 'pi-changed', url: pi.url, ssh: { ...pi.ssh, knownHostsFile: changedKnownHosts } }, /does not match the key listed for it/],
-        ['server-wrong-ca', { name: 'server-wrong-ca', url: server.url, tls: { ...server.tls, ca: fleet.server.otherCa } }, new RegExp(`is not signed by the CA in ${fleet.server.otherCa}`)],
+        ['server-wrong-ca', { name: 'server-wrong-ca', url: server.url, tls: { ...server.tls, ca: fleet.server.otherCa } }, new RegExp(`is not signed by the CA in ${basename(fleet.server.otherCa)} `)],
         ['server-untrusted', { name: 'server-untrusted', url: server.url, tls: { ca: fleet.server.client.ca, ...fleet.server.untrustedClient } }, /refused the TLS handshake/],
       ];
       const onPi = await s.container('kept', { engine: fleet.pi.docker });

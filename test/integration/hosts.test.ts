@@ -121,6 +121,8 @@ for (const transport of TRANSPORTS) {
       const c = await s.container('stray', { start: true });
       assert.equal(refusal(await client.call('containers.stop', { id: s.name('stray'), host: 'nowhere' })), 'HOST_NOT_FOUND');
       assert.equal(refusal(await client.call('containers.list', { host: 'Bad Name' })), 'VALIDATION_FAILED');
+      assert.equal(refusal(await client.call('services.list', { host: 'nowhere' })), 'HOST_NOT_FOUND');
+      assert.equal(refusal(await client.call('stats.list', { host: 'nowhere' })), 'HOST_NOT_FOUND');
       assert.equal(await stateOf(c), 'running');
     });
 

@@ -116,11 +116,15 @@ export class EngineHost {
     this.cache.start();
   }
 
-  /** The host's state now: the link beneath first (an SSH host key, a TLS failure), then the engine's answers. */
+  /**
+   * The host's state now: the link beneath first (an SSH host key, a TLS failure), then the
+   * engine's answers. Every reader sees it, so file paths in a reason are cut to the file's name
+   * (the manager's log has them whole).
+   */
   report(): HostReport {
     const link = this.deps.connection.link();
     const status = this.health.status;
-    if (link.state === 'down') return { name: this.name, state: 'down', reason: link.reason };
+    if (link.state === 'down') return { name: this.name, state: 'down', reason: withoutDirectories(link.reason) };
     if (link.state === 'connecting' || !status.checked) return { name: this.name, state: 'connecting' };
     if (!status.reachable) return { name: this.name, state: 'down', reason: status.lastError ?? 'Docker daemon is not reachable' };
     return { name: this.name, state: 'up' };
@@ -172,4 +176,9 @@ export class EngineHost {
       this.swarmManager = null;
     }
   }
+}
+
+/** `/etc/lucid/ca.pem` → `ca.pem`: which file, without where the manager keeps its keys. */
+function withoutDirectories(reason: string): string {
+  return reason.replace(/(?:\/[^\s/'"(),:]+)+\/([^\s/'"(),:]+)/g, '$1');
 }

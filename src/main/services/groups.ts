@@ -46,6 +46,7 @@ export class GroupService {
    * hosts its members name; `host` narrows the answer to the members on one of them.
    */
   async list(ctx: OperationContext, host?: string): Promise<{ groups: GroupStatus[]; hosts: HostReport[] }> {
+    this.requireHostFilter(ctx, host);
     const { containers, hosts, unreachable } = await this.fleet.list(ctx, this.hostsOf(this.groups));
     const groups = await Promise.all(this.groups.map((group) => this.status(group, containers, unreachable, ctx, host)));
     return { groups, hosts };
@@ -53,6 +54,7 @@ export class GroupService {
 
   async get(name: string, ctx: OperationContext, host?: string): Promise<GroupStatus> {
     const group = this.find(name);
+    this.requireHostFilter(ctx, host);
     const { containers, unreachable } = await this.fleet.list(ctx, this.hostsOf([group]));
     return this.status(group, containers, unreachable, ctx, host);
   }
@@ -128,6 +130,11 @@ export class GroupService {
       controlGroups: this.groups.filter((group) => roleCovers(identity.role, group.name)).map((group) => group.name),
       controlUngrouped: roleCovers(identity.role, null),
     };
+  }
+
+  /** A host filter must name a configured host the caller may read: else it would answer nothing, silently. */
+  private requireHostFilter(ctx: OperationContext, host: string | undefined): void {
+    if (host !== undefined && host !== '*') this.fleet.requireAccess(ctx, host, 'read');
   }
 
   /** Refuses a group filter that names no configured group: it could never match anything. */
