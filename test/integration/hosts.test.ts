@@ -64,6 +64,7 @@ for (const transport of TRANSPORTS) {
     };
 
     it('lists every host with its state; one that is down says why', async () => {
+      await eventually(async () => ((await stateOfHost('local'))?.state === 'up' ? true : undefined), 'local up');
       await eventually(async () => ((await stateOfHost('second'))?.state === 'up' ? true : undefined), 'second up');
       await eventually(async () => ((await stateOfHost('gone'))?.state === 'down' ? true : undefined), 'gone down');
       const { hosts } = data(await client.call('hosts.list', {}));
