@@ -144,6 +144,7 @@ for (const transport of TRANSPORTS) {
         const end = await follow.ended;
         const error = end.error ?? (end.data as any)?.error;
         assert.equal(error?.code, 'DOCKER_UNAVAILABLE', JSON.stringify(end));
+        assert.match(error?.message ?? '', /host pi: /, 'the end names the host whose engine went away');
         if (transport.name === 'rest') assert.equal((end.data as any).reason, 'error');
         assert.match((await hostNamed('pi')).reason, new RegExp(`^SSH connection to \\[127\\.0\\.0\\.1\\]:${fleet.sshd.port} `));
 

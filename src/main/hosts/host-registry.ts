@@ -1,4 +1,4 @@
-import { isLucidError, LucidError } from '../../shared/errors.js';
+import { isLucidError, LucidError, type ErrorBody } from '../../shared/errors.js';
 import type { HostReport } from '../../shared/schemas/containers.js';
 import type { HostInfo } from '../../shared/schemas/hosts.js';
 import type { HostSpec } from '../config/host-spec.js';
@@ -88,7 +88,7 @@ export class HostRegistry implements Fleet, HostStateSource {
     requireHostAccess(ctx.identity, host.name, host.definition.access, kind);
     ctx.endWhen(host.removed);
     try {
-      return await fn(host);
+      return endNamingHost(await fn(host), host);
     } catch (err) {
       throw namingHost(err, host);
     }
@@ -276,6 +276,14 @@ function defaultOf(definitions: readonly HostSpec[]): string {
 
 function messageOf(err: unknown): string {
   return isLucidError(err) ? err.message : 'internal error';
+}
+
+/** A stream that ended because its engine went away (a follow's `error` end) names the host too. */
+function endNamingHost<T>(output: T, host: EngineHost): T {
+  if (typeof output !== 'object' || output === null || !('error' in output)) return output;
+  const error = (output as { error?: ErrorBody }).error;
+  if (error === undefined || (error.code !== 'DOCKER_UNAVAILABLE' && error.code !== 'DOCKER_TIMEOUT')) return output;
+  return { ...output, error: { ...error, message: `host ${host.name}: ${error.message}` } };
 }
 
 /** An engine that cannot be reached is named, with the reason its host is down when one is known. */
