@@ -185,7 +185,7 @@ describe('swarm over REST', () => {
 
   it('refuses bad replicas, unknown services and nodes with a 4xx and changes nothing', async () => {
     const before = await serviceSpec(swarm, `${APP}_web`);
-    for (const replicas of [-1, 1.5, 1e9, 'x', 1001, null]) {
+    for (const replicas of [-1, 1.5, 1e9, 'x', '5', 1001, null]) {
       const res = await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale`, { body: { replicas } });
       assert.equal(res.status, 400, `replicas ${String(replicas)}`);
       assert.equal(res.body.error.code, 'VALIDATION_FAILED');
@@ -292,6 +292,22 @@ describe('swarm over REST', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(await stackServices(swarm, APP), []);
     await waitFor('no container of the stack on any node', 30_000, async () => (await stackContainers(swarm, APP)) === 0);
+  });
+});
+
+describe('a stack no node can run', () => {
+  it('fails its deploy at once with the reason the scheduler gives, not at the timeout', async (t) => {
+    const server = await startTestServer(env, t);
+    const nofit = `sn${suffix}`;
+    writeStack(root, nofit, { lonely: { constraints: ['node.labels.lucid_nowhere == 1'] } });
+    try {
+      const deploy = await server.call('POST', '/api/v1/stacks/deploy', { body: { project: nofit } });
+      assert.equal(deploy.status, 502, JSON.stringify(deploy.body));
+      assert.equal(deploy.body.error.code, 'COMPOSE_FAILED');
+      assert.match(JSON.stringify(deploy.body.error.details.errors), /no suitable node/);
+    } finally {
+      await swarm.cli(['stack', 'rm', nofit]).catch(() => undefined);
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { writeFile } from './compose.js';
 import type { TestSwarm } from './swarm.js';
 
 /** A stack's services: replicas, and a command (sleep by default). */
-export type StackSpec = Record<string, { replicas?: number; command?: string[] }>;
+export type StackSpec = Record<string, { replicas?: number; command?: string[]; constraints?: string[] }>;
 
 /** A compose file for `docker stack deploy`: busybox services that stop at once (SIGKILL). */
 export function stackFile(services: StackSpec): string {
@@ -18,6 +18,7 @@ export function stackFile(services: StackSpec): string {
       '    stop_signal: SIGKILL',
       '    deploy:',
       `      replicas: ${spec.replicas ?? 1}`,
+      ...(spec.constraints ? ['      placement:', `        constraints: ${JSON.stringify(spec.constraints)}`] : []),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -60,7 +60,7 @@ export function toLucidError(err: unknown, timedOut: boolean, context: ErrorCont
   }
   const cause = { cause: err };
   if (status !== undefined && /multiple IDs found|ambiguous/i.test(daemonMessage(err))) {
-    return new LucidError('VALIDATION_FAILED', 'the id prefix matches more than one container', undefined, cause);
+    return new LucidError('VALIDATION_FAILED', `the id prefix matches more than one ${context.what ?? 'object'}`);
   }
   if (status === 409) {
     return new LucidError('CONTAINER_CONFLICT', "the container's current state does not allow this", { dockerStatus: status }, cause);

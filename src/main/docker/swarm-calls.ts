@@ -61,7 +61,6 @@ export function notManager(err: unknown): LucidError | undefined {
   if (!(err instanceof LucidError) || err.code !== 'DOCKER_ERROR') return undefined;
   const status = (err.details as { dockerStatus?: unknown } | undefined)?.dockerStatus;
   if (status !== 503) return undefined;
-  return new LucidError('NOT_SWARM_MANAGER', "this host's engine is not a swarm manager: ask a manager node for the cluster", undefined, {
-    cause: err,
-  });
+  // No cause: an expected refusal, not a failure for the manager's error log.
+  return new LucidError('NOT_SWARM_MANAGER', "this host's engine is not a swarm manager: ask a manager node for the cluster");
 }

@@ -23,6 +23,14 @@ const ERROR_TAIL = 50;
 /** Task states that end a task without it running: the deploy failed for that service. */
 const FAILED_STATES = new Set(['failed', 'rejected']);
 
+/**
+ * A task the scheduler holds back with a reason ("no suitable node (scheduling constraints not
+ * satisfied on 3 nodes)", not enough CPU): swarm would wait for a node that fits forever.
+ */
+function unplaceable(task: { Status?: { State?: string | undefined; Err?: string | undefined } | undefined }): boolean {
+  return task.Status?.State === 'pending' && (task.Status.Err ?? '') !== '';
+}
+
 interface Run {
   name: string;
   ctx: OperationContext;
@@ -204,7 +212,7 @@ export class StackService {
   private async taskErrors(stack: string, since: Date): Promise<string[]> {
     const tasks = await this.stackTasks(stack);
     return tasks
-      .filter((task) => FAILED_STATES.has(task.Status?.State ?? '') && Date.parse(task.UpdatedAt ?? '') >= since.getTime())
+      .filter((task) => (FAILED_STATES.has(task.Status?.State ?? '') || unplaceable(task)) && Date.parse(task.UpdatedAt ?? '') >= since.getTime())
       .map((task) => `task ${task.ID.slice(0, 12)}: ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
   }
 

@@ -217,8 +217,6 @@ export class SwarmCluster {
       method: 'GET',
       path: `/services/${encodeURIComponent(ref)}`,
       ...SERVICE,
-    }).catch((err: unknown) => {
-      throw ambiguous(err, 'swarm service') ?? err;
     });
     return parseAnswer(rawServiceSchema, raw);
   }
@@ -334,12 +332,4 @@ function outOfSequence(err: unknown): boolean {
   const cause = (err as { cause?: unknown }).cause;
   const message = cause instanceof Error ? cause.message : '';
   return /out of sequence/i.test(message);
-}
-
-function ambiguous(err: unknown, what: string): LucidError | undefined {
-  if (!(err instanceof LucidError) || err.code === 'VALIDATION_FAILED') return undefined;
-  const cause = (err as { cause?: unknown }).cause;
-  const message = cause instanceof Error ? cause.message : '';
-  if (!/ambiguous|multiple .* found/i.test(message)) return undefined;
-  return new LucidError('VALIDATION_FAILED', `the id prefix matches more than one ${what}`);
 }

@@ -97,7 +97,15 @@ export const swarmTasksOutput = z.object({ service: z.string(), tasks: z.array(s
 export const swarmScaleInput = defineInput({
   path: { service: swarmRefSchema },
   query: { host: hostParam() },
-  body: { replicas: intParam(0, 1000).describe('The number of replicas the service should run (0–1000)') },
+  // A JSON number, never text: "5" in a body is a client's mistake, not a count.
+  body: {
+    replicas: z
+      .number({ error: 'must be an integer' })
+      .int('must be an integer')
+      .min(0)
+      .max(1000)
+      .describe('The number of replicas the service should run (0–1000)'),
+  },
 });
 export type SwarmScaleInput = z.infer<typeof swarmScaleInput>;
 
