@@ -26,7 +26,8 @@ function sparkline(el: HTMLElement, figure: Figure): uPlot {
       legend: { show: false },
       select: { show: false, left: 0, top: 0, width: 0, height: 0 },
       axes: [{ show: false }, { show: false }],
-      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max, f.floor)] } },
+      // From zero, with headroom: a steady figure draws a level line below the top, not along it.
+      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max * 1.2, f.floor)] } },
       series: [{}, { stroke: f.stroke, width: 1.5, fill: `${f.stroke}26`, points: { show: false } }],
     },
     [[], []],
