@@ -48,8 +48,9 @@ export class ContainerRow extends Component<RowProps> {
         </td>
         <td>{c.health === 'none' ? <span class="muted">—</span> : <StateBadge state={c.health} />}</td>
         <td class="status">{c.status}</td>
-        <td class="usage">{running ? <Sparkline id={c.id} name={c.name} figure="cpu" history={history} /> : <span class="muted">—</span>}</td>
-        <td class="usage">{running ? <Sparkline id={c.id} name={c.name} figure="memory" history={history} /> : <span class="muted">—</span>}</td>
+        {/* Empty when not running: the stylesheet draws the dash, two elements fewer on each of a thousand rows. */}
+        <td class="usage">{running && <Sparkline id={c.id} name={c.name} figure="cpu" history={history} />}</td>
+        <td class="usage">{running && <Sparkline id={c.id} name={c.name} figure="memory" history={history} />}</td>
         <td class="actions">
           {controls &&
             actionsFor(c.state).map((action) => (
