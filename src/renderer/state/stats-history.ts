@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { BatchStats } from '../../shared/schemas/live.js';
 import type { ClientApi } from '../client/api.js';
+import { errorOf } from '../client/errors.js';
 
 /** Five minutes of the manager's batches, one every 2 s. */
-export const KEEP_SAMPLES = 150;
+const KEEP_SAMPLES = 150;
 const KEEP_SECONDS = KEEP_SAMPLES * 2;
 const RETRY_MS = [1000, 2000, 5000, 10_000];
 
@@ -12,7 +13,6 @@ export interface Series {
   t: number[];
   cpu: number[];
   memory: number[];
-  memoryLimit: number;
 }
 
 type Listener = (series: Series) => void;
@@ -43,27 +43,25 @@ export class StatsHistory {
 
   add(batch: BatchStats): void {
     let newest = 0;
+    const grown: [string, Series][] = [];
     for (const s of batch.stats) {
       const t = Date.parse(s.timestamp) / 1000;
       newest = Math.max(newest, t);
       let series = this.series.get(s.id);
-      if (!series) this.series.set(s.id, (series = { t: [], cpu: [], memory: [], memoryLimit: 0 }));
+      if (!series) this.series.set(s.id, (series = { t: [], cpu: [], memory: [] }));
       // The same sample again (no new one from the daemon since the last batch) adds no point.
       if (series.t.length > 0 && (series.t[series.t.length - 1] as number) >= t) continue;
       series.t.push(t);
       series.cpu.push(s.cpuPercent);
       series.memory.push(s.memoryUsageBytes);
-      series.memoryLimit = s.memoryLimitBytes;
       if (series.t.length > KEEP_SAMPLES) for (const a of [series.t, series.cpu, series.memory]) a.splice(0, a.length - KEEP_SAMPLES);
+      grown.push([s.id, series]);
     }
     // Containers that stopped (or went away) keep their last minutes until those have passed.
     for (const [id, series] of this.series) {
       if ((series.t[series.t.length - 1] ?? 0) < newest - KEEP_SECONDS) this.series.delete(id);
     }
-    for (const s of batch.stats) {
-      const series = this.series.get(s.id);
-      if (series) for (const listener of this.listeners.get(s.id) ?? []) listener(series);
-    }
+    for (const [id, series] of grown) for (const listener of this.listeners.get(id) ?? []) listener(series);
   }
 }
 
@@ -91,7 +89,7 @@ export function useStatsStream(client: ClientApi, history: StatsHistory, active:
           onReady: () => setProblem(undefined),
           onEnd: (err) => {
             if (disposed) return;
-            setProblem(err ? err.message : 'the stats stream ended');
+            setProblem(err ? `${errorOf(err).code}: ${errorOf(err).message}` : 'the stream ended');
             retry = setTimeout(open, RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)]);
           },
         },
