@@ -52,6 +52,12 @@ async function main(): Promise<void> {
     await page.goto(`${server.url}/#token=${token}`);
     await page.locator('[data-connection="live"]').waitFor();
     await page.locator('tr[data-name="lucid-api-gateway"]').waitFor();
+    // Some twenty seconds of samples, so that the rows' small charts show a shape.
+    await page.waitForFunction(
+      () => Number(document.querySelector('tr[data-name="lucid-blockchain-engine"] [data-chart="cpu"]')?.getAttribute('data-points') ?? 0) >= 10,
+      undefined,
+      { timeout: 60_000 },
+    );
     mkdirSync(OUT, { recursive: true });
     copyFileSync(await browser.screenshot(page, 'readme-containers'), `${OUT}dashboard-containers.png`);
 

@@ -35,7 +35,7 @@ describe('compose projects in the dashboard, in headless Chromium', () => {
     await row.waitFor({ timeout: UI_WAIT_MS });
 
     await page.getByRole('button', { name: `Up ${project}` }).click();
-    const outcome = page.locator('[data-compose-outcome="done"]');
+    const outcome = page.locator('[data-run-outcome="done"]');
     await outcome.waitFor({ timeout: 120_000 });
     assert.match(await outcome.innerText(), /^done in/);
     assert.ok((await page.locator('.log .line').count()) > 0, 'compose output was shown');
@@ -44,7 +44,7 @@ describe('compose projects in the dashboard, in headless Chromium', () => {
     await browser.screenshot(page, 'compose-up');
 
     await page.getByRole('button', { name: `Down ${project}` }).click();
-    await page.locator('h3', { hasText: `compose down ${project}` }).locator('[data-compose-outcome="done"]').waitFor({ timeout: 120_000 });
+    await page.locator('h3', { hasText: `compose down ${project}` }).locator('[data-run-outcome="done"]').waitFor({ timeout: 120_000 });
     assert.equal(await runningInProject(project), 0);
     await page.locator(`tr[data-project="${project}"]:not([data-state="running"])`).waitFor({ timeout: UI_WAIT_MS });
     assert.deepEqual(errors, []);

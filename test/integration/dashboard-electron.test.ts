@@ -69,6 +69,47 @@ describe('the dashboard over the real preload and IPC handlers, in headless Chro
     await page.close();
   });
 
+  it('offers a bound window the controls its identity has, as the server tells the page through the preload', async () => {
+    const loose = await s.container('loose');
+    const developer = await browser.page();
+    await bridge.prepare(developer.page, 'developer');
+    await developer.page.goto(PAGE_URL);
+    await waitForLive(developer.page);
+    await developer.page.getByText('electron-developer').waitFor();
+    await showOnly(developer.page, prefix());
+    await waitForRowState(developer.page, s.name('loose'), 'created');
+    // db is in group core, within a developer's scope; loose is in no group: admins only.
+    await developer.page.getByRole('button', { name: `Stop ${s.name('db')}` }).waitFor();
+    assert.equal(await row(developer.page, s.name('loose')).locator('button.control').count(), 0);
+    assert.equal(await developer.page.getByRole('button', { name: 'Audit' }).count(), 0, 'no audit for a developer');
+    // The small charts' stream runs through the preload too.
+    await developer.page.waitForFunction(
+      (name) => Number(document.querySelector(`tr[data-name="${name}"] [data-chart="cpu"]`)?.getAttribute('data-points') ?? 0) >= 2,
+      s.name('db'),
+      { timeout: UI_WAIT_MS },
+    );
+    const forced = await developer.page.evaluate(
+      (name) => (window as unknown as { lucidDashboard: { control(a: string, n: string): Promise<boolean> } }).lucidDashboard.control('start', name),
+      s.name('loose'),
+    );
+    assert.equal(forced, false);
+    assert.equal(await noticeCode(developer.page, `Start ${s.name('loose')}`), 'FORBIDDEN');
+    assert.equal(await stateOf(loose), 'created');
+    assert.deepEqual(developer.errors, []);
+    await developer.page.close();
+
+    const user = await browser.page();
+    await bridge.prepare(user.page, 'user');
+    await user.page.goto(PAGE_URL);
+    await waitForLive(user.page);
+    await user.page.getByText('electron-user').waitFor();
+    await showOnly(user.page, prefix());
+    await waitForRowState(user.page, s.name('db'), 'running');
+    assert.equal(await user.page.locator('button.control').count(), 0, 'a user is offered no control');
+    assert.deepEqual(user.errors, []);
+    await user.page.close();
+  });
+
   it('follows a log through the preload and shows a line written after it opened', async () => {
     const { page, errors } = await browser.page();
     await bridge.prepare(page, 'developer');

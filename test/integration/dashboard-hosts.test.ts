@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { showOnly, UI_WAIT_MS, waitForLive, waitForRowState } from '../support/browser-dashboard.js';
+import { noticeCode, row, showOnly, UI_WAIT_MS, waitForLive, waitForRowState } from '../support/browser-dashboard.js';
 import { docker, stateOf, useEngine } from '../support/engine.js';
 import { HostsFile } from '../support/hosts-file.js';
 import { PrivateEngine } from '../support/private-engine.js';
@@ -15,11 +15,12 @@ describe('the dashboard across hosts, in headless Chromium', () => {
   let browser: Browser;
   useEngine();
   before(async () => {
-    s = newScenario((n) => [{ name: 'core', phase: 2, members: [{ name: n('here') }] }]);
+    s = newScenario((n) => [{ name: 'core', phase: 2, members: [{ name: n('here') }, { name: n('guarded'), host: 'second' }] }]);
     second = await PrivateEngine.start();
     await second.loadTestImage();
     await s.container('here', { start: true });
     await s.container('there', { start: true, engine: second.docker });
+    await s.container('guarded', { start: true, engine: second.docker });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -29,7 +30,8 @@ describe('the dashboard across hosts, in headless Chromium', () => {
   const server = useTestServer(() => {
     const hosts = new HostsFile([
       { name: 'local', url: 'unix:///var/run/docker.sock', default: true },
-      { name: 'second', url: second.dockerHost },
+      // Developers may read here but not control: the group scope alone would let them.
+      { name: 'second', url: second.dockerHost, access: { read: ['user', 'developer', 'admin'], control: ['admin'] } },
       { name: 'gone', url: `unix://${second.dir}/no-such.sock` },
     ]);
     return { ...s.env, HOSTS_CONFIG: hosts.path };
@@ -50,6 +52,29 @@ describe('the dashboard across hosts, in headless Chromium', () => {
     await waitForRowState(page, s.name('there'), 'exited');
     assert.equal(await stateOf(second.docker.getContainer(s.name('there'))), 'exited');
     assert.equal(await stateOf(docker.getContainer(s.name('here'))), 'running', 'the other host was not touched');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it("offers a developer no Stop on a host whose access denies control, though the group allows it; a forced call is refused", async () => {
+    const { page, errors } = await browser.page();
+    await page.goto(`${server.url}/#token=${await server.tokenFor('developer', 'dash-dev')}`);
+    await waitForLive(page);
+    await showOnly(page, `lt-${s.id}`);
+    await waitForRowState(page, s.name('guarded'), 'running');
+    await waitForRowState(page, s.name('here'), 'running');
+    await page.getByRole('button', { name: `Stop ${s.name('here')}` }).waitFor();
+    assert.equal(await row(page, s.name('guarded')).locator('button.control').count(), 0, 'no control on the guarded host');
+    const forced = await page.evaluate(
+      (name) => (window as unknown as { lucidDashboard: { control(a: string, n: string): Promise<boolean> } }).lucidDashboard.control('stop', name),
+      s.name('guarded'),
+    );
+    assert.equal(forced, false);
+    assert.equal(await noticeCode(page, `Stop ${s.name('guarded')}`), 'FORBIDDEN');
+    assert.equal(await stateOf(second.docker.getContainer(s.name('guarded'))), 'running');
+    await page.getByRole('button', { name: 'Hosts' }).click();
+    assert.equal(await page.locator('tr[data-host="second"] td[data-access]').innerText(), 'read');
+    assert.equal(await page.locator('tr[data-host="local"] td[data-access]').innerText(), 'read and control');
     assert.deepEqual(errors, []);
     await page.close();
   });

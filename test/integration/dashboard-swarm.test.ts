@@ -1,43 +1,145 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { launchBrowser, type Browser } from '../support/browser.js';
 import { UI_WAIT_MS, waitForLive } from '../support/browser-dashboard.js';
+import { removeDir, servicesConfig, tempDir } from '../support/compose.js';
 import { requireEngine, TEST_IMAGE } from '../support/engine.js';
+import { waitFor } from '../support/eventually.js';
 import { DOCKER_CLI, TestSwarm } from '../support/swarm.js';
-import { replicasOf } from '../support/swarm-projects.js';
+import { availabilityOf, nodeIdOf, replicasOf, serviceSpec, stackServices, writeStack } from '../support/swarm-projects.js';
 import { useTestServer } from '../support/server.js';
 
-/** A swarm of its own (a manager and a worker, private engines): the shared engine's swarm state is never touched. */
+/** Long enough for `docker stack deploy` to converge on a loaded machine. */
+const STACK_WAIT_MS = 120_000;
+
+/**
+ * A swarm of its own (a manager and a worker, private engines): the shared engine's swarm state is
+ * never touched. Two services made with the CLI (in no group: admins only) and a registered
+ * compose project in group core, which a developer may deploy as a stack.
+ */
 describe('the swarm in the dashboard, in headless Chromium', () => {
-  const service = `sd${Math.random().toString(36).slice(2, 8)}`;
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const service = `sd${suffix}`;
+  const ticker = `st${suffix}`;
+  const project = `sp${suffix}`;
   let swarm: TestSwarm;
+  let root: string;
+  let config: string;
   let browser: Browser;
   before(async () => {
     await requireEngine();
     swarm = await TestSwarm.start(1);
     await swarm.cli(['service', 'create', '--detach', '--no-resolve-image', '--name', service, '--replicas', '1', '--stop-signal', 'SIGKILL', TEST_IMAGE, 'sleep', '3600']);
+    await swarm.cli([
+      'service', 'create', '--detach', '--no-resolve-image', '--name', ticker, '--stop-signal', 'SIGKILL', TEST_IMAGE,
+      'sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.5; done',
+    ]);
+    root = tempDir('lucid-dash-swarm');
+    config = servicesConfig(root, [{ group: 'core', phase: 2, project, files: [writeStack(root, project, { web: {} })] }]);
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
     await swarm?.close();
+    if (root) removeDir(root);
   });
-  const server = useTestServer(() => ({ DOCKER_HOST: swarm.manager.engine.dockerHost, DOCKER_CLI }));
+  const server = useTestServer(() => ({
+    DOCKER_HOST: swarm.manager.engine.dockerHost,
+    DOCKER_CLI,
+    SERVICES_CONFIG: config,
+    COMPOSE_PROJECTS_DIR: root,
+    COMPOSE_TIMEOUT: '120',
+  }));
 
-  it('shows the nodes and services with their replicas, and scales a service', async () => {
-    const { page, errors } = await browser.page();
-    await page.goto(`${server.url}/#token=${await server.tokenFor('admin')}`);
-    await waitForLive(page);
-    await page.getByRole('button', { name: 'Swarm' }).click();
+  async function openSwarm(role: 'user' | 'developer' | 'admin'): Promise<{ page: Page; errors: string[] }> {
+    const opened = await browser.page();
+    await opened.page.goto(`${server.url}/#token=${await server.tokenFor(role)}`);
+    await waitForLive(opened.page);
+    await opened.page.getByRole('button', { name: 'Swarm' }).click();
+    await opened.page.locator(`tr[data-service="${service}"]`).waitFor({ timeout: UI_WAIT_MS });
+    return opened;
+  }
+
+  it('shows the nodes and services with their replicas, scales a service and rolls the scale back', async () => {
+    const { page, errors } = await openSwarm('admin');
     await page.locator(`tr[data-node="${swarm.manager.name}"]`).waitFor({ timeout: UI_WAIT_MS });
     assert.equal(await page.locator('table.nodes tbody tr').count(), 2);
-    const row = page.locator(`tr[data-service="${service}"]`);
-    await row.waitFor({ timeout: UI_WAIT_MS });
     await page.getByLabel(`Replicas of ${service}`).fill('2');
     await page.getByRole('button', { name: `Scale ${service}` }).click();
     await page.locator(`tr[data-service="${service}"][data-replicas$="/2"]`).waitFor({ timeout: UI_WAIT_MS });
     assert.equal(await replicasOf(swarm, service), 2);
     await browser.screenshot(page, 'swarm');
+
+    await page.getByRole('button', { name: `Roll back ${service}` }).click();
+    await page.locator(`tr[data-service="${service}"][data-replicas$="/1"]`).waitFor({ timeout: UI_WAIT_MS });
+    assert.equal(await replicasOf(swarm, service), 1, 'the rollback brought the previous replicas back');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('lets an admin drain a node and make it active again; the engine says so each time', async () => {
+    const { page, errors } = await openSwarm('admin');
+    const worker = swarm.workers[0]?.name as string;
+    const id = await nodeIdOf(swarm, worker);
+    await page.getByRole('button', { name: `Drain ${worker}` }).click();
+    await page.locator(`tr[data-node="${worker}"][data-availability="drain"]`).waitFor({ timeout: UI_WAIT_MS });
+    assert.equal(await availabilityOf(swarm, id), 'drain');
+    assert.equal(await page.getByRole('button', { name: `Drain ${worker}` }).count(), 0, 'no Drain offered on a drained node');
+    await page.getByRole('button', { name: `Activate ${worker}` }).click();
+    await page.locator(`tr[data-node="${worker}"][data-availability="active"]`).waitFor({ timeout: UI_WAIT_MS });
+    assert.equal(await availabilityOf(swarm, id), 'active');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it("shows a user a service's tasks and follows its logs past the moment they opened, offering no control", async () => {
+    const { page, errors } = await openSwarm('user');
+    assert.equal(await page.locator('table.nodes button, table.services button.control, table.services form').count(), 0, 'no control offered');
+    await page.getByRole('button', { name: `Tasks and logs of ${ticker}` }).click();
+    const panel = page.locator(`[data-service-panel="${ticker}"]`);
+    await panel.locator('table.tasks tr[data-state="running"]').first().waitFor({ timeout: UI_WAIT_MS });
+    await panel.getByRole('checkbox', { name: 'Follow' }).check();
+    await panel.locator('[data-log-status]', { hasText: 'Following' }).waitFor({ timeout: UI_WAIT_MS });
+    await panel.locator('.log .line', { hasText: 'tick' }).first().waitFor({ timeout: UI_WAIT_MS });
+    const ticks = async () =>
+      Math.max(...(await panel.locator('.log .line').allInnerTexts()).map((text) => Number(/tick (\d+)/.exec(text)?.[1] ?? 0)));
+    const seen = await ticks();
+    await waitFor('a line written after the log was followed', UI_WAIT_MS, async () => (await ticks()) >= seen + 3);
+    await browser.screenshot(page, 'swarm-service');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('restarts a service from its row: the engine forces an update', async () => {
+    const { page, errors } = await openSwarm('admin');
+    const forced = (await serviceSpec(swarm, ticker)).Spec.TaskTemplate.ForceUpdate ?? 0;
+    await page.getByRole('button', { name: `Restart ${ticker}` }).click();
+    await waitFor('the service was restarted', UI_WAIT_MS, async () => (await serviceSpec(swarm, ticker)).Spec.TaskTemplate.ForceUpdate === forced + 1);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('lets a developer deploy a project of its group as a stack and remove it, output streaming; no node control, none on services of no group', async () => {
+    const { page, errors } = await openSwarm('developer');
+    assert.equal(await page.locator('table.nodes button').count(), 0, 'availability is for admins');
+    assert.equal(await page.getByRole('button', { name: `Restart ${service}` }).count(), 0, 'a service in no group is for admins');
+
+    await page.getByRole('button', { name: `Deploy ${project}` }).click();
+    const outcome = page.locator('h3', { hasText: `stack deploy ${project}` }).locator('[data-run-outcome="done"]');
+    await outcome.waitFor({ timeout: STACK_WAIT_MS });
+    assert.match(await outcome.innerText(), /^done in/);
+    assert.ok((await page.locator('.log .line', { hasText: 'Creating service' }).count()) > 0, 'the CLI output was shown');
+    assert.deepEqual(await stackServices(swarm, project), [`${project}_web`]);
+    await page.locator(`tr[data-stack="${project}"]`).waitFor({ timeout: UI_WAIT_MS });
+    await page.getByRole('button', { name: `Restart ${project}_web` }).waitFor({ timeout: UI_WAIT_MS });
+    await browser.screenshot(page, 'swarm-stack');
+
+    await page.getByRole('button', { name: `Remove ${project}` }).click();
+    await page.locator('h3', { hasText: `stack remove ${project}` }).locator('[data-run-outcome="done"]').waitFor({ timeout: STACK_WAIT_MS });
+    await waitFor('the stack is gone', UI_WAIT_MS, async () => (await stackServices(swarm, project)).length === 0);
+    await page.locator(`tr[data-stack="${project}"]`).waitFor({ state: 'detached', timeout: UI_WAIT_MS });
+
     assert.deepEqual(errors, []);
     await page.close();
   });

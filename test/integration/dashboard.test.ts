@@ -101,6 +101,39 @@ describe('the dashboard in headless Chromium, against a real server and engine',
     await page.close();
   });
 
+  it("draws each running row's CPU and memory from the batch stats stream, never polling", async () => {
+    const { page, errors } = await browser.page();
+    const stats: { url: string; accept: string | undefined }[] = [];
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname === '/api/v1/stats') stats.push({ url: req.url(), accept: req.headers()['accept'] });
+    });
+    await page.goto(`${server.url}/#token=${await server.tokenFor('developer')}`);
+    await waitForLive(page);
+    await showOnly(page, prefix());
+    await waitForRowState(page, s.name('db'), 'running');
+    // Three samples: three batches of the stream, two seconds apart, reached the row.
+    for (const figure of ['cpu', 'memory']) {
+      await page.waitForFunction(
+        ([name, f]) => Number(document.querySelector(`tr[data-name="${name}"] [data-chart="${f}"]`)?.getAttribute('data-points') ?? 0) >= 3,
+        [s.name('db'), figure] as const,
+        { timeout: UI_WAIT_MS },
+      );
+    }
+    const cpu = row(page, s.name('db')).getByRole('img', { name: `CPU of ${s.name('db')}` });
+    assert.match((await cpu.getAttribute('aria-label')) ?? '', /: \d+\.\d %$/, 'the figure is also said in words');
+    assert.equal(await row(page, s.name('db')).locator('[data-chart="cpu"] canvas').count(), 1, 'a chart is drawn');
+    assert.equal(await row(page, s.name('api')).locator('[data-chart]').count(), 0, 'a container that is not running has no chart');
+
+    assert.equal(stats.length, 1, `one stream, no polling: ${JSON.stringify(stats)}`);
+    const [stream] = stats;
+    assert.equal(new URL(stream?.url ?? '').searchParams.get('stream'), 'true');
+    assert.equal(new URL(stream?.url ?? '').searchParams.get('host'), '*');
+    assert.equal(stream?.accept, 'text/event-stream');
+    await browser.screenshot(page, 'containers-charts');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('follows a log and shows a line written after it opened, stderr told apart', async () => {
     const { page, errors } = await browser.page();
     await page.goto(`${server.url}/#token=${await server.tokenFor('developer')}`);

@@ -35,12 +35,12 @@ type Method<N extends OperationName> = Operations[N] extends { subscription: tru
     ? (input: OperationInput<N>, options?: ProgressOptions<EventOf<N>>) => Promise<OperationOutput<N>>
     : (...args: InputArg<N>) => Promise<OperationOutput<N>>;
 
+/** What `auth.setToken` answers, over IPC as over REST; `session.get` tells the rest. */
 export interface SignedIn {
   sub: string;
   role: string;
+  /** Seconds since the epoch; null: never. */
   expiresAt: number | null;
-  /** The hosts the token is narrowed to, when it is. */
-  hosts?: string[];
 }
 
 export type ClientApi = {

@@ -1,9 +1,9 @@
 import { OPERATION_STREAMS, type StreamKind } from '../../shared/contract/manifest.js';
 import { fillPath } from '../../shared/contract/path-template.js';
 import type { ErrorBody } from '../../shared/errors.js';
+import type { SessionOutput } from '../../shared/schemas/session.js';
 import type { ClientApi, SignedIn, SubscriptionCallbacks } from './api.js';
 import { ClientError } from './errors.js';
-import { readClaims } from './jwt.js';
 import type { Route, RouteTable } from './route-table.js';
 import { readSse } from './sse.js';
 
@@ -36,6 +36,9 @@ async function failure(res: Response): Promise<ClientError> {
   const envelope = (await res.json().catch(() => undefined)) as { error?: ErrorBody } | undefined;
   return envelope?.error ? ClientError.of(envelope.error) : new ClientError('INTERNAL', `HTTP ${res.status}`);
 }
+
+/** Printable ASCII without spaces: what a bearer header can carry. */
+const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 
 const lost = (err: unknown) =>
   err instanceof ClientError ? err : new ClientError('CONNECTION_LOST', err instanceof Error ? err.message : String(err));
@@ -136,21 +139,23 @@ export function createRestClient(options: RestClientOptions): ClientApi {
     const [group, method] = name.split('.') as [string, string];
     (api[group] ??= {})[method] = methodFor(route, kind);
   }
-  const health = options.routes['health.details'];
+  const session = options.routes['session.get'];
   api['auth'] = {
     setToken: async (offered) => {
-      const claims = typeof offered === 'string' ? readClaims(offered) : undefined;
-      if (!claims || !health) throw new ClientError('UNAUTHENTICATED', 'not a token this manager issues');
-      token = offered as string;
+      // Header-safe text only: anything else could never be a token and would break the request.
+      if (typeof offered !== 'string' || !TOKEN_TEXT.test(offered) || !session) {
+        throw new ClientError('UNAUTHENTICATED', 'not a token this manager issues');
+      }
+      token = offered;
       try {
-        // Any authenticated read proves the server accepts the token; every role may read health.
-        await call(health);
+        // The server reads the token and says who it names: the page decodes nothing itself.
+        const who = (await call(session)) as SessionOutput;
+        return { sub: who.sub, role: who.role, expiresAt: who.expiresAt === null ? null : Date.parse(who.expiresAt) / 1000 } satisfies SignedIn;
       } catch (err) {
         // As over IPC: a failed sign-in leaves no identity behind, not the previous one.
         token = undefined;
         throw err;
       }
-      return { sub: claims.sub, role: claims.role, expiresAt: claims.exp, ...(claims.hosts ? { hosts: claims.hosts } : {}) } satisfies SignedIn;
     },
   };
   return api as unknown as ClientApi;

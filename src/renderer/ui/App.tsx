@@ -1,14 +1,15 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { ClientApi, SignedIn } from '../client/api.js';
+import type { ClientApi } from '../client/api.js';
 import { errorOf } from '../client/errors.js';
 import { saveToken, savedToken, tokenFromFragment } from '../state/session.js';
+import type { Session } from './context.js';
 import { Dashboard } from './Dashboard.js';
 import { SignIn } from './SignIn.js';
 
-type Session =
+type Phase =
   | { phase: 'checking' }
   | { phase: 'out'; reason?: string | undefined; busy?: boolean }
-  | { phase: 'in'; client: ClientApi; who: SignedIn | undefined };
+  | { phase: 'in'; client: ClientApi; session: Session };
 
 interface Props {
   /** A client with no identity yet: a new one for each sign-in, so that a sign-out forgets the token. */
@@ -18,24 +19,25 @@ interface Props {
 }
 
 export function App({ makeClient, bridged }: Props) {
-  const [session, setSession] = useState<Session>({ phase: 'checking' });
+  const [phase, setPhase] = useState<Phase>({ phase: 'checking' });
 
   const signOut = useCallback((reason?: string) => {
     saveToken(undefined);
-    setSession({ phase: 'out', reason });
+    setPhase({ phase: 'out', reason });
   }, []);
 
   const signIn = useCallback(async (token: string) => {
-    setSession({ phase: 'out', busy: true });
+    setPhase({ phase: 'out', busy: true });
     const client = makeClient();
     try {
-      const who = await client.auth.setToken(token);
+      await client.auth.setToken(token);
+      const who = await client.session.get();
       saveToken(token);
-      setSession({ phase: 'in', client, who });
+      setPhase({ phase: 'in', client, session: { ...who, bound: false } });
     } catch (err) {
       const { code, message } = errorOf(err);
       saveToken(undefined);
-      setSession({ phase: 'out', reason: `Sign-in refused: ${code}: ${message}` });
+      setPhase({ phase: 'out', reason: `Sign-in refused: ${code}: ${message}` });
     }
   }, [makeClient]);
 
@@ -46,28 +48,30 @@ export function App({ makeClient, bridged }: Props) {
       return;
     }
     if (!bridged) {
-      setSession({ phase: 'out' });
+      setPhase({ phase: 'out' });
       return;
     }
+    // A window the host app bound: the server says who it is, and what it may do.
     const client = makeClient();
-    client.health.details().then(
-      () => setSession({ phase: 'in', client, who: undefined }),
-      () => setSession({ phase: 'out' }),
+    client.session.get().then(
+      (who) => setPhase({ phase: 'in', client, session: { ...who, bound: true } }),
+      () => setPhase({ phase: 'out' }),
     );
   }, [bridged, makeClient, signIn]);
 
   // The page leaves at the token's expiry, saying so; the server refuses it from then on anyway.
-  const expiresAt = session.phase === 'in' ? session.who?.expiresAt : undefined;
+  const expiresAt = phase.phase === 'in' ? phase.session.expiresAt : null;
   useEffect(() => {
     if (!expiresAt) return;
+    const at = Date.parse(expiresAt);
     const timer = setTimeout(
-      () => signOut(`Your token expired at ${new Date(expiresAt * 1000).toLocaleTimeString()}. Sign in again.`),
-      Math.min(expiresAt * 1000 - Date.now(), 2 ** 31 - 1),
+      () => signOut(`Your token expired at ${new Date(at).toLocaleTimeString()}. Sign in again.`),
+      Math.min(at - Date.now(), 2 ** 31 - 1),
     );
     return () => clearTimeout(timer);
   }, [expiresAt, signOut]);
 
-  if (session.phase === 'checking') return <p class="empty">Loading…</p>;
-  if (session.phase === 'out') return <SignIn reason={session.reason} busy={session.busy === true} onSubmit={(t) => void signIn(t)} />;
-  return <Dashboard client={session.client} who={session.who} onSignOut={signOut} />;
+  if (phase.phase === 'checking') return <p class="empty">Loading…</p>;
+  if (phase.phase === 'out') return <SignIn reason={phase.reason} busy={phase.busy === true} onSubmit={(t) => void signIn(t)} />;
+  return <Dashboard client={phase.client} session={phase.session} onSignOut={signOut} />;
 }

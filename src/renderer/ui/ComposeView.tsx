@@ -1,16 +1,10 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ComposeOutputEvent, ComposeProject } from '../../shared/schemas/compose.js';
+import { useEffect, useState } from 'preact/hooks';
+import type { ComposeProject } from '../../shared/schemas/compose.js';
 import { errorOf } from '../client/errors.js';
 import { mayControlCompose } from '../state/access.js';
 import { useDashboard } from './context.js';
+import { outcomeOf, RunOutput, type Run } from './RunOutput.js';
 import { StateBadge } from './StateBadge.js';
-
-interface Run {
-  project: string;
-  verb: 'up' | 'down';
-  lines: ComposeOutputEvent[];
-  outcome?: string;
-}
 
 /** Compose projects with their state; up and down stream compose's output as it prints it. */
 export function ComposeView({ changes }: { changes: unknown }) {
@@ -19,7 +13,6 @@ export function ComposeView({ changes }: { changes: unknown }) {
   const [problem, setProblem] = useState<string | undefined>();
   const [run, setRun] = useState<Run | undefined>();
   const [tick, setTick] = useState(0);
-  const out = useRef<HTMLPreElement>(null);
 
   useEffect(() => {
     let current = true;
@@ -35,18 +28,14 @@ export function ComposeView({ changes }: { changes: unknown }) {
     };
   }, [ctx.client, changes, tick]);
 
-  useEffect(() => {
-    if (out.current) out.current.scrollTop = out.current.scrollHeight;
-  }, [run]);
-
   const execute = async (project: string, verb: 'up' | 'down') => {
-    setRun({ project, verb, lines: [] });
+    setRun({ title: `compose ${verb} ${project}`, lines: [] });
     try {
       const result = await ctx.client.compose[verb](
         { project },
         { onEvent: (line) => setRun((r) => r && { ...r, lines: [...r.lines, line] }) },
       );
-      setRun((r) => r && { ...r, outcome: result.ok ? `done in ${(result.durationMs / 1000).toFixed(1)} s` : `failed (exit code ${result.exitCode})` });
+      setRun((r) => r && { ...r, outcome: outcomeOf(result) });
     } catch (err) {
       const { code, message } = errorOf(err);
       ctx.notify({ kind: 'error', title: `compose ${verb} ${project}`, code, message });
@@ -89,7 +78,7 @@ export function ComposeView({ changes }: { changes: unknown }) {
                   <code>{p.files.join(', ')}</code>
                 </td>
                 <td class="actions">
-                  {mayControlCompose(ctx.role, p.group) && p.available && (
+                  {mayControlCompose(ctx.access, p.group) && p.available && (
                     <>
                       <button type="button" class="control start" disabled={run && !run.outcome} aria-label={`Up ${p.name}`} onClick={() => void execute(p.name, 'up')}>
                         Up
@@ -105,20 +94,7 @@ export function ComposeView({ changes }: { changes: unknown }) {
           </tbody>
         </table>
       )}
-      {run && (
-        <section class="panel" aria-label={`compose ${run.verb} ${run.project} output`}>
-          <h3>
-            compose {run.verb} {run.project}: <span role="status" data-compose-outcome={run.outcome ? 'done' : 'running'}>{run.outcome ?? 'running…'}</span>
-          </h3>
-          <pre class="log" ref={out} tabIndex={0}>
-            {run.lines.map((l, i) => (
-              <div key={i} class={`line ${l.stream}`}>
-                {l.line}
-              </div>
-            ))}
-          </pre>
-        </section>
-      )}
+      {run && <RunOutput run={run} />}
     </section>
   );
 }

@@ -1,12 +1,12 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ContainerDetails, ContainerSummary } from '../../shared/schemas/containers.js';
 import { errorOf } from '../client/errors.js';
 import { mayControl } from '../state/access.js';
 import { useDashboard } from './context.js';
 import { ACTION_LABEL, runControl, type ControlAction } from './control.js';
 import { shortId, time } from './format.js';
-import { LogView } from './LogView.js';
+import { containerLog, LogView } from './LogView.js';
 import { StateBadge } from './StateBadge.js';
 import { StatsCharts } from './StatsCharts.js';
 
@@ -25,6 +25,7 @@ export function ContainerDetail({ summary, onBack }: { summary: ContainerSummary
   const [details, setDetails] = useState<ContainerDetails | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const running = summary.state === 'running';
+  const logSource = useMemo(() => containerLog(ctx.client, summary.id, summary.host), [ctx.client, summary.id, summary.host]);
 
   // Read again when the live summary changes: started, stopped, health.
   useEffect(() => {
@@ -54,7 +55,7 @@ export function ContainerDetail({ summary, onBack }: { summary: ContainerSummary
         <StateBadge state={summary.state} />
         {summary.health !== 'none' && <StateBadge state={summary.health} />}
         <span class="spacer" />
-        {mayControl(ctx.role, summary.group, summary.host, ctx.hosts) &&
+        {mayControl(ctx.access, summary.group, summary.host) &&
           actions.map((a) => (
             <button key={a} type="button" class={`control ${a}`} aria-label={`${ACTION_LABEL[a]} ${summary.name}`} onClick={() => void runControl(ctx, a, summary)}>
               {ACTION_LABEL[a]}
@@ -119,7 +120,7 @@ export function ContainerDetail({ summary, onBack }: { summary: ContainerSummary
         </dl>
       </section>
       <StatsCharts id={summary.id} host={summary.host} running={running} />
-      <LogView id={summary.id} host={summary.host} running={running} />
+      <LogView source={logSource} canFollow={running} />
     </article>
   );
 }

@@ -1,6 +1,8 @@
 import { Component } from 'preact';
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
+import type { StatsHistory } from '../state/stats-history.js';
 import { ACTION_LABEL, type ControlAction } from './control.js';
+import { Sparkline } from './Sparkline.js';
 import { StateBadge } from './StateBadge.js';
 
 export interface RowProps {
@@ -9,6 +11,8 @@ export interface RowProps {
   /** Offered for this container by the signed-in role (the server still decides). */
   controls: boolean;
   busy: boolean;
+  /** Where the row's small charts read their samples (the charts listen there, not through the row). */
+  history: StatsHistory;
   onOpen(id: string): void;
   onControl(action: ControlAction, container: ContainerSummary): void;
 }
@@ -27,7 +31,8 @@ export class ContainerRow extends Component<RowProps> {
     return p.container !== next.container || p.controls !== next.controls || p.busy !== next.busy || p.showHost !== next.showHost;
   }
 
-  override render({ container: c, showHost, controls, busy, onOpen, onControl }: RowProps) {
+  override render({ container: c, showHost, controls, busy, history, onOpen, onControl }: RowProps) {
+    const running = c.state === 'running';
     return (
       <tr data-id={c.id} data-name={c.name} data-state={c.state}>
         <th scope="row">
@@ -43,6 +48,9 @@ export class ContainerRow extends Component<RowProps> {
         </td>
         <td>{c.health === 'none' ? <span class="muted">—</span> : <StateBadge state={c.health} />}</td>
         <td class="status">{c.status}</td>
+        {/* Empty when not running: the stylesheet draws the dash, two elements fewer on each of a thousand rows. */}
+        <td class="usage">{running && <Sparkline id={c.id} name={c.name} figure="cpu" history={history} />}</td>
+        <td class="usage">{running && <Sparkline id={c.id} name={c.name} figure="memory" history={history} />}</td>
         <td class="actions">
           {controls &&
             actionsFor(c.state).map((action) => (

@@ -3,12 +3,16 @@ import type { ContainerSummary } from '../../shared/schemas/containers.js';
 import { mayControl } from '../state/access.js';
 import { byName, matches, NO_FILTERS, NO_GROUP, type Filters } from '../state/filters.js';
 import type { LiveState } from '../state/live-containers.js';
+import type { StatsHistory } from '../state/stats-history.js';
 import { ContainerRow } from './ContainerRow.js';
 import { useDashboard } from './context.js';
 import { runControl, type ControlAction } from './control.js';
 
 interface Props {
   live: LiveState;
+  history: StatsHistory;
+  /** Why the live figures stopped, while they are stopped. */
+  statsProblem: string | undefined;
   filters: Filters;
   setFilters(f: Filters): void;
   onOpen(id: string): void;
@@ -30,7 +34,7 @@ function Select({ label, value, options, onChange }: { label: string; value: str
   );
 }
 
-export function ContainersView({ live, filters, setFilters, onOpen }: Props) {
+export function ContainersView({ live, history, statsProblem, filters, setFilters, onOpen }: Props) {
   const ctx = useDashboard();
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
   const all = useMemo(() => [...live.containers.values()].sort(byName), [live.containers]);
@@ -81,6 +85,11 @@ export function ContainersView({ live, filters, setFilters, onOpen }: Props) {
             Clear filters
           </button>
         )}
+        {statsProblem && (
+          <span class="muted" role="status" data-stats-problem>
+            Live CPU and memory paused ({statsProblem}); retrying.
+          </span>
+        )}
       </div>
       {!live.loaded ? (
         <p class="empty" role="status">
@@ -107,6 +116,8 @@ export function ContainersView({ live, filters, setFilters, onOpen }: Props) {
                 <th scope="col">State</th>
                 <th scope="col">Health</th>
                 <th scope="col">Status</th>
+                <th scope="col">CPU</th>
+                <th scope="col">Memory</th>
                 <th scope="col">
                   <span class="sr-only">Actions</span>
                 </th>
@@ -118,7 +129,8 @@ export function ContainersView({ live, filters, setFilters, onOpen }: Props) {
                   key={c.id}
                   container={c}
                   showHost={showHost}
-                  controls={mayControl(ctx.role, c.group, c.host, ctx.hosts)}
+                  controls={mayControl(ctx.access, c.group, c.host)}
+                  history={history}
                   busy={busy.has(c.id)}
                   onOpen={onOpen}
                   onControl={onControl}

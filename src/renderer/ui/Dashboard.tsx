@@ -1,14 +1,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { ClientApi, SignedIn } from '../client/api.js';
-import { mayReadAudit } from '../state/access.js';
+import type { ClientApi } from '../client/api.js';
+import { accessOf, mayReadAudit } from '../state/access.js';
 import { NO_FILTERS, type Filters } from '../state/filters.js';
 import { useLiveContainers } from '../state/live-containers.js';
+import { StatsHistory, useStatsStream } from '../state/stats-history.js';
 import { useThrottled } from '../state/throttle.js';
 import { AuditView } from './AuditView.js';
 import { ComposeView } from './ComposeView.js';
 import { ContainerDetail } from './ContainerDetail.js';
 import { ContainersView } from './ContainersView.js';
-import { Dashboard as DashboardCtx, type DashboardContext, type Notice } from './context.js';
+import { Dashboard as DashboardCtx, type DashboardContext, type Notice, type Session } from './context.js';
 import { runControl, type ControlAction } from './control.js';
 import { GroupsView } from './GroupsView.js';
 import { HostsView } from './HostsView.js';
@@ -30,20 +31,24 @@ declare global {
 
 interface Props {
   client: ClientApi;
-  /** Undefined when the host app bound this window's identity: no token to read a role from. */
-  who: SignedIn | undefined;
+  session: Session;
   onSignOut(reason?: string): void;
 }
 
-export function Dashboard({ client, who, onSignOut }: Props) {
+export function Dashboard({ client, session, onSignOut }: Props) {
   const [notices, setNotices] = useState<Notice[]>([]);
   const nextNotice = useRef(1);
   const notify = useCallback((n: Omit<Notice, 'id'>) => {
     setNotices((list) => [...list.slice(-4), { ...n, id: nextNotice.current++ }]);
   }, []);
-  const ctx = useMemo<DashboardContext>(() => ({ client, role: who?.role, hosts: who?.hosts, notify }), [client, who, notify]);
   const live = useLiveContainers(client, (message) => onSignOut(`The manager no longer accepts your token (${message}). Sign in again.`));
+  // Read again with the hosts: a host's access is part of what a row offers.
+  const access = useMemo(() => accessOf(session, live.hosts), [session, live.hosts]);
+  const ctx = useMemo<DashboardContext>(() => ({ client, session, access, notify }), [client, session, access, notify]);
   const [tab, setTab] = useState<Tab>('containers');
+  const [history] = useState(() => new StatsHistory());
+  // The small charts' stream runs while the containers are shown: it keeps the manager sampling every running container.
+  const statsProblem = useStatsStream(client, history, tab === 'containers');
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [openId, setOpenId] = useState<string | undefined>();
   // Views that read groups, projects, the swarm or the trail again do so when a container of a
@@ -89,7 +94,7 @@ export function Dashboard({ client, who, onSignOut }: Props) {
     ['compose', 'Compose'],
     ['hosts', 'Hosts'],
     ...([...live.hosts.values()].some((h) => h.info?.swarmManager) ? ([['swarm', 'Swarm']] as [Tab, string][]) : []),
-    ...(mayReadAudit(who?.role) ? ([['audit', 'Audit']] as [Tab, string][]) : []),
+    ...(mayReadAudit(access) ? ([['audit', 'Audit']] as [Tab, string][]) : []),
   ];
 
   return (
@@ -117,16 +122,11 @@ export function Dashboard({ client, who, onSignOut }: Props) {
           {live.connection === 'live' ? 'Live' : live.connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
         </span>
         <span class="who">
-          {who ? (
-            <>
-              {who.sub} <span class="muted">({who.role})</span>
-            </>
-          ) : (
-            <span class="muted">signed in by the app</span>
-          )}
+          {session.sub} <span class="muted">({session.role})</span>
+          {session.bound && <span class="muted"> · signed in by the app</span>}
         </span>
         <ThemeToggle />
-        {who && (
+        {!session.bound && (
           <button type="button" class="quiet" onClick={() => onSignOut()}>
             Sign out
           </button>
@@ -150,7 +150,7 @@ export function Dashboard({ client, who, onSignOut }: Props) {
           (opened ? (
             <ContainerDetail summary={opened} onBack={() => setOpenId(undefined)} />
           ) : (
-            <ContainersView live={live} filters={filters} setFilters={setFilters} onOpen={setOpenId} />
+            <ContainersView live={live} history={history} statsProblem={statsProblem} filters={filters} setFilters={setFilters} onOpen={setOpenId} />
           ))}
         {tab === 'groups' && <GroupsView changes={changes} />}
         {tab === 'compose' && <ComposeView changes={changes} />}

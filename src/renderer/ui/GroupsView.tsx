@@ -41,7 +41,7 @@ function Plan({ plan }: { plan: PlanEntry[][] }) {
 function GroupCard({ group, reload }: { group: GroupStatus; reload(): void }) {
   const ctx = useDashboard();
   const [run, setRun] = useState<Run | undefined>();
-  const control = mayControlGroups(ctx.role, group.name);
+  const control = mayControlGroups(ctx.access, group.name);
 
   const preview = async (verb: Verb) => {
     setRun({ verb, phase: 'preview', warnings: [], steps: {} });

@@ -30,6 +30,7 @@ export function HostsView({ hosts, containers }: { hosts: Hosts; containers: Rea
                 <th scope="col">Engine</th>
                 <th scope="col">Round trip</th>
                 <th scope="col">Containers</th>
+                <th scope="col">You may</th>
               </tr>
             </thead>
             <tbody>
@@ -50,6 +51,7 @@ export function HostsView({ hosts, containers }: { hosts: Hosts; containers: Rea
                     <td>{h.info?.engineVersion ? `Docker ${h.info.engineVersion} (API ${h.info.apiVersion ?? '?'})` : '—'}</td>
                     <td>{h.info?.rttMs != null ? `${h.info.rttMs.toFixed(0)} ms` : '—'}</td>
                     <td>{n ? `${n.running} running of ${n.all}` : '—'}</td>
+                    <td data-access>{h.info ? (h.info.access.control ? 'read and control' : h.info.access.read ? 'read' : 'nothing') : '—'}</td>
                   </tr>
                 );
               })}

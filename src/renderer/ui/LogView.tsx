@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { LogLine } from '../../shared/schemas/containers.js';
+import type { LogLine, LogsOutput } from '../../shared/schemas/containers.js';
+import type { ClientApi, SubscriptionCallbacks } from '../client/api.js';
 import { errorOf } from '../client/errors.js';
-import { useDashboard } from './context.js';
 
 /** Lines kept in the page; older ones go first. */
 const KEEP = 5000;
@@ -39,9 +39,38 @@ function Highlight({ text, needle }: { text: string; needle: string }) {
   );
 }
 
-/** The last lines of a log, optionally followed live; stderr marked in words, search within what is loaded. */
-export function LogView({ id, host, running }: { id: string; host: string; running: boolean }) {
-  const { client } = useDashboard();
+/** Where a log comes from: a container's, or a swarm service's (every task's lines). */
+export interface LogSource {
+  /** Names the log: another key is another log. */
+  key: string;
+  read(tail: number): Promise<Pick<LogsOutput, 'lines' | 'truncated'>>;
+  follow(tail: number, onLine: (line: LogLine) => void, callbacks: SubscriptionCallbacks): () => void;
+}
+
+export function containerLog(client: ClientApi, id: string, host: string): LogSource {
+  return {
+    key: `container ${host} ${id}`,
+    read: (tail) => client.containers.logs({ id, host, tail }),
+    follow: (tail, onLine, callbacks) => client.containers.followLogs({ id, host, tail }, onLine, callbacks),
+  };
+}
+
+export function serviceLog(client: ClientApi, service: string, host: string): LogSource {
+  return {
+    key: `service ${host} ${service}`,
+    read: (tail) => client.swarm.logs({ service, host, tail }),
+    follow: (tail, onLine, callbacks) => client.swarm.followLogs({ service, host, tail }, onLine, callbacks),
+  };
+}
+
+/**
+ * The last lines of a log, optionally followed live; stderr marked in words, search within what
+ * is loaded. `canFollow`: there is something to follow (a running container).
+ */
+export function LogView({ source, canFollow, title = 'Logs' }: { source: LogSource; canFollow: boolean; title?: string }) {
+  const { key } = source;
+  const sourceRef = useRef(source);
+  sourceRef.current = source;
   const [tail, setTail] = useState(100);
   const [follow, setFollow] = useState(false);
   const [lines, setLines] = useState<Line[]>([]);
@@ -56,7 +85,7 @@ export function LogView({ id, host, running }: { id: string; host: string; runni
     if (!follow) {
       let current = true;
       setStatus('Loading…');
-      client.containers.logs({ id, host, tail }).then(
+      sourceRef.current.read(tail).then(
         (answer) => {
           if (!current) return;
           setLines(append([], answer.lines, counter));
@@ -82,8 +111,8 @@ export function LogView({ id, host, running }: { id: string; host: string; runni
       batch = [];
       setLines((l) => append(l, taken, counter));
     };
-    const stop = client.containers.followLogs(
-      { id, host, tail },
+    const stop = sourceRef.current.follow(
+      tail,
       (line) => {
         batch.push(line);
         frame ||= requestAnimationFrame(flush);
@@ -103,7 +132,7 @@ export function LogView({ id, host, running }: { id: string; host: string; runni
       cancelAnimationFrame(frame);
       stop();
     };
-  }, [client, id, host, tail, follow]);
+  }, [key, tail, follow]);
 
   useEffect(() => {
     const el = box.current;
@@ -118,7 +147,7 @@ export function LogView({ id, host, running }: { id: string; host: string; runni
   return (
     <section class="panel" aria-labelledby="logs-title">
       <div class="toolbar">
-        <h3 id="logs-title">Logs</h3>
+        <h3 id="logs-title">{title}</h3>
         <label class="filter">
           <span>Last</span>
           <select value={String(tail)} onChange={(e) => setTail(Number((e.currentTarget as HTMLSelectElement).value))}>
@@ -130,7 +159,7 @@ export function LogView({ id, host, running }: { id: string; host: string; runni
           </select>
         </label>
         <label class="check">
-          <input type="checkbox" checked={follow} disabled={!running && !follow} onChange={(e) => setFollow((e.currentTarget as HTMLInputElement).checked)} />
+          <input type="checkbox" checked={follow} disabled={!canFollow && !follow} onChange={(e) => setFollow((e.currentTarget as HTMLInputElement).checked)} />
           Follow
         </label>
         <label class="filter search">

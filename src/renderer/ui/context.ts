@@ -1,6 +1,8 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import type { SessionOutput } from '../../shared/schemas/session.js';
 import type { ClientApi } from '../client/api.js';
+import type { Access } from '../state/access.js';
 
 export interface Notice {
   id: number;
@@ -12,12 +14,14 @@ export interface Notice {
   message: string;
 }
 
+/** Who is signed in, as the server says (`session.get`); `bound`: the host app bound the identity, no token. */
+export type Session = SessionOutput & { bound: boolean };
+
 export interface DashboardContext {
   client: ClientApi;
-  /** The role the token names; undefined for an identity the host app bound. */
-  role: string | undefined;
-  /** The hosts the token is narrowed to, if it is. */
-  hosts: readonly string[] | undefined;
+  session: Session;
+  /** What to offer, from the session and each host's access. */
+  access: Access;
   notify(notice: Omit<Notice, 'id'>): void;
 }
 

@@ -1,0 +1,74 @@
+import { useState } from 'preact/hooks';
+import type { NodeAvailability, SwarmNode } from '../../shared/schemas/swarm.js';
+import { mayControlNodes } from '../state/access.js';
+import { useDashboard } from './context.js';
+import { StateBadge } from './StateBadge.js';
+import { swarmCall } from './swarm-call.js';
+
+/** Every availability, in the order offered (the record's keys are checked against the schema's). */
+const VERB: Record<NodeAvailability, string> = { active: 'Activate', pause: 'Pause', drain: 'Drain' };
+const AVAILABILITIES = Object.keys(VERB) as NodeAvailability[];
+
+/** The swarm's nodes; an admin moves a node between active, pause and drain. */
+export function SwarmNodes({ host, nodes, reread }: { host: string; nodes: SwarmNode[] | undefined; reread(): void }) {
+  const ctx = useDashboard();
+  const [busy, setBusy] = useState<string | undefined>();
+  const control = mayControlNodes(ctx.access, host);
+  const set = async (node: SwarmNode, availability: NodeAvailability) => {
+    setBusy(node.id);
+    await swarmCall(ctx, `${VERB[availability]} ${node.hostname}`, () => ctx.client.swarm.setAvailability({ node: node.id, host, availability }), reread);
+    setBusy(undefined);
+  };
+  return (
+    <>
+      <h3>Nodes</h3>
+      <div class="table-wrap">
+        <table class="nodes">
+          <thead>
+            <tr>
+              <th scope="col">Node</th>
+              <th scope="col">Role</th>
+              <th scope="col">State</th>
+              <th scope="col">Availability</th>
+              <th scope="col">Address</th>
+              <th scope="col">Engine</th>
+              {control && (
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            {(nodes ?? []).map((n) => (
+              <tr key={n.id} data-node={n.hostname} data-availability={n.availability}>
+                <th scope="row">{n.hostname}</th>
+                <td>
+                  {n.role}
+                  {n.leader && <span class="muted"> (leader)</span>}
+                </td>
+                <td>
+                  <StateBadge state={n.state} />
+                </td>
+                <td>
+                  <StateBadge state={n.availability} />
+                </td>
+                <td>{n.address ?? '—'}</td>
+                <td>{n.engineVersion ?? '—'}</td>
+                {control && (
+                  <td class="actions">
+                    {AVAILABILITIES.filter((a) => a !== n.availability).map((a) => (
+                      <button key={a} type="button" class={`control ${a === 'active' ? 'start' : 'stop'}`} disabled={busy === n.id} aria-label={`${VERB[a]} ${n.hostname}`} onClick={() => void set(n, a)}>
+                        {VERB[a]}
+                      </button>
+                    ))}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

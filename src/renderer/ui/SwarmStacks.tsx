@@ -1,0 +1,123 @@
+import { useState } from 'preact/hooks';
+import type { ComposeProject } from '../../shared/schemas/compose.js';
+import type { SwarmStack } from '../../shared/schemas/swarm.js';
+import { errorOf } from '../client/errors.js';
+import { mayControlSwarm } from '../state/access.js';
+import { useDashboard } from './context.js';
+import { outcomeOf, RunOutput, type Run } from './RunOutput.js';
+import { StateBadge } from './StateBadge.js';
+
+interface Props {
+  host: string;
+  stacks: SwarmStack[] | undefined;
+  /** Registered compose projects: those not deployed yet are offered for deploying. */
+  projects: ComposeProject[] | undefined;
+  reread(): void;
+}
+
+type Verb = 'deploy' | 'remove';
+const VERB: Record<Verb, string> = { deploy: 'Deploy', remove: 'Remove' };
+
+/**
+ * The stacks on the swarm, whoever deployed them; a stack of a registered compose project is
+ * deployed (or updated) and removed with the CLI's output streaming as it prints.
+ */
+export function SwarmStacks({ host, stacks, projects, reread }: Props) {
+  const ctx = useDashboard();
+  const [run, setRun] = useState<Run | undefined>();
+  const running = run !== undefined && run.outcome === undefined;
+  const deployed = new Set((stacks ?? []).map((s) => s.name));
+  const candidates = (projects ?? []).filter((p) => p.available && !deployed.has(p.name) && mayControlSwarm(ctx.access, p.group, host));
+  const [chosen, setChosen] = useState('');
+  const pick = candidates.some((p) => p.name === chosen) ? chosen : (candidates[0]?.name ?? '');
+
+  const execute = async (verb: Verb, project: string) => {
+    setRun({ title: `stack ${verb} ${project}`, lines: [] });
+    try {
+      const result = await ctx.client.stacks[verb]({ project, host }, { onEvent: (line) => setRun((r) => r && { ...r, lines: [...r.lines, line] }) });
+      setRun((r) => r && { ...r, outcome: outcomeOf(result) });
+    } catch (err) {
+      const { code, message } = errorOf(err);
+      ctx.notify({ kind: 'error', title: `${VERB[verb]} ${project}`, code, message });
+      setRun((r) => r && { ...r, outcome: `${code}: ${message}` });
+    }
+    reread();
+  };
+
+  return (
+    <>
+      <div class="toolbar">
+        <h3>Stacks</h3>
+        {candidates.length > 0 && (
+          <form
+            class="inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (pick) void execute('deploy', pick);
+            }}
+          >
+            <label class="filter">
+              <span>Project</span>
+              <select value={pick} onChange={(e) => setChosen((e.currentTarget as HTMLSelectElement).value)}>
+                {candidates.map((p) => (
+                  <option key={p.name} value={p.name}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit" class="control start" disabled={running} aria-label={`Deploy ${pick}`}>
+              Deploy as a stack
+            </button>
+          </form>
+        )}
+      </div>
+      {stacks && stacks.length === 0 ? (
+        <p class="empty">No stacks on this swarm.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="stacks">
+            <thead>
+              <tr>
+                <th scope="col">Stack</th>
+                <th scope="col">Services</th>
+                <th scope="col">Replicas</th>
+                <th scope="col">Project</th>
+                <th scope="col">Group</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {(stacks ?? []).map((s) => (
+                <tr key={s.name} data-stack={s.name} data-replicas={`${s.running}/${s.desired}`}>
+                  <th scope="row">{s.name}</th>
+                  <td>{s.services}</td>
+                  <td>
+                    <StateBadge state={s.running === s.desired ? 'running' : 'starting'} /> {s.running} of {s.desired}
+                  </td>
+                  <td>{s.project ?? <span class="muted">not registered</span>}</td>
+                  <td>{s.group ?? '—'}</td>
+                  <td class="actions">
+                    {s.project !== undefined && mayControlSwarm(ctx.access, s.group, host) && (
+                      <>
+                        <button type="button" class="control start" disabled={running} aria-label={`Deploy ${s.name}`} onClick={() => void execute('deploy', s.project as string)}>
+                          Deploy
+                        </button>
+                        <button type="button" class="control stop" disabled={running} aria-label={`Remove ${s.name}`} onClick={() => void execute('remove', s.project as string)}>
+                          Remove
+                        </button>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {run && <RunOutput run={run} />}
+    </>
+  );
+}
