@@ -147,7 +147,8 @@ describe('streams bounded per stream and per caller', () => {
       // Read with the body left open: readSse cancels its reader at the end, so peek at one chunk.
       await Promise.all(open.map((r) => r.body!.getReader().read()));
       const during = await daemonConnections();
-      assert.ok(during - base <= 2, `50 followers opened ${during - base} daemon connections`);
+      // One shared follow stream; a health probe or a snapshot refresh in flight may add one or two.
+      assert.ok(during - base <= 3, `50 followers opened ${during - base} daemon connections`);
     } finally {
       keep.abort();
     }
