@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { humanDuration } from '../../src/main/model/human-duration.js';
+import { humanDuration } from '../../src/shared/human-duration.js';
 
 const S = 1000;
 const M = 60 * S;

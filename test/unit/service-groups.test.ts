@@ -31,7 +31,7 @@ const config: ServicesConfig = servicesConfigSchema.parse({
 let nextId = 0;
 function container(name: string, labels: Record<string, string> = {}, state: ContainerSummary['state'] = 'running'): ContainerSummary {
   const id = (++nextId).toString(16).padStart(64, '0');
-  return { id, name, image: 'x', state, status: '', health: 'none', createdAt: new Date(nextId * 1000).toISOString(), labels, ports: [], group: null, host: 'local' };
+  return { id, name, image: 'x', state, status: '', health: 'none', createdAt: new Date(nextId * 1000).toISOString(), labels, ports: [], group: null, host: 'local', startedAt: null };
 }
 
 describe('group membership', () => {

@@ -2,7 +2,7 @@ import type { ContainerDetails, ContainerSummary, Health } from '../../shared/sc
 import type { RawContainerInspect, RawContainerListItem } from '../docker/answers.js';
 import { healthFromStatus, toState } from '../docker/container-state.js';
 import type { ContainerRef } from './group-membership.js';
-import { humanDuration } from './human-duration.js';
+import { humanDuration } from '../../shared/human-duration.js';
 
 /** Which group a container is in (see GroupResolver); mapping needs only the answer. */
 export type GroupOf = (container: ContainerRef) => string | null;
@@ -44,6 +44,7 @@ export function summaryFromListItem(raw: RawContainerListItem, place: Placement)
     })),
     group: place.groupOf({ name, labels, host: place.host }),
     host: place.host,
+    startedAt: null,
   };
 }
 

@@ -129,7 +129,7 @@ function converged(service: SwarmService): boolean {
  * `id` is the service's id (empty before it is deployed).
  */
 function summaryOf(service: SwarmService | null, name: string, group: string, host: string): ContainerSummary {
-  const base = { name, labels: {}, ports: [], group, host };
+  const base = { name, labels: {}, ports: [], group, host, startedAt: null };
   if (service === null) return { ...base, id: '', image: '', state: 'created', status: 'not deployed', health: 'none', createdAt: '' };
   const wants = service.replicas.desired > 0;
   return {

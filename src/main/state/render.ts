@@ -7,6 +7,6 @@ import { detailsFromInspect, type Placement } from '../model/container-mapping.j
  * the clock, so it is rendered when answering rather than stored.
  */
 export function summaryFromInspect(raw: RawContainerInspect, place: Placement, now = Date.now()): ContainerSummary {
-  const { id, name, image, state, status, health, createdAt, labels, ports, group, host } = detailsFromInspect(raw, place, now);
-  return { id, name, image, state, status, health, createdAt, labels, ports, group, host };
+  const { id, name, image, state, status, health, createdAt, labels, ports, group, host, startedAt } = detailsFromInspect(raw, place, now);
+  return { id, name, image, state, status, health, createdAt, labels, ports, group, host, startedAt };
 }

@@ -4,6 +4,7 @@ import type { StatsHistory } from '../state/stats-history.js';
 import { ACTION_LABEL, type ControlAction } from './control.js';
 import { Sparkline } from './Sparkline.js';
 import { StateBadge } from './StateBadge.js';
+import { StatusText } from './StatusText.js';
 
 export interface RowProps {
   container: ContainerSummary;
@@ -47,7 +48,9 @@ export class ContainerRow extends Component<RowProps> {
           <StateBadge state={c.state} />
         </td>
         <td>{c.health === 'none' ? <span class="muted">—</span> : <StateBadge state={c.health} />}</td>
-        <td class="status">{c.status}</td>
+        <td class="status">
+          <StatusText container={c} />
+        </td>
         {/* Empty when not running: the stylesheet draws the dash, two elements fewer on each of a thousand rows. */}
         <td class="usage">{running && <Sparkline id={c.id} name={c.name} figure="cpu" history={history} />}</td>
         <td class="usage">{running && <Sparkline id={c.id} name={c.name} figure="memory" history={history} />}</td>

@@ -30,6 +30,11 @@ export const containerSummarySchema = z.object({
   group: z.string().nullable(),
   /** The host (engine) the container runs on. */
   host: z.string(),
+  /**
+   * When it last started (ISO 8601), so that a GUI can count uptime itself; null when it never
+   * did, or when the answer came from Docker's list, which does not say (the status text does).
+   */
+  startedAt: z.string().nullable(),
 });
 export type ContainerSummary = z.infer<typeof containerSummarySchema>;
 
@@ -42,7 +47,6 @@ export const mountSchema = z.object({
 
 /** Deliberately without `Config.Env`: environment variables hold secrets. */
 export const containerDetailsSchema = containerSummarySchema.extend({
-  startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   exitCode: z.number().int().nullable(),
   restartCount: z.number().int(),
