@@ -1,0 +1,364 @@
+/**
+ * `npm run bench -- swarm`: the manager in front of a real three-node swarm (one manager, two
+ * workers: private dockerds in network namespaces, test/support/swarm.ts), side by side with the
+ * Docker API and the docker CLI on the swarm manager's socket, in the same run. The manager is its
+ * own process (`dist/main/server.js`) with the swarm manager's socket as its host. Everything the
+ * section starts — daemons, namespaces, manager, temporary files — is removed at the end, also on
+ * failure or a signal (`cleanupSwarm`).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { servicesConfig } from '../test/support/compose.js';
+import { TEST_IMAGE } from '../test/support/engine.js';
+import { writeStack } from '../test/support/swarm-projects.js';
+import { DOCKER_CLI, TestSwarm } from '../test/support/swarm.js';
+import { keepAliveAgent, timedGet } from './http.js';
+import { loadAverage, median, percentile } from './measure.js';
+import { SwarmManager } from './swarm-manager.js';
+
+/** The listed cluster: services × replicas of `sleep` with tiny limits, spread by swarm over 3 nodes. */
+const LIST_SERVICES = 20;
+const LIST_REPLICAS = 5;
+const ROUNDS = 3;
+/** Manager and raw requests per side per round; the CLI, a process start each, runs fewer. */
+const REQUESTS = 30;
+const CLI_PER_ROUND = 5;
+const STACK_SERVICES = 5;
+const DEPLOY_ROUNDS = 3;
+const NODE_DOWN_ROUNDS = 2;
+/** How often convergence (the CLI side) and the manager's node list (node down) are looked at. */
+const POLL_MS = 100;
+const WAIT_MS = 120_000;
+const LABEL = 'lucid.bench.swarm';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+const s = (value: number) => `${(value / 1000).toFixed(2)} s`;
+
+interface Row {
+  what: string;
+  baseline: string;
+  manager: string;
+  ratio: string;
+  goal: string;
+  met: boolean | null;
+}
+
+/** What the section has started, so that whichever way it ends, all of it is given back. */
+const held: { swarm?: Promise<TestSwarm>; manager?: SwarmManager; dir?: string } = {};
+let cleaning: Promise<void> | undefined;
+
+/** Idempotent: the end of the section and a signal may both ask for it. */
+export function cleanupSwarm(): Promise<void> {
+  cleaning ??= (async () => {
+    await held.manager?.stop().catch(() => undefined);
+    // The nodes' data roots go with their daemons, and every service, task and container with them.
+    await held.swarm?.then((swarm) => swarm.close()).catch(() => undefined);
+    if (held.dir) rmSync(held.dir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+function stillRunning(): void {
+  if (cleaning) throw new Error('the bench is cleaning up');
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    stillRunning();
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(POLL_MS);
+  }
+}
+
+/** The docker CLI on the swarm manager's socket: wall time and output. */
+async function cli(swarm: TestSwarm, args: string[]): Promise<{ ms: number; stdout: string }> {
+  const started = performance.now();
+  const child = spawn(DOCKER_CLI, ['-H', swarm.manager.engine.dockerHost, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`docker ${args.join(' ')} failed (${code}): ${stderr.trim()}`);
+  return { ms: performance.now() - started, stdout };
+}
+
+/** Services (of a label filter) with Docker's running and desired task counts. */
+async function serviceStatus(docker: Docker, label: string): Promise<{ running: number; desired: number; count: number }> {
+  const services: any[] = await docker.listServices({ status: true, filters: { label: [label] } });
+  return services.reduce(
+    (sum, service) => ({
+      running: sum.running + (service.ServiceStatus?.RunningTasks ?? 0),
+      desired: sum.desired + (service.ServiceStatus?.DesiredTasks ?? 0),
+      count: sum.count + 1,
+    }),
+    { running: 0, desired: 0, count: 0 },
+  );
+}
+
+async function createListServices(swarm: TestSwarm, runId: string): Promise<void> {
+  const docker = swarm.manager.engine.docker;
+  for (let i = 0; i < LIST_SERVICES; i++) {
+    stillRunning();
+    await docker.createService({
+      Name: `bl${runId}-${i}`,
+      Labels: { [LABEL]: runId },
+      TaskTemplate: {
+        ContainerSpec: { Image: TEST_IMAGE, Command: ['sleep', '3600'], StopSignal: 'SIGKILL' },
+        // Tiny limits, no reservations: the scheduler spreads the tasks, the nodes are not filled.
+        Resources: { Limits: { NanoCPUs: 10_000_000, MemoryBytes: 16 * 2 ** 20 } },
+        RestartPolicy: { Condition: 'any' },
+      },
+      Mode: { Replicated: { Replicas: LIST_REPLICAS } },
+    } as any);
+  }
+  const total = LIST_SERVICES * LIST_REPLICAS;
+  await until(`${total} running tasks`, async () => {
+    const status = await serviceStatus(docker, `${LABEL}=${runId}`);
+    return status.running === total ? status : undefined;
+  }, 300_000);
+}
+
+async function listBench(swarm: TestSwarm, manager: SwarmManager, runId: string, rows: Row[], notes: string[]): Promise<void> {
+  const socketPath = swarm.manager.engine.socket;
+  const raw = keepAliveAgent(1);
+  const rawPath = '/services?status=true';
+  const mgrPath = '/api/v1/swarm/services';
+  const listed = (await manager.json(mgrPath)).services.filter((service: any) => service.name.startsWith(`bl${runId}-`));
+  const running = listed.reduce((sum: number, service: any) => sum + service.replicas.running, 0);
+  if (listed.length !== LIST_SERVICES || running !== LIST_SERVICES * LIST_REPLICAS) {
+    throw new Error(`the manager lists ${listed.length} services with ${running} running tasks`);
+  }
+  for (let warm = 0; warm < 5; warm++) {
+    await timedGet(raw, { socketPath, path: rawPath });
+    await manager.get(mgrPath);
+  }
+  await cli(swarm, ['service', 'ls']);
+  const p50 = { raw: [] as number[], mgr: [] as number[], cli: [] as number[] };
+  let sizes = { raw: 0, mgr: 0 };
+  for (let round = 0; round < ROUNDS; round++) {
+    const samples = { raw: [] as number[], mgr: [] as number[], cli: [] as number[] };
+    for (let i = 0; i < REQUESTS; i++) {
+      // Alternate who goes first, so neither always meets a warmer daemon.
+      for (const who of i % 2 === 0 ? (['raw', 'mgr'] as const) : (['mgr', 'raw'] as const)) {
+        const res = who === 'raw' ? await timedGet(raw, { socketPath, path: rawPath }) : await manager.get(mgrPath);
+        if (res.status !== 200) throw new Error(`${who} list answered ${res.status}`);
+        samples[who].push(res.ms);
+        sizes = { ...sizes, [who]: res.bytes };
+      }
+    }
+    for (let i = 0; i < CLI_PER_ROUND; i++) samples.cli.push((await cli(swarm, ['service', 'ls'])).ms);
+    for (const who of ['raw', 'mgr', 'cli'] as const) p50[who].push(percentile(samples[who], 50));
+  }
+  raw.destroy();
+  const [rawMs, mgrMs, cliMs] = [median(p50.raw), median(p50.mgr), median(p50.cli)];
+  const what = `list ${LIST_SERVICES} services × ${LIST_REPLICAS} replicas on 3 nodes, p50`;
+  rows.push({
+    what,
+    baseline: `${ms(rawMs)} (GET /services?status=true)`,
+    manager: ms(mgrMs),
+    ratio: `${(mgrMs / rawMs).toFixed(3)}×`,
+    goal: '≤ 0.25×',
+    met: mgrMs / rawMs <= 0.25,
+  });
+  rows.push({
+    what,
+    baseline: `${ms(cliMs)} (docker service ls)`,
+    manager: ms(mgrMs),
+    ratio: `${(mgrMs / cliMs).toFixed(3)}×`,
+    goal: '≤ 0.05×',
+    met: mgrMs / cliMs <= 0.05,
+  });
+  notes.push(
+    `list: answers of ${(sizes.raw / 1024).toFixed(0)} KiB (Docker) and ${(sizes.mgr / 1024).toFixed(0)} KiB (manager); ${ROUNDS} rounds × ${REQUESTS} requests per side (${CLI_PER_ROUND} CLI runs), medians of the per-round p50s; per-round p50s raw ${p50.raw.map(ms).join(' / ')}, manager ${p50.mgr.map(ms).join(' / ')}, CLI ${p50.cli.map(ms).join(' / ')}.`,
+  );
+}
+
+/** Until every service of the stack runs its desired tasks (Docker's own counts), polled every POLL_MS. */
+function converged(swarm: TestSwarm, stack: string): Promise<unknown> {
+  return until(`stack ${stack} to converge`, async () => {
+    const status = await serviceStatus(swarm.manager.engine.docker, `com.docker.stack.namespace=${stack}`);
+    return status.count === STACK_SERVICES && status.running === status.desired ? status : undefined;
+  });
+}
+
+/** Removes a stack and waits until none of its containers is left on any node. */
+async function removeStack(swarm: TestSwarm, stack: string): Promise<void> {
+  await cli(swarm, ['stack', 'rm', stack]);
+  await until(`stack ${stack} to be gone`, async () => {
+    const counts = await Promise.all(
+      swarm.nodes.map(async (node) =>
+        (await node.engine.docker.listContainers({ all: true, filters: { label: [`com.docker.stack.namespace=${stack}`] } })).length,
+      ),
+    );
+    return counts.every((count) => count === 0) ? true : undefined;
+  });
+}
+
+async function deployBench(swarm: TestSwarm, manager: SwarmManager, root: string, projects: string[], rows: Row[], notes: string[]): Promise<void> {
+  const times = { cli: [] as number[], mgr: [] as number[] };
+  for (const [round, project] of projects.entries()) {
+    const cliStack = `bc${project}`;
+    const file = join(root, project, 'docker-compose.yml');
+    const sides = round % 2 === 0 ? (['cli', 'mgr'] as const) : (['mgr', 'cli'] as const);
+    for (const who of sides) {
+      stillRunning();
+      const started = performance.now();
+      if (who === 'cli') {
+        // The same command the manager runs; Debian's 20.10 CLI has no --detach=false, so the
+        // convergence is polled after it, as an operator's script would.
+        await cli(swarm, ['stack', 'deploy', '--prune', '--compose-file', file, cliStack]);
+        await converged(swarm, cliStack);
+      } else {
+        const res = await manager.post('/api/v1/stacks/deploy', { project });
+        if (res.status !== 200 || res.body?.ok !== true) throw new Error(`stacks.deploy answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
+        // Converged when the answer came: Docker's own counts say so.
+        const status = await serviceStatus(swarm.manager.engine.docker, `com.docker.stack.namespace=${project}`);
+        if (status.count !== STACK_SERVICES || status.running !== status.desired) throw new Error(`stack ${project} answered before converging`);
+      }
+      times[who].push(performance.now() - started);
+    }
+    await Promise.all([removeStack(swarm, cliStack), removeStack(swarm, project)]);
+  }
+  const ratio = median(times.mgr) / median(times.cli);
+  rows.push({
+    what: `deploy a ${STACK_SERVICES}-service stack until converged`,
+    baseline: `${s(median(times.cli))} (docker stack deploy, then Docker's counts polled every ${POLL_MS} ms)`,
+    manager: s(median(times.mgr)),
+    ratio: `${ratio.toFixed(2)}×`,
+    goal: '≤ 1.1×',
+    met: ratio <= 1.1,
+  });
+  notes.push(
+    `deploy: ${projects.length} rounds, each a fresh stack of ${STACK_SERVICES} busybox services × 1 replica (its own overlay network), sides alternating who goes first, each stack removed after its round; CLI ${times.cli.map(s).join(' / ')}, manager ${times.mgr.map(s).join(' / ')}.`,
+  );
+}
+
+/** The first moment `docker node ls` on the swarm manager prints `hostname` as Down. */
+async function cliSeesDown(swarm: TestSwarm, hostname: string, stop: { done: boolean }): Promise<number> {
+  while (!stop.done) {
+    const { stdout } = await cli(swarm, ['node', 'ls', '--format', '{{.Hostname}}\t{{.Status}}']);
+    if (stdout.split('\n').some((line) => line === `${hostname}\tDown`)) return performance.now();
+  }
+  return NaN;
+}
+
+/** The first moment the manager's node list shows `hostname` down, asked every POLL_MS. */
+async function managerSeesDown(manager: SwarmManager, hostname: string, stop: { done: boolean }): Promise<number> {
+  while (!stop.done) {
+    const { nodes } = await manager.json('/api/v1/swarm/nodes');
+    if (nodes.some((node: any) => node.hostname === hostname && node.state === 'down')) return performance.now();
+    await sleep(POLL_MS);
+  }
+  return NaN;
+}
+
+async function nodeState(swarm: TestSwarm, hostname: string): Promise<string | undefined> {
+  const nodes = (await swarm.manager.engine.docker.listNodes()) as any[];
+  return nodes.find((node) => node.Description?.Hostname === hostname)?.Status?.State;
+}
+
+async function nodeDownBench(swarm: TestSwarm, manager: SwarmManager, rows: Row[], notes: string[]): Promise<void> {
+  const worker = swarm.workers[0];
+  if (!worker) throw new Error('the swarm has no worker');
+  const swarmMs: number[] = [];
+  const managerMs: number[] = [];
+  for (let round = 0; round < NODE_DOWN_ROUNDS; round++) {
+    await until(`${worker.name} to be ready`, async () => ((await nodeState(swarm, worker.name)) === 'ready' ? true : undefined));
+    const stop = { done: false };
+    const killed = performance.now();
+    const seen = Promise.all([cliSeesDown(swarm, worker.name, stop), managerSeesDown(manager, worker.name, stop)]);
+    const timeout = setTimeout(() => (stop.done = true), 60_000);
+    await worker.engine.kill();
+    const [bySwarm, byManager] = await seen;
+    clearTimeout(timeout);
+    stop.done = true;
+    if (Number.isNaN(bySwarm) || Number.isNaN(byManager)) throw new Error(`${worker.name} was not seen down within 60 s`);
+    swarmMs.push(bySwarm - killed);
+    managerMs.push(byManager - killed);
+    stillRunning();
+    await worker.engine.startDaemon();
+  }
+  await until(`${worker.name} to be ready again`, async () => ((await nodeState(swarm, worker.name)) === 'ready' ? true : undefined));
+  const lag = median(managerMs.map((m, i) => m - (swarmMs[i] ?? NaN)));
+  rows.push({
+    what: 'a worker killed → seen down',
+    baseline: `${s(median(swarmMs))} (docker node ls on the swarm manager)`,
+    manager: `${s(median(managerMs))} (swarm.nodes asked every ${POLL_MS} ms)`,
+    ratio: `${lag >= 0 ? '+' : ''}${s(lag)}`,
+    goal: '≤ +1 s',
+    met: lag <= 1000,
+  });
+  notes.push(
+    `node down: a worker's dockerd SIGKILLed ${NODE_DOWN_ROUNDS} times (restarted and ready again in between), times from the kill; docker node ls run back to back (the time is when its output showed Down), swarm.nodes asked every ${POLL_MS} ms over REST; CLI ${swarmMs.map(s).join(' / ')}, manager ${managerMs.map(s).join(' / ')}.`,
+  );
+}
+
+/** Runs the section and answers its Markdown: a header line, the table, notes. */
+export async function swarmBench(log: (text: string) => void): Promise<string> {
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const started = performance.now();
+  const loadAtStart = loadAverage();
+  const runId = Math.random().toString(36).slice(2, 8);
+  try {
+    log('swarm: starting three private dockerds in network namespaces, one manager and two workers');
+    held.swarm = TestSwarm.start();
+    const swarm = await held.swarm;
+    stillRunning();
+    log(`swarm: up in ${swarm.startSeconds.toFixed(1)} s`);
+    held.dir = mkdtempSync(join(tmpdir(), 'lucid-bench-swarm-'));
+    const root = held.dir;
+    const projects = Array.from({ length: DEPLOY_ROUNDS }, (_, i) => `bm${runId}${i}`);
+    const stack = Object.fromEntries(Array.from({ length: STACK_SERVICES }, (_, i) => [`s${i}`, {}]));
+    const files = projects.map((project) => writeStack(root, project, stack));
+    const config = servicesConfig(
+      root,
+      projects.map((project, i) => ({ group: `bench-${i}`, phase: 1, project, files: [files[i] as string] })),
+    );
+    held.manager = SwarmManager.spawn({
+      DOCKER_HOST: swarm.manager.engine.dockerHost,
+      DOCKER_CLI,
+      SERVICES_CONFIG: config,
+      COMPOSE_PROJECTS_DIR: root,
+      COMPOSE_TIMEOUT: '120',
+      AUDIT_LOG_PATH: join(root, 'audit.log'),
+    });
+    const manager = held.manager;
+    await manager.ready();
+
+    log('swarm: node down, a worker killed and restarted');
+    await nodeDownBench(swarm, manager, rows, notes);
+
+    log(`swarm: ${LIST_SERVICES} services × ${LIST_REPLICAS} replicas`);
+    const creating = performance.now();
+    await createListServices(swarm, runId);
+    notes.push(`${LIST_SERVICES * LIST_REPLICAS} tasks created and running in ${s(performance.now() - creating)}.`);
+    log('swarm: list');
+    await listBench(swarm, manager, runId, rows, notes);
+
+    log(`swarm: deploy a ${STACK_SERVICES}-service stack, ${DEPLOY_ROUNDS} rounds`);
+    await deployBench(swarm, manager, root, projects, rows, notes);
+    notes.push(`section took ${s(performance.now() - started)}, swarm start included.`);
+  } finally {
+    await cleanupSwarm();
+  }
+  const lines = [
+    `Swarm: one manager and two workers, each a private dockerd (Docker 20.10) in its own network namespace on this machine; load average at start ${loadAtStart}, at the end ${loadAverage()}.`,
+    `Manager: headless server as its own process, the swarm manager's socket as its host, JWT auth on every request.`,
+    '',
+    '| what | baseline | manager | ratio | goal | met |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.what} | ${r.baseline} | ${r.manager} | ${r.ratio} | ${r.goal} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} |`),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
