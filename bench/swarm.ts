@@ -189,9 +189,16 @@ function converged(swarm: TestSwarm, stack: string): Promise<unknown> {
   });
 }
 
-/** Removes a stack and waits until none of its containers is left on any node. */
+/**
+ * Removes a stack and waits until none of its containers is left on any node. `stack rm` removes
+ * the network right after the services and fails when a task still holds it ("in use by task"):
+ * once the containers are gone, a second `stack rm` takes the network.
+ */
 async function removeStack(swarm: TestSwarm, stack: string): Promise<void> {
-  await cli(swarm, ['stack', 'rm', stack]);
+  const first = await cli(swarm, ['stack', 'rm', stack]).then(
+    () => true,
+    () => false,
+  );
   await until(`stack ${stack} to be gone`, async () => {
     const counts = await Promise.all(
       swarm.nodes.map(async (node) =>
@@ -200,6 +207,7 @@ async function removeStack(swarm: TestSwarm, stack: string): Promise<void> {
     );
     return counts.every((count) => count === 0) ? true : undefined;
   });
+  if (!first) await cli(swarm, ['stack', 'rm', stack]);
 }
 
 async function deployBench(swarm: TestSwarm, manager: SwarmManager, root: string, projects: string[], rows: Row[], notes: string[]): Promise<void> {
