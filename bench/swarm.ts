@@ -35,6 +35,7 @@ const POLL_MS = 100;
 const DOWN_TIMEOUT_MS = 60_000;
 const WAIT_MS = 120_000;
 const LABEL = 'lucid.bench.swarm';
+const FLOOR_PATH = '/api/v1/session';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
@@ -146,21 +147,27 @@ async function listBench(swarm: TestSwarm, manager: SwarmManager, runId: string,
     await manager.get(mgrPath);
   }
   await cli(swarm, ['service', 'ls']);
-  const p50 = { raw: [] as number[], mgr: [] as number[], cli: [] as number[] };
-  let sizes = { raw: 0, mgr: 0 };
+  const p50 = { raw: [] as number[], mgr: [] as number[], floor: [] as number[], cli: [] as number[] };
+  let sizes = { raw: 0, mgr: 0, floor: 0 };
+  const ask = {
+    raw: () => timedGet(raw, { socketPath, path: rawPath }),
+    mgr: () => manager.get(mgrPath),
+    // The manager's cheapest authenticated read (the caller's session): what any answer costs here.
+    floor: () => manager.get(FLOOR_PATH),
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    const samples = { raw: [] as number[], mgr: [] as number[], cli: [] as number[] };
+    const samples = { raw: [] as number[], mgr: [] as number[], floor: [] as number[], cli: [] as number[] };
     for (let i = 0; i < REQUESTS; i++) {
       // Alternate who goes first, so neither always meets a warmer daemon.
-      for (const who of i % 2 === 0 ? (['raw', 'mgr'] as const) : (['mgr', 'raw'] as const)) {
-        const res = who === 'raw' ? await timedGet(raw, { socketPath, path: rawPath }) : await manager.get(mgrPath);
-        if (res.status !== 200) throw new Error(`${who} list answered ${res.status}`);
+      for (const who of i % 2 === 0 ? (['raw', 'mgr', 'floor'] as const) : (['mgr', 'raw', 'floor'] as const)) {
+        const res = await ask[who]();
+        if (res.status !== 200) throw new Error(`${who} answered ${res.status}`);
         samples[who].push(res.ms);
         sizes = { ...sizes, [who]: res.bytes };
       }
     }
     for (let i = 0; i < CLI_PER_ROUND; i++) samples.cli.push((await cli(swarm, ['service', 'ls'])).ms);
-    for (const who of ['raw', 'mgr', 'cli'] as const) p50[who].push(percentile(samples[who], 50));
+    for (const who of ['raw', 'mgr', 'floor', 'cli'] as const) p50[who].push(percentile(samples[who], 50));
   }
   raw.destroy();
   const [rawMs, mgrMs, cliMs] = [median(p50.raw), median(p50.mgr), median(p50.cli)];
@@ -183,6 +190,7 @@ async function listBench(swarm: TestSwarm, manager: SwarmManager, runId: string,
   });
   notes.push(
     `list: answers of ${(sizes.raw / 1024).toFixed(0)} KiB (Docker) and ${(sizes.mgr / 1024).toFixed(0)} KiB (manager); ${ROUNDS} rounds × ${REQUESTS} requests per side (${CLI_PER_ROUND} CLI runs), medians of the per-round p50s; per-round p50s raw ${p50.raw.map(ms).join(' / ')}, manager ${p50.mgr.map(ms).join(' / ')}, CLI ${p50.cli.map(ms).join(' / ')}.`,
+    `list: the manager's cheapest authenticated read (GET ${FLOOR_PATH}) in the same rounds, p50 ${ms(median(p50.floor))} (${p50.floor.map(ms).join(' / ')}).`,
   );
 }
 
