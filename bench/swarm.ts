@@ -28,7 +28,7 @@ const ROUNDS = 3;
 const REQUESTS = 30;
 const CLI_PER_ROUND = 5;
 const STACK_SERVICES = 5;
-const DEPLOY_ROUNDS = 3;
+const DEPLOY_ROUNDS = 5;
 const NODE_DOWN_ROUNDS = 2;
 /** How often convergence (the CLI side) and the nodes' states between rounds are looked at. */
 const POLL_MS = 100;
