@@ -313,17 +313,18 @@ async function nodeDownBench(swarm: TestSwarm, manager: SwarmManager, rows: Row[
     subscriber.close();
   }
   await until(`${worker.name} to be ready again`, async () => ((await nodeState(swarm, worker.name)) === 'ready' ? true : undefined));
-  const lag = median(managerMs.map((m, i) => m - (swarmMs[i] ?? NaN)));
+  // Each kill counts: the goal is about the worst of them, not a median of a few.
+  const worst = Math.max(...managerMs.map((m, i) => m - (swarmMs[i] ?? NaN)));
   rows.push({
     what: 'a worker killed → seen down',
-    baseline: `${s(median(swarmMs))} (docker node ls on the swarm manager)`,
-    manager: `${s(median(managerMs))} (node event on GET /api/v1/swarm/events)`,
-    ratio: `${lag >= 0 ? '+' : ''}${s(lag)}`,
+    baseline: `${swarmMs.map(s).join(' / ')} (docker node ls on the swarm manager)`,
+    manager: `${managerMs.map(s).join(' / ')} (node event on GET /api/v1/swarm/events)`,
+    ratio: `worst ${worst >= 0 ? '+' : ''}${s(worst)}`,
     goal: '≤ +1 s',
-    met: lag <= 1000,
+    met: worst <= 1000,
   });
   notes.push(
-    `node down: a worker's dockerd SIGKILLed ${NODE_DOWN_ROUNDS} times (restarted and ready again in between), times from the kill; docker node ls run back to back (the time is when its output showed Down), the manager's time is when its SSE node event with state down arrived at a subscriber; CLI ${swarmMs.map(s).join(' / ')}, manager ${managerMs.map(s).join(' / ')}.`,
+    `node down: a worker's dockerd SIGKILLed ${NODE_DOWN_ROUNDS} times (restarted and ready again in between), times from the kill; docker node ls run back to back (the time is when its output showed Down), the manager's time is when its SSE node event with state down arrived at a subscriber.`,
   );
 }
 
