@@ -4,6 +4,13 @@ import { mintToken } from '../src/main/auth/tokens.js';
 import { keepAliveAgent, timedGet, type Timed } from './http.js';
 
 const START_TIMEOUT_MS = 30_000;
+
+/** One Server-Sent Event of an answer, with the time (performance.now) it arrived. */
+export interface Frame {
+  at: number;
+  event: string;
+  data: any;
+}
 const LISTENING = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
 
 /**
@@ -72,14 +79,38 @@ export class SwarmManager {
     return JSON.parse(res.body);
   }
 
-  /** A control call, answered when the operation has finished (no event stream asked for). */
-  async post(path: string, body: unknown): Promise<{ status: number; body: any }> {
+  /**
+   * A control call with its output streamed (SSE): each frame with the time it arrived, until the
+   * final `result` or `error` frame.
+   */
+  async postStreamed(path: string, body: unknown): Promise<Frame[]> {
     const res = await fetch(`${this.url}${path}`, {
       method: 'POST',
-      headers: { ...this.headers, 'content-type': 'application/json' },
+      headers: { ...this.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json().catch(() => null) };
+    if (res.status !== 200 || !res.body) throw new Error(`POST ${path} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    const frames: Frame[] = [];
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = res.body.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const at = performance.now();
+      buffer += decoder.decode(value, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const text = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const event = /^event: (.*)$/m.exec(text)?.[1];
+        const data = /^data: (.*)$/m.exec(text)?.[1];
+        if (event && data) frames.push({ at, event, data: JSON.parse(data) });
+      }
+      if (frames.some((f) => f.event === 'result' || f.event === 'error')) break;
+    }
+    await reader.cancel().catch(() => undefined);
+    return frames;
   }
 
   private get exited(): boolean {

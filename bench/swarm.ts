@@ -225,6 +225,9 @@ async function removeStack(swarm: TestSwarm, stack: string): Promise<void> {
 
 async function deployBench(swarm: TestSwarm, manager: SwarmManager, root: string, projects: string[], rows: Row[], notes: string[]): Promise<void> {
   const times = { cli: [] as number[], mgr: [] as number[] };
+  // Where the time goes: the CLI's run (the manager's checks before it included) and the wait for
+  // convergence after it, for both; and for the manager, from converged to its answer.
+  const phases = { cliRun: [] as number[], cliWait: [] as number[], mgrRun: [] as number[], mgrWait: [] as number[], mgrAfter: [] as number[] };
   for (const [round, project] of projects.entries()) {
     const cliStack = `bc${project}`;
     const file = join(root, project, 'docker-compose.yml');
@@ -235,11 +238,21 @@ async function deployBench(swarm: TestSwarm, manager: SwarmManager, root: string
       if (who === 'cli') {
         // The same command the manager runs; Debian's 20.10 CLI has no --detach=false, so the
         // convergence is polled after it, as an operator's script would.
-        await cli(swarm, ['stack', 'deploy', '--prune', '--compose-file', file, cliStack]);
+        const run = await cli(swarm, ['stack', 'deploy', '--prune', '--compose-file', file, cliStack]);
         await converged(swarm, cliStack);
+        phases.cliRun.push(run.ms);
+        phases.cliWait.push(performance.now() - started - run.ms);
       } else {
-        const res = await manager.post('/api/v1/stacks/deploy', { project });
-        if (res.status !== 200 || res.body?.ok !== true) throw new Error(`stacks.deploy answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
+        const frames = await manager.postStreamed('/api/v1/stacks/deploy', { project });
+        const result = frames.find((f) => f.event === 'result');
+        if (result?.data?.ok !== true) throw new Error(`stacks.deploy failed: ${JSON.stringify(frames.slice(-3)).slice(0, 500)}`);
+        // The manager's own lines (stream `manager`) begin once the CLI has exited.
+        const waiting = frames.find((f) => f.event === 'line' && f.data.stream === 'manager');
+        const running = frames.find((f) => f.event === 'line' && f.data.stream === 'manager' && /services are running$/.test(f.data.line));
+        if (!waiting || !running) throw new Error('stacks.deploy streamed no convergence lines');
+        phases.mgrRun.push(waiting.at - started);
+        phases.mgrWait.push(running.at - waiting.at);
+        phases.mgrAfter.push(result.at - running.at);
         // Converged when the answer came: Docker's own counts say so.
         const status = await serviceStatus(swarm.manager.engine.docker, `com.docker.stack.namespace=${project}`);
         if (status.count !== STACK_SERVICES || status.running !== status.desired) throw new Error(`stack ${project} answered before converging`);
@@ -259,6 +272,7 @@ async function deployBench(swarm: TestSwarm, manager: SwarmManager, root: string
   });
   notes.push(
     `deploy: ${projects.length} rounds, each a fresh stack of ${STACK_SERVICES} busybox services × 1 replica (its own overlay network), sides alternating who goes first, each stack removed after its round; CLI ${times.cli.map(s).join(' / ')}, manager ${times.mgr.map(s).join(' / ')}.`,
+    `deploy, medians of the phases: CLI run ${s(median(phases.cliRun))} then converged after ${s(median(phases.cliWait))}; manager: request to its first own line (its checks and the CLI run) ${s(median(phases.mgrRun))}, then converged after ${s(median(phases.mgrWait))}, then answered after ${s(median(phases.mgrAfter))}.`,
   );
 }
 
