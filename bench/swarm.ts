@@ -240,6 +240,7 @@ async function deployBench(swarm: TestSwarm, manager: SwarmManager, root: string
         // convergence is polled after it, as an operator's script would.
         const run = await cli(swarm, ['stack', 'deploy', '--prune', '--compose-file', file, cliStack]);
         await converged(swarm, cliStack);
+        times.cli.push(performance.now() - started);
         phases.cliRun.push(run.ms);
         phases.cliWait.push(performance.now() - started - run.ms);
       } else {
@@ -253,11 +254,11 @@ async function deployBench(swarm: TestSwarm, manager: SwarmManager, root: string
         phases.mgrRun.push(waiting.at - started);
         phases.mgrWait.push(running.at - waiting.at);
         phases.mgrAfter.push(result.at - running.at);
+        times.mgr.push(result.at - started);
         // Converged when the answer came: Docker's own counts say so.
         const status = await serviceStatus(swarm.manager.engine.docker, `com.docker.stack.namespace=${project}`);
         if (status.count !== STACK_SERVICES || status.running !== status.desired) throw new Error(`stack ${project} answered before converging`);
       }
-      times[who].push(performance.now() - started);
     }
     await Promise.all([removeStack(swarm, cliStack), removeStack(swarm, project)]);
   }
