@@ -2,8 +2,8 @@
  * `npm run bench`: the manager against the raw Docker API, side by side, same engine, same run.
  * Not part of `npm test`. Creates labelled containers (`lucid.bench.run=<id>`) and removes
  * them at the end, also on failure, Ctrl-C (SIGINT) or SIGTERM. Progress goes to stderr, the table to stdout.
- * Sections: `engine` (this file) and `hosts` (bench/hosts.ts); `npm run bench -- hosts` runs one,
- * no argument runs all.
+ * Sections: `engine` (this file), `hosts` (bench/hosts.ts) and `swarm` (bench/swarm.ts);
+ * `npm run bench -- swarm` runs one, no argument runs all.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +20,7 @@ import { BENCH_GROUP, fixtures, type Fixtures } from './fixtures.js';
 import { cleanupHosts, hostsBench } from './hosts.js';
 import { keepAliveAgent, timedGet } from './http.js';
 import { load, type LoadResult } from './load.js';
+import { cleanupSwarm, swarmBench } from './swarm.js';
 import { coreShare, loadAverage, machine, median, percentile, readPid } from './measure.js';
 
 const DOCKER_CLI = '/usr/bin/docker';
@@ -100,7 +101,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     signalled = true;
     log(`${signal}: cleaning up`);
-    void Promise.all([cleanup(), cleanupHosts()]).finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
+    void Promise.all([cleanup(), cleanupHosts(), cleanupSwarm()]).finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
   });
 }
 
@@ -533,7 +534,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-const SECTIONS = { engine: main, hosts: async () => void process.stdout.write(await hostsBench(log)) };
+const SECTIONS = {
+  engine: main,
+  hosts: async () => void process.stdout.write(await hostsBench(log)),
+  swarm: async () => void process.stdout.write(await swarmBench(log)),
+};
 type Section = keyof typeof SECTIONS;
 
 async function runSections(): Promise<void> {
