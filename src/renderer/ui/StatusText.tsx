@@ -1,6 +1,6 @@
 import { Component } from 'preact';
-import { humanDuration } from '../../shared/human-duration.js';
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
+import { statusText } from '../state/status-text.js';
 
 /** How often uptimes are counted again: the text's resolution is seconds, then minutes. */
 const TICK_MS = 5000;
@@ -21,13 +21,6 @@ function onTick(listener: () => void): () => void {
       timer = undefined;
     }
   };
-}
-
-/** Docker's status words, with the uptime counted here from `startedAt` rather than frozen at the last change. */
-export function statusText(c: Pick<ContainerSummary, 'state' | 'status' | 'startedAt' | 'health'>, now: number): string {
-  if (c.state !== 'running' || c.startedAt === null) return c.status;
-  const health = c.health === 'none' ? '' : ` (${c.health === 'starting' ? 'health: starting' : c.health})`;
-  return `Up ${humanDuration(Math.max(0, now - Date.parse(c.startedAt)))}${health}`;
 }
 
 export class StatusText extends Component<{ container: ContainerSummary }> {
