@@ -19,6 +19,8 @@ export interface StackServiceOptions {
 }
 
 const OUTPUT_LINES = 200;
+/** How often a deploy looks whether the stack converged: a read of the services costs the manager node milliseconds. */
+const CONVERGE_POLL_MS = 200;
 const ERROR_TAIL = 50;
 /** Task states that end a task without it running: the deploy failed for that service. */
 const FAILED_STATES = new Set(['failed', 'rejected']);
@@ -40,9 +42,27 @@ interface Run {
   tail: OutputTail;
 }
 
-/** The service groups of stacks, from the compose registry: a stack's group is its compose project's. */
-export function registryStackGroups(registry: ComposeRegistry): StackGroups {
-  const projects = async () => new Map((await registry.list()).map((entry) => [entry.name, entry.group] as const));
+/** How long the registered projects read for one cluster answer serve the next ones. */
+const PROJECTS_MAX_AGE_MS = 1000;
+
+/**
+ * The service groups of stacks, from the compose registry: a stack's group is its compose
+ * project's. Reading the registry checks the projects folder on disk, which cost a service list
+ * more than Docker's own answer; a read is therefore shared for a second, and by calls in flight.
+ */
+export function registryStackGroups(registry: ComposeRegistry, now: () => number = Date.now): StackGroups {
+  let latest: { at: number; read: Promise<ReadonlyMap<string, string | null>> } | undefined;
+  const projects = () => {
+    if (latest === undefined || now() - latest.at >= PROJECTS_MAX_AGE_MS) {
+      const read = registry.list().then((entries) => new Map(entries.map((entry) => [entry.name, entry.group] as const)));
+      // A failed read is not kept: the next call reads again.
+      read.catch(() => {
+        if (latest?.read === read) latest = undefined;
+      });
+      latest = { at: now(), read };
+    }
+    return latest.read;
+  };
   return {
     projects,
     groupOf: async (stack) => (await projects()).get(stack) ?? null,
@@ -196,7 +216,7 @@ export class StackService {
   private async pause(run: Run, why: string): Promise<void> {
     const remaining = run.deadline - Date.now();
     if (remaining <= 0) throw this.timeout(run, why);
-    await sleep(Math.min(this.options.pollMs ?? 500, remaining));
+    await sleep(Math.min(this.options.pollMs ?? CONVERGE_POLL_MS, remaining));
   }
 
   private async stackTasks(stack: string) {
