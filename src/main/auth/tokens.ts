@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
 import { ROLES } from '../../shared/permissions.js';
 import { hostNameSchema } from '../../shared/schemas/common.js';
-import { CLOCK_TOLERANCE_SECONDS, ExpiredIdentityError, type Identity } from '../model/context.js';
+import { CLOCK_TOLERANCE_SECONDS, ExpiredIdentityError, expiryMs, type Identity } from '../model/context.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** A subject goes into logs and audit lines: no control characters (newlines, escapes). */
 export const subjectSchema = z
@@ -48,6 +49,8 @@ export interface VerifySettings extends TokenSettings {
  * the audit trail and the rate limit.
  */
 export class TokenVerifier {
+  private readonly verified = new VerifiedTokens();
+
   constructor(
     private readonly key: VerificationKey,
     private readonly algorithms: string[],
@@ -55,6 +58,8 @@ export class TokenVerifier {
   ) {}
 
   async verify(token: string): Promise<Identity> {
+    const known = this.verified.get(token);
+    if (known) return known;
     let identity: Identity;
     try {
       const options = {
@@ -79,6 +84,7 @@ export class TokenVerifier {
     if (ahead > this.settings.maxTtlSeconds + CLOCK_TOLERANCE_SECONDS) {
       throw new LucidError('UNAUTHENTICATED', `token lifetime exceeds ${this.settings.maxTtlSeconds} s (JWT_MAX_TTL_SECONDS)`);
     }
+    this.verified.set(token, identity, expiryMs(identity) ?? 0);
     return identity;
   }
 }
