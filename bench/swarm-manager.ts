@@ -37,7 +37,7 @@ export class SwarmManager {
 
   static spawn(env: Record<string, string>): SwarmManager {
     const secret = randomBytes(32).toString('hex');
-    const child = spawn(process.execPath, ['dist/main/server.js'], {
+    const child = spawn(process.execPath, [...(process.env['PROF_DIR'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['PROF_DIR']] : []), 'dist/main/server.js'], {
       env: {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         PORT: '0',
