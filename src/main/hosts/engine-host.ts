@@ -16,6 +16,7 @@ import { snapshotCensusSource } from '../state/census-source.js';
 import { ContainerCache } from '../state/container-cache.js';
 import { StatsCollector } from '../state/stats-collector.js';
 import { prefixedLogger, type Logger } from '../system/logging.js';
+import { withoutDirectories } from './down-reason.js';
 
 export interface EngineHostSettings {
   timeoutMs: number;
@@ -176,9 +177,4 @@ export class EngineHost {
       this.swarmManager = null;
     }
   }
-}
-
-/** `/etc/lucid/ca.pem` → `ca.pem`: which file, without where the manager keeps its keys. */
-function withoutDirectories(reason: string): string {
-  return reason.replace(/(?:\/[^\s/'"(),:]+)+\/([^\s/'"(),:]+)/g, '$1');
 }
