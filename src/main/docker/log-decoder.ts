@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { LogLine } from '../../shared/schemas/containers.js';
+import { MAX_LOG_ERRORS, type LogLine } from '../../shared/schemas/containers.js';
 
 type StreamName = LogLine['stream'];
 
@@ -13,6 +13,13 @@ const BREAK = /[\r\n]/g;
  * decoder keeps to the same size, and never holds more than this of a line that has not ended.
  */
 export const MAX_LINE_CHARS = 16 * 1024;
+
+/** Stream byte of a frame the daemon writes about the log itself (moby's stdcopy.Systemerr). */
+const SYSTEM_ERROR_STREAM = 3;
+/** Bytes kept of one daemon error message; the rest of its frame is skipped. */
+const MAX_DAEMON_ERROR_BYTES = 1024;
+/** Daemon error messages held until taken; later ones are counted, not kept. */
+export const MAX_DAEMON_ERRORS = MAX_LOG_ERRORS;
 
 /**
  * One output stream's text: UTF-8 decoded across chunk boundaries, cut into lines at `\n`, `\r\n`
@@ -120,10 +127,37 @@ class LineAssembler {
 }
 
 /**
+ * The text of one system-error frame: the daemon writes each such message in one frame
+ * (`Error grabbing logs: …` when it could not read part of the log, e.g. a swarm task's node is
+ * down). At most MAX_DAEMON_ERROR_BYTES of it are kept.
+ */
+class DaemonErrorText {
+  private readonly bytes = Buffer.alloc(MAX_DAEMON_ERROR_BYTES);
+  private fill = 0;
+
+  push(body: Buffer): void {
+    const take = Math.min(body.length, MAX_DAEMON_ERROR_BYTES - this.fill);
+    body.copy(this.bytes, this.fill, 0, take);
+    this.fill += take;
+  }
+
+  /** The message, trimmed; a character cut at the byte bound becomes U+FFFD. */
+  take(): string {
+    const text = new StringDecoder('utf8').end(this.bytes.subarray(0, this.fill)).trim();
+    this.fill = 0;
+    return text;
+  }
+}
+
+/**
  * Decodes a container log as the Engine API sends it: multiplexed 8-byte frames (stream byte,
  * three zero bytes, big-endian length) when the container has no TTY, raw bytes when it has one.
  * Frames and characters may straddle the chunks pushed in. A frame's body is handed on as it
  * arrives, never gathered, so a frame that claims gigabytes costs no memory.
+ *
+ * Stream 1 is stdout (0, stdin, too, as the CLI's stdcopy reads it), 2 stderr, and 3 the daemon's
+ * own errors about the log: never a line of it, they are held apart (see `takeDaemonErrors`). With a
+ * TTY the daemon writes such errors into the raw text, where nothing tells them from the output.
  */
 export class LogDecoder {
   private readonly stdout: LineAssembler;
@@ -133,6 +167,11 @@ export class LogDecoder {
   /** Body bytes of the current frame still to come; 0 while reading a header. */
   private remaining = 0;
   private current: LineAssembler;
+  /** The current frame is a system error: its body goes to `errorText`, not to a line. */
+  private inError = false;
+  private readonly errorText = new DaemonErrorText();
+  private daemonErrors: string[] = [];
+  private errorsLeftOut = 0;
 
   constructor(
     private readonly tty: boolean,
@@ -164,18 +203,43 @@ export class LogDecoder {
         if (this.headerFill < HEADER_BYTES) break;
         this.headerFill = 0;
         this.remaining = this.header.readUInt32BE(4);
+        this.inError = this.header[0] === SYSTEM_ERROR_STREAM;
         this.current = this.header[0] === 2 ? this.stderr : this.stdout;
         continue;
       }
       const take = Math.min(this.remaining, chunk.length - offset);
-      this.current.push(chunk.subarray(offset, offset + take), out);
+      const body = chunk.subarray(offset, offset + take);
       offset += take;
       this.remaining -= take;
+      if (this.inError) {
+        this.errorText.push(body);
+        if (this.remaining === 0) this.endDaemonError();
+        continue;
+      }
+      this.current.push(body, out);
       // With timestamps each frame is one whole message prefixed by its time, so a line left
       // open by the message must not swallow the next message's timestamp.
       if (this.remaining === 0 && this.timestamps) this.current.endMessage(out);
     }
     return out;
+  }
+
+  /**
+   * The daemon's error messages since the last call, oldest first: at most MAX_DAEMON_ERRORS are
+   * held, so a daemon repeating itself costs no memory; `leftOut` counts those not kept.
+   */
+  takeDaemonErrors(): { messages: string[]; leftOut: number } {
+    const taken = { messages: this.daemonErrors, leftOut: this.errorsLeftOut };
+    this.daemonErrors = [];
+    this.errorsLeftOut = 0;
+    return taken;
+  }
+
+  private endDaemonError(): void {
+    const text = this.errorText.take();
+    if (text === '') return;
+    if (this.daemonErrors.length < MAX_DAEMON_ERRORS) this.daemonErrors.push(text);
+    else this.errorsLeftOut += 1;
   }
 
   end(): LogLine[] {

@@ -21,6 +21,8 @@ export interface BoundedLog {
   lines: LogLine[];
   /** Older lines were left out to keep within the byte limit. */
   cut: boolean;
+  /** What the daemon said it could not read (its stream-3 messages, at most MAX_DAEMON_ERRORS). */
+  daemonErrors: string[];
 }
 
 /**
@@ -31,6 +33,11 @@ export interface BoundedLog {
  */
 export function lineBytes(line: LogLine): number {
   return jsonStringBytes(line.text) + (line.timestamp?.length ?? 0) + 64;
+}
+
+/** The answer's `errors` field: present only when the daemon reported any. */
+export function errorsField(daemonErrors: string[]): { errors?: string[] } {
+  return daemonErrors.length > 0 ? { errors: daemonErrors } : {};
 }
 
 /** Whose log is read: a container's, or a swarm service's across all its tasks (same framing). */
@@ -148,5 +155,5 @@ async function readWithin(
     throw toLucidError(broken, deadline.aborted, source.notFound);
   }
   keep(decoder.end());
-  return { lines: kept.slice(head) as LogLine[], cut };
+  return { lines: kept.slice(head) as LogLine[], cut, daemonErrors: decoder.takeDaemonErrors().messages };
 }

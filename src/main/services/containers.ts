@@ -15,7 +15,7 @@ import type {
 import { parseAnswer, rawContainerInspectSchema, rawContainerListSchema, type RawContainerInspect } from '../docker/answers.js';
 import { statusCodeOf } from '../docker/errors.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import { readLogBounded, type LogQuery } from '../docker/log-read.js';
+import { errorsField, readLogBounded, type LogQuery } from '../docker/log-read.js';
 import { ReadBudget } from '../docker/read-budget.js';
 import { cpuSampleOf, rawStatsSchema, statsFigures, type RawStats } from '../docker/stats-math.js';
 import { detailsFromInspect, summaryFromListItem, type Placement } from '../model/container-mapping.js';
@@ -240,7 +240,7 @@ export class ContainerService {
   /** At most `logReadMaxBytes` of the newest lines; `truncated` says when older ones were left out. */
   async logs(input: LogsInput, signal: AbortSignal): Promise<LogsOutput> {
     const inspect = await this.resolve(input.id);
-    const { lines, cut } = await readLogBounded(
+    const { lines, cut, daemonErrors } = await readLogBounded(
       this.gateway,
       inspect.Id,
       inspect.Config.Tty,
@@ -249,7 +249,7 @@ export class ContainerService {
       signal,
       this.readBudget,
     );
-    return { id: inspect.Id, lines, truncated: cut || lines.length >= input.tail };
+    return { id: inspect.Id, lines, truncated: cut || lines.length >= input.tail, ...errorsField(daemonErrors) };
   }
 
   /**

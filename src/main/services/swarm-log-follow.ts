@@ -1,6 +1,6 @@
 import { finished } from 'node:stream';
 import { timePointSeconds } from '../../shared/schemas/common.js';
-import type { SwarmFollowLogsInput } from '../../shared/schemas/swarm.js';
+import type { SwarmFollowLogsInput, SwarmLogEvent } from '../../shared/schemas/swarm.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { destroyStream } from '../docker/json-lines.js';
 import { LogDecoder } from '../docker/log-decoder.js';
@@ -21,7 +21,8 @@ export interface FollowEnd {
  * leaves (`cancelled`) or the daemon closes the stream (`ended`, e.g. the service was removed).
  * One daemon stream per follower: service logs are read on demand by an operator, not fanned out
  * to many windows as container logs are. Lines a caller cannot take (its queue is full) are
- * dropped and counted, so a slow reader never makes the manager hold the log.
+ * dropped and counted, so a slow reader never makes the manager hold the log. What the daemon
+ * says it could not read (stream 3 of its frames) goes out as a `{ daemonError }` notice.
  */
 export async function followServiceLog(
   gateway: DockerGateway,
@@ -65,17 +66,23 @@ export async function followServiceLog(
   const decoder = new LogDecoder(tty, input.timestamps);
   let lines = 0;
   let dropped = 0;
-  const send = (decoded: ReturnType<LogDecoder['push']>) => {
-    for (const line of decoded) {
-      if (ctx.streamFull) {
-        dropped += 1;
-        continue;
-      }
-      ctx.lost(dropped);
-      dropped = 0;
-      ctx.emit(line);
-      lines += 1;
+  /** Sends an event unless the caller is a whole queue behind; then it is counted as lost. */
+  const offer = (event: SwarmLogEvent): boolean => {
+    if (ctx.streamFull) {
+      dropped += 1;
+      return false;
     }
+    ctx.lost(dropped);
+    dropped = 0;
+    ctx.emit(event);
+    return true;
+  };
+  const send = (decoded: ReturnType<LogDecoder['push']>) => {
+    for (const line of decoded) if (offer(line)) lines += 1;
+    // The daemon could not read part of the log (a task's node is down): a notice, not a line.
+    const { messages, leftOut } = decoder.takeDaemonErrors();
+    for (const daemonError of messages) offer({ daemonError });
+    dropped += leftOut;
   };
   const broken = await new Promise<unknown>((resolve) => {
     stream.on('data', (chunk: Buffer) => send(decoder.push(chunk)));

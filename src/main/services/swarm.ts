@@ -12,7 +12,7 @@ import type {
 } from '../../shared/schemas/swarm.js';
 import { parseAnswer } from '../docker/answers.js';
 import type { DockerGateway } from '../docker/gateway.js';
-import { readLogBounded, type LogQuery, type LogSource } from '../docker/log-read.js';
+import { errorsField, readLogBounded, type LogQuery, type LogSource } from '../docker/log-read.js';
 import type { ReadBudget } from '../docker/read-budget.js';
 import { swarmCall } from '../docker/swarm-calls.js';
 import {
@@ -190,7 +190,7 @@ export class SwarmCluster {
   async logs(input: SwarmLogsInput, signal: AbortSignal): Promise<LogsOutput> {
     const service = await this.inspect(input.service);
     const tty = ttyOf(service);
-    const { lines, cut } = await readLogBounded(
+    const { lines, cut, daemonErrors } = await readLogBounded(
       this.gateway,
       service.ID,
       tty,
@@ -200,7 +200,7 @@ export class SwarmCluster {
       this.options.readBudget,
       SERVICE_LOG,
     );
-    return { id: service.ID, lines, truncated: cut || lines.length >= input.tail };
+    return { id: service.ID, lines, truncated: cut || lines.length >= input.tail, ...errorsField(daemonErrors) };
   }
 
   /** Streams the service's log across its tasks until the caller leaves or the service goes. */

@@ -1,5 +1,4 @@
 import { composeOutputEvent, composeRunOutput } from '../schemas/compose.js';
-import { logLineSchema } from '../schemas/containers.js';
 import {
   stackDeployInput,
   stackRemoveInput,
@@ -10,6 +9,7 @@ import {
   swarmFollowLogsInput,
   swarmFollowLogsOutput,
   swarmLogsInput,
+  swarmLogEventSchema,
   swarmLogsOutput,
   swarmNodesInput,
   swarmNodesOutput,
@@ -89,7 +89,7 @@ export const swarmOperations = {
     variantOf: { operation: 'swarm.logs', query: { follow: 'true' } },
     input: swarmFollowLogsInput,
     output: swarmFollowLogsOutput,
-    events: logLineSchema,
+    events: swarmLogEventSchema,
     eventName: 'line',
     subscription: true,
     access: 'logs:read',

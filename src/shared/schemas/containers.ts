@@ -170,11 +170,20 @@ export const logLineSchema = z.object({
 });
 export type LogLine = z.infer<typeof logLineSchema>;
 
+/** Daemon error messages an answer carries at most (each cut at 1 KiB); later ones are left out. */
+export const MAX_LOG_ERRORS = 10;
+
 export const logsOutput = z.object({
   id: z.string(),
   lines: z.array(logLineSchema),
   /** True when older lines were left out: `tail` lines were reached, or the byte limit (LOG_READ_MAX_BYTES). */
   truncated: z.boolean(),
+  /**
+   * Present only when the daemon reported that it could not read part of the log (Docker's
+   * `Error grabbing logs: …`, e.g. a swarm task's node is down): its messages, at most 10. The
+   * lines are then incomplete; none of these messages is among them.
+   */
+  errors: z.array(z.string()).max(MAX_LOG_ERRORS).optional(),
 });
 export type LogsOutput = z.infer<typeof logsOutput>;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineInput } from '../contract/input.js';
 import { boolParam, hostParam, intParam, timePointSchema } from './common.js';
 import { projectNameSchema } from './compose.js';
-import { LOG_STREAMS, logsOutput } from './containers.js';
+import { LOG_STREAMS, logLineSchema, logsOutput } from './containers.js';
 
 /** A swarm object's id, unique id prefix or name; checked before Docker is asked. */
 export const swarmRefSchema = z
@@ -162,6 +162,15 @@ export const swarmFollowLogsInput = defineInput({
   },
 });
 export type SwarmFollowLogsInput = z.infer<typeof swarmFollowLogsInput>;
+
+/**
+ * What the daemon said it could not read, in the middle of a followed log (Docker's
+ * `Error grabbing logs: …`): a notice, never a line of the log; the follow goes on.
+ */
+export const logDaemonErrorSchema = z.object({ daemonError: z.string() });
+/** An event of a followed service log: a line (it has `stream`), or a daemon error notice. */
+export const swarmLogEventSchema = z.union([logLineSchema, logDaemonErrorSchema]);
+export type SwarmLogEvent = z.infer<typeof swarmLogEventSchema>;
 
 export const swarmFollowLogsOutput = z.object({
   id: z.string(),
