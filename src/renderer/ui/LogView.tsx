@@ -59,7 +59,9 @@ export function serviceLog(client: ClientApi, service: string, host: string): Lo
   return {
     key: `service ${host} ${service}`,
     read: (tail) => client.swarm.logs({ service, host, tail }),
-    follow: (tail, onLine, callbacks) => client.swarm.followLogs({ service, host, tail }, onLine, callbacks),
+    // A `{ daemonError }` notice (part of the log could not be read) is no line of the log.
+    follow: (tail, onLine, callbacks) =>
+      client.swarm.followLogs({ service, host, tail }, (event) => ('stream' in event ? onLine(event) : undefined), callbacks),
   };
 }
 
