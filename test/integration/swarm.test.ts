@@ -280,6 +280,7 @@ describe('swarm over REST', () => {
       const tasks = await runningTasks(swarm, `${APP}_web`);
       return tasks.length === 3 && tasks.every((t) => t.node !== id);
     }, 500);
+    await logsOfDownNodeAreReportedNotRead(server);
     await worker.engine.startDaemon();
     await waitFor('the node is ready again', 60_000, async () => {
       const res = await server.call('GET', '/api/v1/swarm/nodes', { role: 'user' });
@@ -294,6 +295,29 @@ describe('swarm over REST', () => {
     await waitFor('no container of the stack on any node', 30_000, async () => (await stackContainers(swarm, APP)) === 0);
   });
 });
+
+/** Docker's text for a part of a log it could not read; never a line of the log. */
+const GRABBING = /Error grabbing logs/;
+
+/**
+ * The web service ran tasks on the killed worker: Docker cannot read their logs and says so on
+ * its system-error stream; the answer reports that apart from the lines. A follow meanwhile gets
+ * the lines of the tasks it can read (Docker 20.10 reports no down node on a follow).
+ */
+async function logsOfDownNodeAreReportedNotRead(server: TestServer): Promise<void> {
+  const res = await server.call('GET', `/api/v1/swarm/services/${APP}_web/logs?tail=5`, { role: 'user' });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.ok(!res.body.lines.some((l: any) => GRABBING.test(l.text)), JSON.stringify(res.body.lines));
+  assert.ok(Array.isArray(res.body.errors) && res.body.errors.some((e: string) => GRABBING.test(e) && /not available/.test(e)), JSON.stringify(res.body));
+  const follow = await fetch(`${server.url}/api/v1/swarm/services/${APP}_ticker/logs?follow=true&tail=5`, {
+    headers: { authorization: `Bearer ${await server.tokenFor('user')}`, accept: 'text/event-stream' },
+  });
+  assert.equal(follow.status, 200);
+  const frames = await readSse(follow, (f) => f.filter((x) => x.event === 'line' && x.data.stream !== undefined).length >= 3);
+  const events = frames.filter((f) => f.event === 'line');
+  assert.ok(events.filter((f) => f.data.stream !== undefined).length >= 3, JSON.stringify(frames));
+  assert.ok(events.every((f) => (f.data.stream !== undefined ? f.data.text === 'tick' : GRABBING.test(f.data.daemonError))), JSON.stringify(events));
+}
 
 describe('a stack no node can run', () => {
   it('fails its deploy at once with the reason the scheduler gives, not at the timeout', async (t) => {
