@@ -183,7 +183,11 @@ export const logsOutput = z.object({
    * `Error grabbing logs: …`, e.g. a swarm task's node is down): its messages, at most 10. The
    * lines are then incomplete; none of these messages is among them.
    */
-  errors: z.array(z.string()).max(MAX_LOG_ERRORS).optional(),
+  errors: z
+    .array(z.string())
+    .max(MAX_LOG_ERRORS)
+    .optional()
+    .describe("Only when Docker could not read part of the log: its messages ('Error grabbing logs: …'), never among the lines"),
 });
 export type LogsOutput = z.infer<typeof logsOutput>;
 

@@ -167,7 +167,9 @@ export type SwarmFollowLogsInput = z.infer<typeof swarmFollowLogsInput>;
  * What the daemon said it could not read, in the middle of a followed log (Docker's
  * `Error grabbing logs: …`): a notice, never a line of the log; the follow goes on.
  */
-export const logDaemonErrorSchema = z.object({ daemonError: z.string() });
+export const logDaemonErrorSchema = z
+  .object({ daemonError: z.string() })
+  .describe("Docker could not read part of the log ('Error grabbing logs: …'); a notice, not a line");
 /** An event of a followed service log: a line (it has `stream`), or a daemon error notice. */
 export const swarmLogEventSchema = z.union([logLineSchema, logDaemonErrorSchema]);
 export type SwarmLogEvent = z.infer<typeof swarmLogEventSchema>;
