@@ -7,10 +7,9 @@ import { parseAnswer, rawContainerInspectSchema, type RawContainerInspect } from
 import { toState } from '../docker/container-state.js';
 import { actionOf, EVENT_FILTERS, eventTime, rawEventSchema } from '../docker/events.js';
 import type { CircuitBreaker, DockerGateway } from '../docker/gateway.js';
-import { readJsonLines, unrefStream } from '../docker/json-lines.js';
 import type { Placement } from '../model/container-mapping.js';
 import type { Logger } from '../system/logging.js';
-import { sleep, waitAtMost } from '../system/sleep.js';
+import { EventFollower, type Refresh } from './event-follower.js';
 import { summaryFromInspect } from './render.js';
 
 const listedIdsSchema = z.array(z.object({ Id: z.string() }));
@@ -39,21 +38,23 @@ interface PendingEvent {
 const MAX_DIRTY = 2000;
 /** Events held back until the snapshot has taken them in; past this they go out at once. */
 const MAX_PENDING = 10_000;
-const FIRST_BACKOFF_MS = 200;
-/** Ceiling of the reconnect backoff after the event stream dropped. */
-const MAX_BACKOFF_MS = 3000;
 /** Parallel inspects during a refresh or a full resync. */
 const INSPECT_CONCURRENCY = 8;
 /** The longest a read waits for a change the snapshot has heard of but not applied yet. */
 const SETTLE_MS = 200;
 
+/** What a refresh read: whether the snapshot changed, and the events it answers. */
+interface Applied {
+  changed: boolean;
+  batch: PendingEvent[];
+}
+
 /**
- * An in-memory snapshot of every container, kept current by Docker's event stream instead of
- * polling. An event marks its container dirty and starts a refresh at once (inspect of the dirty
- * containers); events arriving while one runs are folded into the next, which batches a burst.
- * Each time the stream (re)connects, the whole snapshot
- * is rebuilt, since the daemon keeps no events across its own restart. Until that resync has
- * succeeded — and whenever the stream is down — `live` is false and readers ask Docker directly.
+ * An in-memory snapshot of every container, kept current by Docker's event stream (an
+ * EventFollower: refreshes one at a time, a full resync after every reconnect). An event marks its
+ * container dirty; a refresh inspects the dirty containers, and a full one lists and inspects all.
+ * Events go to subscribers once the snapshot reflects them, and a `resync` after a full re-read
+ * that follows an earlier one: after a reconnect, events may have been missed.
  *
  * Memory: one parsed inspect per container, a name index, and bounded dirty / pending sets.
  */
@@ -62,20 +63,10 @@ export class ContainerCache {
   private readonly byName = new Map<string, string>();
   private readonly listeners = new Set<(event: LiveEvent) => void>();
   private readonly changeListeners = new Set<() => void>();
-  private liveWaiters: Array<() => void> = [];
-  private readonly closed = new AbortController();
   private readonly place: Placement;
-  private readonly breaker: Pick<CircuitBreaker, 'isOpen'> | undefined;
+  private readonly follower: EventFollower<Applied>;
 
-  private dirty = new Set<string>();
-  private needFull = true;
   private pending: PendingEvent[] = [];
-  private draining: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  private streamOpen = false;
-  private synced = false;
-  private everSynced = false;
-  private retries = 0;
   private changes = 0;
 
   constructor(
@@ -84,25 +75,41 @@ export class ContainerCache {
     options: ContainerCacheOptions = {},
   ) {
     this.place = options.place ?? { host: 'local', groupOf: () => null };
-    this.breaker = options.breaker;
+    this.follower = new EventFollower(
+      gateway,
+      logger,
+      {
+        operation: 'events.stream',
+        filters: EVENT_FILTERS,
+        breaker: options.breaker,
+        logs: {
+          unavailable: 'Docker event stream unavailable',
+          refreshFailed: 'snapshot refresh failed',
+          reconnecting: 'Docker event stream closed; reconnecting (snapshot paused)',
+        },
+      },
+      {
+        onEvent: (value) => this.onRawEvent(value),
+        read: (work) => this.read(work),
+        publish: (applied, work) => this.publish(applied, work),
+      },
+    );
   }
 
   /** Connects in the background; never throws, reconnects until `close()`. */
   start(): void {
-    void this.connectLoop();
+    this.follower.start();
   }
 
   async close(): Promise<void> {
-    this.closed.abort();
-    clearTimeout(this.timer);
     this.listeners.clear();
     this.changeListeners.clear();
-    await this.draining?.catch(() => undefined);
+    await this.follower.close();
   }
 
   /** True while the snapshot follows Docker: stream open, the last resync succeeded, daemon answering. */
   get live(): boolean {
-    return this.streamOpen && this.synced && !(this.breaker?.isOpen() ?? false);
+    return this.follower.live;
   }
 
   /** Grows by one for every refresh that changed something; answers cached per version stay valid. */
@@ -138,14 +145,7 @@ export class ContainerCache {
 
   /** Resolves true once the snapshot is live, or false after `ms` (Docker down, first sync slow). */
   async waitLive(ms: number): Promise<boolean> {
-    if (this.live) return true;
-    let waiter: (() => void) | undefined;
-    const live = new Promise<void>((resolve) => {
-      waiter = resolve;
-      this.liveWaiters.push(resolve);
-    });
-    await waitAtMost(live, ms, { ref: false });
-    this.liveWaiters = this.liveWaiters.filter((w) => w !== waiter);
+    await this.follower.waitLive(ms);
     return this.live;
   }
 
@@ -154,15 +154,14 @@ export class ContainerCache {
    * read right after a change usually sees it; past the bound it answers with what it has.
    */
   async settle(maxWaitMs = SETTLE_MS): Promise<void> {
-    if (!this.live || (this.dirty.size === 0 && !this.draining)) return;
-    await waitAtMost(this.kick(), maxWaitMs);
+    await this.follower.settle(maxWaitMs);
   }
 
   /** Re-inspects one container now: the manager's own changes are visible as soon as they return. */
   async refresh(id: string): Promise<void> {
     if (!this.live) return;
-    this.dirty.add(id);
-    await this.kick();
+    this.follower.mark(id);
+    await this.follower.refreshNow();
   }
 
   /** Receives every container event once the snapshot reflects it, and a `resync` after a reconnect. */
@@ -175,45 +174,6 @@ export class ContainerCache {
   onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
-  }
-
-  private async connectLoop(): Promise<void> {
-    let failures = 0;
-    while (!this.closed.signal.aborted) {
-      const connection = new AbortController();
-      const stop = () => connection.abort();
-      this.closed.signal.addEventListener('abort', stop, { once: true });
-      try {
-        const stream = await this.gateway.openStream(
-          'events.stream',
-          (abortSignal) => this.gateway.docker.getEvents({ filters: EVENT_FILTERS, abortSignal }),
-          { signal: connection.signal },
-        );
-        unrefStream(stream);
-        this.streamOpen = true;
-        this.needFull = true;
-        const ended = readJsonLines(stream, connection.signal, (value) => this.onRawEvent(value));
-        await this.kick();
-        if (this.synced) failures = 0;
-        await ended;
-      } catch (err) {
-        this.logger.debug(`Docker event stream unavailable: ${err instanceof Error ? err.message : String(err)}`);
-      } finally {
-        this.streamOpen = false;
-        this.synced = false;
-        connection.abort();
-        this.closed.signal.removeEventListener('abort', stop);
-      }
-      if (this.closed.signal.aborted) break;
-      const wait = this.backoff(failures++);
-      if (failures === 1) this.logger.warn(`Docker event stream closed; reconnecting (snapshot paused)`);
-      await sleep(wait, { signal: this.closed.signal, ref: false });
-    }
-  }
-
-  private backoff(attempt: number): number {
-    const base = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt);
-    return base * (0.5 + Math.random() / 2);
   }
 
   private onRawEvent(value: unknown): void {
@@ -230,34 +190,10 @@ export class ContainerCache {
       attributes: parsed.data.Actor.Attributes ?? {},
     });
     if (this.pending.length > MAX_PENDING) this.emit(this.takePending());
-    this.dirty.add(id);
-    if (this.dirty.size > MAX_DIRTY) {
-      this.dirty.clear();
-      this.needFull = true;
-    }
+    this.follower.mark(id);
+    if (this.follower.marked > MAX_DIRTY) this.follower.markAll();
     // No fixed delay: the refresh starts at once and a burst folds into the next one.
-    this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.kick();
-    }, ms);
-    this.timer.unref();
-  }
-
-  /** Runs refreshes one at a time; resolves once everything marked before the call is refreshed. */
-  private async kick(): Promise<void> {
-    while (this.draining) await this.draining;
-    if (!this.streamOpen || (!this.needFull && this.dirty.size === 0)) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-    });
-    await this.draining;
+    this.follower.refreshSoon();
   }
 
   private takePending(): PendingEvent[] {
@@ -266,36 +202,25 @@ export class ContainerCache {
     return batch;
   }
 
-  private async drain(): Promise<void> {
-    while (this.streamOpen && !this.closed.signal.aborted && (this.needFull || this.dirty.size > 0)) {
-      const full = this.needFull;
-      const ids = [...this.dirty];
-      this.needFull = false;
-      this.dirty.clear();
-      const batch = this.takePending();
-      let changed: boolean;
-      try {
-        changed = full ? await this.resyncAll() : await this.refreshIds(ids);
-      } catch (err) {
-        // A failed refresh leaves the snapshot unreliable: stop serving it until a resync succeeds.
-        this.synced = false;
-        this.needFull = true;
-        this.emit(batch);
-        this.logger.debug(`snapshot refresh failed: ${err instanceof Error ? err.message : String(err)}`);
-        this.schedule(this.backoff(this.retries++));
-        return;
-      }
-      this.retries = 0;
+  /** The events heard so far are answered by this refresh, or go out at once if it fails. */
+  private async read(work: Refresh): Promise<Applied> {
+    const batch = this.takePending();
+    try {
+      const changed = work.full ? await this.resyncAll() : await this.refreshIds(work.ids);
       if (changed) this.changes++;
+      return { changed, batch };
+    } catch (err) {
       this.emit(batch);
-      if (full) {
-        if (this.everSynced) this.broadcast({ type: 'resync', host: this.place.host, time: new Date().toISOString(), total: this.records.size });
-        this.everSynced = true;
-        this.synced = true;
-        for (const wake of this.liveWaiters.splice(0)) wake();
-      }
-      if (changed) for (const listener of this.changeListeners) listener();
+      throw err;
     }
+  }
+
+  private publish({ changed, batch }: Applied, work: Refresh): void {
+    this.emit(batch);
+    if (work.full && work.servedBefore) {
+      this.broadcast({ type: 'resync', host: this.place.host, time: new Date().toISOString(), total: this.records.size });
+    }
+    if (changed) for (const listener of this.changeListeners) listener();
   }
 
   private async inspect(id: string): Promise<RawContainerInspect | null> {
@@ -312,7 +237,7 @@ export class ContainerCache {
     }
   }
 
-  private async refreshIds(ids: string[]): Promise<boolean> {
+  private async refreshIds(ids: readonly string[]): Promise<boolean> {
     const fresh = await pLimit(INSPECT_CONCURRENCY).map(ids, (id) => this.inspect(id));
     let changed = false;
     ids.forEach((id, i) => {

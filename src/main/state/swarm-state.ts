@@ -2,11 +2,10 @@ import { z } from 'zod';
 import { isLucidError } from '../../shared/errors.js';
 import { parseAnswer } from '../docker/answers.js';
 import type { CircuitBreaker, DockerGateway } from '../docker/gateway.js';
-import { readJsonLines, unrefStream } from '../docker/json-lines.js';
 import { swarmCall } from '../docker/swarm-calls.js';
 import { rawNodeListSchema, rawServiceListSchema, type RawNode, type RawService } from '../docker/swarm-answers.js';
 import type { Logger } from '../system/logging.js';
-import { sleep, waitAtMost } from '../system/sleep.js';
+import { EventFollower, type Refresh } from './event-follower.js';
 
 /** One object of the cluster that changed, as the state saw it: `after` null once it is gone. */
 export type SwarmChange =
@@ -46,14 +45,13 @@ const RECONCILE_MS = 30_000;
 const QUICK_FOLLOW_UPS = 5;
 /** An engine in no swarm, or a worker, is asked again this seldom: it may be promoted or join. */
 const NOT_MANAGER_RETRY_MS = 30_000;
-const FIRST_BACKOFF_MS = 200;
-const MAX_BACKOFF_MS = 3000;
 /** More services than this marked at once are read in one list rather than one by one. */
 const MAX_SINGLE_READS = 8;
 
 /**
  * The cluster as one swarm manager sees it — nodes and services with running / desired replicas —
- * kept from the manager's `/events` stream instead of polled. Docker 20.10 reports service
+ * kept from the manager's `/events` stream (an EventFollower: refreshes one at a time, a full
+ * resync after every reconnect) instead of polled. Docker 20.10 reports service
  * create / update / remove and node changes (availability, state, role) there, but no task
  * events: a running count moves without a word. So:
  * - a service event re-reads that service; a node event re-reads the nodes and every service
@@ -70,54 +68,60 @@ export class SwarmState {
   private readonly services = new Map<string, RawService>();
   private readonly nodes = new Map<string, RawNode>();
   private readonly listeners = new Set<(batch: SwarmBatch) => void>();
-  private readonly closed = new AbortController();
-  private liveWaiters: Array<() => void> = [];
   private readonly followBaseMs: number;
   private readonly reconcileMs: number;
+  private readonly follower: EventFollower<SwarmChange[]>;
 
-  private dirtyServices = new Set<string>();
-  private needAll = true;
-  private needNodes = true;
-  private streamOpen = false;
-  private synced = false;
+  /** The nodes are read with the next refresh; a resync reads them anyway. */
+  private needNodes = false;
   private manager: boolean | null = null;
-  private draining: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | undefined;
   private followTimer: NodeJS.Timeout | undefined;
   /** Follow-up reads since the last event: the first few come at `followBaseMs`, later ones back off. */
   private followUps = 0;
   private lastFull = 0;
-  private retries = 0;
-  private started = false;
-  private everSynced = false;
 
   constructor(
     private readonly gateway: DockerGateway,
     private readonly logger: Pick<Logger, 'debug' | 'warn'>,
-    private readonly options: SwarmStateOptions = {},
+    options: SwarmStateOptions = {},
   ) {
     this.followBaseMs = options.followMs ?? FOLLOW_MS;
     this.reconcileMs = options.reconcileMs ?? RECONCILE_MS;
+    this.follower = new EventFollower(
+      gateway,
+      logger,
+      {
+        operation: 'swarm.events',
+        filters: EVENT_FILTERS,
+        breaker: options.breaker,
+        logs: { unavailable: 'swarm event stream unavailable', refreshFailed: 'swarm state refresh failed' },
+      },
+      {
+        onEvent: (value) => this.onRawEvent(value),
+        read: (work) => this.read(work),
+        publish: (changes, work) => this.publish(changes, work),
+        unfollowable: (err) => this.unfollowable(err),
+        // An engine that answered as no manager has no swarm events to follow: it is asked again later.
+        standBy: () => (this.manager === false ? NOT_MANAGER_RETRY_MS : undefined),
+        disconnected: () => this.stopFollowUps(),
+      },
+    );
   }
 
   /** Connects in the background; never throws, reconnects until `close()`. Calling it again does nothing. */
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    void this.connectLoop();
+    this.follower.start();
   }
 
   async close(): Promise<void> {
-    this.closed.abort();
-    clearTimeout(this.timer);
-    clearTimeout(this.followTimer);
+    this.stopFollowUps();
     this.listeners.clear();
-    await this.draining?.catch(() => undefined);
+    await this.follower.close();
   }
 
   /** True while the state follows the cluster: stream open, last resync good, a manager, daemon answering. */
   get live(): boolean {
-    return this.streamOpen && this.synced && this.manager === true && !(this.options.breaker?.isOpen() ?? false);
+    return this.manager === true && this.follower.live;
   }
 
   /** Whether the engine answered as a swarm manager when last asked (null: not asked yet, or unreachable). */
@@ -135,35 +139,25 @@ export class SwarmState {
 
   /** Resolves true once live, or false after `ms` (no manager, Docker down, first sync slow). */
   async waitLive(ms: number): Promise<boolean> {
-    if (this.live) return true;
-    let waiter: (() => void) | undefined;
-    const live = new Promise<void>((resolve) => {
-      waiter = resolve;
-      this.liveWaiters.push(resolve);
-    });
-    await waitAtMost(live, ms, { ref: false });
-    this.liveWaiters = this.liveWaiters.filter((w) => w !== waiter);
+    await this.follower.waitLive(ms);
     return this.live;
   }
 
   /** Re-reads now what the manager itself just changed, so its next read sees it. */
   async refresh(what: { service?: string; nodes?: boolean; all?: boolean }): Promise<void> {
     if (!this.live) return;
-    if (what.service !== undefined) this.dirtyServices.add(what.service);
-    if (what.all) this.needAll = true;
-    if (what.nodes) {
-      this.needNodes = true;
-      this.needAll = true;
-    }
-    await this.kick();
+    if (what.service !== undefined) this.follower.mark(what.service);
+    if (what.all) this.follower.markAll();
+    if (what.nodes) this.markNodes();
+    await this.follower.refreshNow();
   }
 
   /** A container event of the manager's own engine: a task container moves its service's running count. */
   containerChanged(labels: Readonly<Record<string, string>> | undefined): void {
     const service = labels?.[SERVICE_ID_LABEL];
     if (service === undefined || !this.live) return;
-    this.dirtyServices.add(service);
-    this.schedule(0);
+    this.follower.mark(service);
+    this.follower.refreshSoon();
   }
 
   /** Receives the changes of every refresh that changed something, and a resync batch after a reconnect. */
@@ -172,129 +166,55 @@ export class SwarmState {
     return () => this.listeners.delete(listener);
   }
 
-  private async connectLoop(): Promise<void> {
-    let failures = 0;
-    while (!this.closed.signal.aborted) {
-      const connection = new AbortController();
-      const stop = () => connection.abort();
-      this.closed.signal.addEventListener('abort', stop, { once: true });
-      let wait: number | undefined;
-      try {
-        const stream = await this.gateway.openStream(
-          'swarm.events',
-          (abortSignal) => this.gateway.docker.getEvents({ filters: EVENT_FILTERS, abortSignal }),
-          { signal: connection.signal },
-        );
-        unrefStream(stream);
-        this.streamOpen = true;
-        this.needAll = true;
-        this.needNodes = true;
-        const ended = readJsonLines(stream, connection.signal, (value) => this.onRawEvent(value));
-        await this.kick();
-        if (this.manager === false) wait = NOT_MANAGER_RETRY_MS;
-        else {
-          if (this.synced) failures = 0;
-          await ended;
-        }
-      } catch (err) {
-        this.logger.debug(`swarm event stream unavailable: ${err instanceof Error ? err.message : String(err)}`);
-      } finally {
-        this.streamOpen = false;
-        this.synced = false;
-        clearTimeout(this.followTimer);
-        this.followTimer = undefined;
-        connection.abort();
-        this.closed.signal.removeEventListener('abort', stop);
-      }
-      if (this.closed.signal.aborted) break;
-      await sleep(wait ?? this.backoff(failures++), { signal: this.closed.signal, ref: false });
-    }
-  }
-
-  private backoff(attempt: number): number {
-    return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
-  }
-
   private onRawEvent(value: unknown): void {
     const parsed = rawSwarmEventSchema.safeParse(value);
     if (!parsed.success) return;
-    if (parsed.data.Type === 'service') this.dirtyServices.add(parsed.data.Actor.ID);
-    else {
-      // A node that goes down, drains or comes back moves tasks of any service.
-      this.needNodes = true;
-      this.needAll = true;
-    }
+    if (parsed.data.Type === 'service') this.follower.mark(parsed.data.Actor.ID);
+    // A node that goes down, drains or comes back moves tasks of any service.
+    else this.markNodes();
     // Something happened: converging services are worth a quick look again.
     this.followUps = 0;
-    this.schedule(0);
+    this.follower.refreshSoon();
   }
 
-  private schedule(ms: number): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.kick();
-    }, ms);
-    this.timer.unref();
+  /** The nodes, and every service with them: a node's change moves tasks of any service. */
+  private markNodes(): void {
+    this.needNodes = true;
+    this.follower.markAll();
   }
 
-  private async kick(): Promise<void> {
-    while (this.draining) await this.draining;
-    if (!this.streamOpen || (!this.needAll && !this.needNodes && this.dirtyServices.size === 0)) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-    });
-    await this.draining;
+  private async read(work: Refresh): Promise<SwarmChange[]> {
+    const nodes = this.needNodes || work.resync;
+    const all = work.full || work.ids.length > MAX_SINGLE_READS;
+    this.needNodes = false;
+    const changes = [
+      ...(nodes ? this.applyNodes(await this.readNodes()) : []),
+      ...(all ? this.applyAllServices(await this.readServices()) : await this.readSome(work.ids)),
+    ];
+    this.manager = true;
+    if (all) this.lastFull = Date.now();
+    return changes;
   }
 
-  private async drain(): Promise<void> {
-    while (this.streamOpen && !this.closed.signal.aborted && (this.needAll || this.needNodes || this.dirtyServices.size > 0)) {
-      const resync = !this.synced;
-      const all = this.needAll || this.dirtyServices.size > MAX_SINGLE_READS;
-      const nodes = this.needNodes;
-      const ids = [...this.dirtyServices];
-      this.needAll = false;
-      this.needNodes = false;
-      this.dirtyServices.clear();
-      let changes: SwarmChange[];
-      try {
-        changes = [
-          ...(nodes ? this.applyNodes(await this.readNodes()) : []),
-          ...(all ? this.applyAllServices(await this.readServices()) : await this.readSome(ids)),
-        ];
-      } catch (err) {
-        if (isLucidError(err) && err.code === 'NOT_SWARM_MANAGER') {
-          this.manager = false;
-          this.synced = false;
-          this.services.clear();
-          this.nodes.clear();
-          this.streamOpen = false;
-          // Whoever waits for the state hears at once that it will not come.
-          for (const wake of this.liveWaiters.splice(0)) wake();
-          return;
-        }
-        this.synced = false;
-        this.needAll = true;
-        this.needNodes = true;
-        this.logger.debug(`swarm state refresh failed: ${err instanceof Error ? err.message : String(err)}`);
-        this.schedule(this.backoff(this.retries++));
-        return;
-      }
-      this.retries = 0;
-      this.manager = true;
-      if (all) this.lastFull = Date.now();
-      // The first sync is the starting point, not news; a later one (after a reconnect) may have missed events.
-      const announce = resync ? this.everSynced : changes.length > 0;
-      if (resync) {
-        this.synced = true;
-        this.everSynced = true;
-        for (const wake of this.liveWaiters.splice(0)) wake();
-      }
-      if (announce) this.broadcast({ changes, resync, time: new Date().toISOString() });
-      this.planFollowUp();
-    }
+  /** No manager (any more): the state is emptied, and the stream is asked again only after a while. */
+  private unfollowable(err: unknown): boolean {
+    if (!isLucidError(err) || err.code !== 'NOT_SWARM_MANAGER') return false;
+    this.manager = false;
+    this.services.clear();
+    this.nodes.clear();
+    return true;
+  }
+
+  private publish(changes: SwarmChange[], work: Refresh): void {
+    // The first sync is the starting point, not news; a later one (after a reconnect) may have missed events.
+    const announce = work.resync ? work.servedBefore : changes.length > 0;
+    if (announce) this.broadcast({ changes, resync: work.resync, time: new Date().toISOString() });
+    this.planFollowUp();
+  }
+
+  private stopFollowUps(): void {
+    clearTimeout(this.followTimer);
+    this.followTimer = undefined;
   }
 
   /**
@@ -311,11 +231,9 @@ export class SwarmState {
     this.followUps = converging.length > 0 ? this.followUps + 1 : 0;
     this.followTimer = setTimeout(() => {
       this.followTimer = undefined;
-      if (Date.now() - this.lastFull >= this.reconcileMs) {
-        this.needAll = true;
-        this.needNodes = true;
-      } else for (const id of converging) this.dirtyServices.add(id);
-      void this.kick();
+      if (Date.now() - this.lastFull >= this.reconcileMs) this.markNodes();
+      else for (const id of converging) this.follower.mark(id);
+      void this.follower.refreshNow();
     }, followIn);
     this.followTimer.unref();
   }
