@@ -217,6 +217,7 @@ export class ContainerCache {
 
   private publish({ changed, batch }: Applied, work: Refresh): void {
     this.emit(batch);
+    // A full re-read of a snapshot already served: events may have been missed (a reconnect), so subscribers read again.
     if (work.full && work.servedBefore) {
       this.broadcast({ type: 'resync', host: this.place.host, time: new Date().toISOString(), total: this.records.size });
     }
