@@ -3,6 +3,14 @@ import type Docker from 'dockerode';
 /** The link to an engine below HTTP: `up` once the transport works (SSH session, TLS handshake). */
 export type LinkState = { state: 'connecting' } | { state: 'up' } | { state: 'down'; reason: string };
 
+/** What an SSH or a TLS link offers the engine connection built over it, besides a new stream. */
+export interface EngineLink {
+  link(): LinkState;
+  /** Calls `listener` on every change of `link()`; returns the unsubscribe. */
+  onLink(listener: (state: LinkState) => void): () => void;
+  close(): Promise<void>;
+}
+
 /** What the transport beneath holds now, for tests and metrics. */
 export interface TransportStats {
   /** SSH connections, or TLS connections, made since the engine connection was opened. */

@@ -1,9 +1,10 @@
 import type { Agent } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Docker, { type DockerOptions } from 'dockerode';
 import type { Logger } from '../system/logging.js';
 import { CliForwarder } from './cli-forwarder.js';
 import { displayUrl, type EngineEndpoint, type SshEndpoint, type TcpEndpoint, type TlsFiles } from './endpoint.js';
-import type { EngineConnection } from './engine-connection.js';
+import type { EngineConnection, EngineLink, TransportStats } from './engine-connection.js';
 import { SshHttpAgent } from './ssh-agent.js';
 import { SshLink, type SshTiming } from './ssh-link.js';
 import { TlsHttpAgent } from './tls-agent.js';
@@ -53,21 +54,27 @@ function direct(docker: Docker, url: string): EngineConnection {
   };
 }
 
-function overSsh(endpoint: SshEndpoint, options: OpenEngineOptions): EngineConnection {
-  const link = new SshLink(endpoint, { ...(options.logger ? { logger: options.logger } : {}), ...(options.sshTiming ? { timing: options.sshTiming } : {}) });
-  const agent = new SshHttpAgent(link);
-  // The host name is only the Host header: the agent decides where requests go.
-  const docker = dockerClient({ host: 'docker', port: 80, agent });
-  const forwarder = new CliForwarder(() => link.openSocket());
+/** How a connection over a link of its own is made: the parts that differ between SSH and TLS. */
+interface OverLink {
+  link: EngineLink;
+  /** Carries every request of the dockerode client over the link. */
+  agent: Agent;
+  /** Where the client addresses its requests; the agent decides where they really go. */
+  address: ModemOptions;
+  /** A new stream to the engine, one for each connection a CLI makes to the forwarder. */
+  dial: () => Promise<Duplex>;
+  transport: () => TransportStats;
+}
+
+function overLink({ link, agent, address, dial, transport }: OverLink): EngineConnection {
+  const docker = dockerClient({ ...address, agent });
+  const forwarder = new CliForwarder(dial);
   return {
     docker,
     link: () => link.link(),
     onLink: (listener) => link.onLink(listener),
     cliDockerHost: () => forwarder.url(),
-    transport: () => {
-      const stats = link.stats();
-      return { connectionsOpened: stats.connectionsOpened, streamsOpen: stats.channelsOpen, dialStdio: stats.dialStdio };
-    },
+    transport,
     close: async () => {
       await forwarder.close();
       agent.destroy();
@@ -76,26 +83,38 @@ function overSsh(endpoint: SshEndpoint, options: OpenEngineOptions): EngineConne
   };
 }
 
+/** A link's options with only what was given: its optional properties are exact. */
+function linkOptions<T>(logger: OpenEngineOptions['logger'], timing: T | undefined): { logger?: NonNullable<OpenEngineOptions['logger']>; timing?: T } {
+  return { ...(logger ? { logger } : {}), ...(timing ? { timing } : {}) };
+}
+
+function overSsh(endpoint: SshEndpoint, options: OpenEngineOptions): EngineConnection {
+  const link = new SshLink(endpoint, linkOptions(options.logger, options.sshTiming));
+  return overLink({
+    link,
+    agent: new SshHttpAgent(link),
+    // The host name is only the Host header.
+    address: { host: 'docker', port: 80 },
+    dial: () => link.openSocket(),
+    transport: () => {
+      const stats = link.stats();
+      return { connectionsOpened: stats.connectionsOpened, streamsOpen: stats.channelsOpen, dialStdio: stats.dialStdio };
+    },
+  });
+}
+
 function overTls(endpoint: TcpEndpoint & { tls: TlsFiles }, options: OpenEngineOptions): EngineConnection {
-  const link = new TlsLink(endpoint, { ...(options.logger ? { logger: options.logger } : {}), ...(options.tlsTiming ? { timing: options.tlsTiming } : {}) });
-  const agent = new TlsHttpAgent(link);
-  const docker = dockerClient({ protocol: 'https', host: endpoint.host, port: endpoint.port, agent });
-  const forwarder = new CliForwarder(() => link.connect());
-  return {
-    docker,
-    link: () => link.link(),
-    onLink: (listener) => link.onLink(listener),
-    cliDockerHost: () => forwarder.url(),
+  const link = new TlsLink(endpoint, linkOptions(options.logger, options.tlsTiming));
+  return overLink({
+    link,
+    agent: new TlsHttpAgent(link),
+    address: { protocol: 'https', host: endpoint.host, port: endpoint.port },
+    dial: () => link.connect(),
     transport: () => {
       const stats = link.stats();
       return { connectionsOpened: stats.connectionsOpened, streamsOpen: stats.connectionsOpen };
     },
-    close: async () => {
-      await forwarder.close();
-      agent.destroy();
-      await link.close();
-    },
-  };
+  });
 }
 
 /** The connection to one engine, over whatever its endpoint names. */

@@ -3,7 +3,7 @@ import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Logger } from '../system/logging.js';
 import { ChannelSocket } from './channel-socket.js';
 import type { SshEndpoint } from './endpoint.js';
-import type { LinkState } from './engine-connection.js';
+import type { EngineLink, LinkState } from './engine-connection.js';
 import {
   fingerprintOf,
   hostKeyAlgorithmsFor,
@@ -136,7 +136,7 @@ function connectionReason(err: Error | undefined, name: string, wasReady: boolea
  * changed or revoked key never gets a request. A lost connection cuts its channels with an
  * error at once and is remade in the background; while it is down, requests fail at once.
  */
-export class SshLink {
+export class SshLink implements EngineLink {
   private readonly endpoint: SshEndpoint;
   private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined;
   private readonly timing: SshTiming;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { connect, type TLSSocket } from 'node:tls';
 import type { Logger } from '../system/logging.js';
 import type { TcpEndpoint, TlsFiles } from './endpoint.js';
-import type { LinkState } from './engine-connection.js';
+import type { EngineLink, LinkState } from './engine-connection.js';
 import { describeError, linkDownError, UNTRUSTED_SERVER_CERT } from './link-errors.js';
 import { LinkStates } from './link-state.js';
 
@@ -54,7 +54,7 @@ function codeOf(err: unknown): string {
  * a probe (handshake plus `/_ping`), because with TLS 1.3 a server refuses a client certificate
  * only after the client's handshake has completed.
  */
-export class TlsLink {
+export class TlsLink implements EngineLink {
   private readonly endpoint: TcpEndpoint & { tls: TlsFiles };
   private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined;
   private readonly timing: TlsTiming;
