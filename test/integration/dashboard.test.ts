@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { launchBrowser, type Browser } from '../support/browser.js';
@@ -21,7 +19,7 @@ import { docker, stateOf, useEngine } from '../support/engine.js';
 import { newScenario, type Scenario } from '../support/scenario.js';
 import { TEST_SECRET, useTestServer } from '../support/server.js';
 import { killAll, spawnServer } from '../support/spawned-server.js';
-import { tempAuditPath, tempDir } from '../support/temp.js';
+import { tempDir } from '../support/temp.js';
 
 /** core: db → api, both in this run; plus a container in no group. */
 async function prepare(): Promise<Scenario> {
@@ -228,27 +226,12 @@ describe('the dashboard in headless Chromium, against a real server and engine',
   });
 
   it('opens signed in from the link a development run of the server prints', async (t) => {
-    const server = fileURLToPath(new URL('../../dist/main/server.js', import.meta.url));
-    const child = spawn(process.execPath, [server], {
-      // No key: a development run makes one and prints the link.
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', AUDIT_LOG_PATH: tempAuditPath(), XDG_RUNTIME_DIR: tempDir() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    t.after(() => killAll([child]));
-    const link = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      const timer = setTimeout(() => reject(new Error(`no dashboard link printed:\n${output}`)), 30_000);
-      const read = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        const found = /Dashboard, signed in as this admin: (http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(output);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found[1] as string);
-        }
-      };
-      child.stdout.on('data', read);
-      child.stderr.on('data', read);
-    });
+    // No key: a development run makes one and prints the link.
+    const dev = await spawnServer({ JWT_SECRET_KEY: undefined, XDG_RUNTIME_DIR: tempDir() });
+    t.after(() => killAll([dev.child]));
+    const printed = /Dashboard, signed in as this admin: (http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/;
+    await dev.logged(printed);
+    const link = printed.exec(dev.output())?.[1] as string;
     const { page } = await browser.page();
     const requested: string[] = [];
     page.on('request', (req) => requested.push(req.url()));

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/main/config/env.js';
 import { createManager, type Manager } from '../../src/main/create-manager.js';
@@ -15,6 +13,7 @@ import type { IpcHarness } from '../support/ipc.js';
 import { useRemoteFleet } from '../support/remote-fleet.js';
 import { newScenario } from '../support/scenario.js';
 import { TEST_DEFAULTS, TEST_SECRET, type TestServer } from '../support/server.js';
+import { runServer } from '../support/spawned-server.js';
 import { makeKey } from '../support/sshd.js';
 import { subscribe } from '../support/subscription.js';
 import { tempDir } from '../support/temp.js';
@@ -177,27 +176,6 @@ async function startupError(hostsFile: string): Promise<string> {
   }
   await manager.close();
   throw new Error('the manager started');
-}
-
-const SERVER = fileURLToPath(new URL('../../dist/main/server.js', import.meta.url));
-
-/** Runs the real headless entry until it exits (or is killed after a generous bound). */
-function runServer(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER], {
-      env: { PATH: process.env['PATH'] ?? '', PORT: '0', JWT_SECRET_KEY: TEST_SECRET, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, output });
-    });
-  });
 }
 
 describe('bad hosts files at startup', () => {

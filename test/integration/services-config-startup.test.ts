@@ -1,32 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { TEST_SECRET } from '../support/server.js';
-
-const SERVER = fileURLToPath(new URL('../../dist/main/server.js', import.meta.url));
-
-/** Runs the real headless entry until it exits (or is killed after a generous bound). */
-function runServer(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER], {
-      env: { PATH: process.env['PATH'] ?? '', PORT: '0', JWT_SECRET_KEY: TEST_SECRET, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, output });
-    });
-  });
-}
+import { runServer } from '../support/spawned-server.js';
 
 function configFile(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'lucid-services-')), 'services.yml');

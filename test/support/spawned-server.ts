@@ -7,17 +7,26 @@ import { tempAuditPath } from './temp.js';
 
 const SERVER = fileURLToPath(new URL('../../dist/main/server.js', import.meta.url));
 
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
   output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<Exit>;
   /** Resolves once a line of the log matches; rejects when the process exits first or after `timeoutMs`. */
   logged(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** The real headless entry point, as `npm start` runs it (after `npm run build`). */
-export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+/**
+ * Variables of the server process, over a minimal environment: a test key, any free port on
+ * loopback, the shared engine, its own audit trail. `undefined` leaves a variable out (no key:
+ * a development run).
+ */
+export type ServerEnv = Record<string, string | undefined>;
+
+/** The real headless entry point, as `npm start` runs it (after `npm run build`), its output read as it comes. */
+function startServer(env: ServerEnv): Omit<ServerProcess, 'url'> {
   assert.ok(existsSync(SERVER), 'dist/main/server.js is missing: run "npm run build" first');
   const child = spawn(process.execPath, [SERVER], {
     env: {
@@ -45,9 +54,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const logged = (pattern: RegExp, timeoutMs = 30_000) =>
     new Promise<void>((resolve, reject) => {
       if (pattern.test(output)) return resolve();
@@ -64,13 +71,35 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
         reject(new Error(`server exited before logging ${pattern}:\n${output}`));
       });
     });
+  return { child, output: () => output, exited, logged };
+}
+
+/** The server once it listens (its log says where); it is killed if it does not get there. */
+export async function spawnServer(env: ServerEnv = {}): Promise<ServerProcess> {
+  const server = startServer(env);
   // Needs LOG_LEVEL info or lower: the address is announced at info.
-  await logged(/listening on http:\/\/127\.0\.0\.1:\d+/).catch((err: unknown) => {
-    child.kill('SIGKILL');
+  await server.logged(/listening on http:\/\/127\.0\.0\.1:\d+/).catch((err: unknown) => {
+    server.child.kill('SIGKILL');
     throw err;
   });
-  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? '';
-  return { child, url, output: () => output, exited, logged };
+  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())?.[1] ?? '';
+  return { ...server, url };
+}
+
+/** Runs the server until it exits by itself, or kills it (SIGKILL) after a generous bound: for a start that must fail. */
+export function runServer(env: ServerEnv, boundMs = 20_000): Promise<{ code: number | null; output: string }> {
+  const { child, output, exited } = startServer(env);
+  const killer = setTimeout(() => child.kill('SIGKILL'), boundMs);
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => {
+      clearTimeout(killer);
+      reject(err);
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(killer);
+      resolve({ code, output: output() });
+    });
+  });
 }
 
 /** Kills what is still running (SIGKILL): for `after` hooks, which must clean up also on failure. */
