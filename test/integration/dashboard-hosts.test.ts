@@ -4,20 +4,18 @@ import { launchBrowser, type Browser } from '../support/browser.js';
 import { noticeCode, row, showOnly, UI_WAIT_MS, waitForLive, waitForRowState } from '../support/browser-dashboard.js';
 import { docker, stateOf, useEngine } from '../support/engine.js';
 import { HostsFile } from '../support/hosts-file.js';
-import { PrivateEngine } from '../support/private-engine.js';
+import { usePrivateEngine } from '../support/private-engine.js';
 import { newScenario, type Scenario } from '../support/scenario.js';
 import { useTestServer } from '../support/server.js';
 
 /** The shared engine (`local`), a private one (`second`) and one that does not exist (`gone`). */
 describe('the dashboard across hosts, in headless Chromium', () => {
   let s: Scenario;
-  let second: PrivateEngine;
   let browser: Browser;
   useEngine();
+  const second = usePrivateEngine({ testImage: true });
   before(async () => {
     s = newScenario((n) => [{ name: 'core', phase: 2, members: [{ name: n('here') }, { name: n('guarded'), host: 'second' }] }]);
-    second = await PrivateEngine.start();
-    await second.loadTestImage();
     await s.container('here', { start: true });
     await s.container('there', { start: true, engine: second.docker });
     await s.container('guarded', { start: true, engine: second.docker });
@@ -25,7 +23,6 @@ describe('the dashboard across hosts, in headless Chromium', () => {
   });
   after(async () => {
     await browser?.close();
-    await second?.destroy();
   });
   const server = useTestServer(() => {
     const hosts = new HostsFile([

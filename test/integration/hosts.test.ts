@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { loadConfig } from '../../src/main/config/env.js';
 import type { Role } from '../../src/shared/permissions.js';
@@ -7,7 +7,7 @@ import { TRANSPORTS, useClient, type OperationClient, type Outcome } from '../su
 import { createTestContainer, docker as sharedDocker, stateOf, useEngine } from '../support/engine.js';
 import { eventually, waitFor } from '../support/eventually.js';
 import { HostsFile } from '../support/hosts-file.js';
-import { PrivateEngine } from '../support/private-engine.js';
+import { usePrivateEngine } from '../support/private-engine.js';
 import { newScenario, startedAt } from '../support/scenario.js';
 import { TEST_SECRET, type TestServer } from '../support/server.js';
 import { sleep } from '../support/sleep.js';
@@ -37,15 +37,8 @@ function tokenLimitedTo(hosts: string[], role: Role = 'admin'): Promise<string> 
 for (const transport of TRANSPORTS) {
   describe(`several hosts over ${transport.name}`, () => {
     useEngine();
-    let second: PrivateEngine;
+    const second = usePrivateEngine({ testImage: true });
     let hostsFile: HostsFile;
-    before(async () => {
-      second = await PrivateEngine.start();
-      await second.loadTestImage();
-    });
-    after(async () => {
-      await second?.destroy();
-    });
     const s = newScenario((n) => [
       { name: 'core', phase: 2, members: [{ name: n('db'), host: 'second' }, { name: n('api'), depends_on: [n('db')] }] },
     ]);
@@ -180,13 +173,7 @@ for (const transport of TRANSPORTS) {
 
 describe('a token limited to some hosts', () => {
   useEngine();
-  let second: PrivateEngine;
-  before(async () => {
-    second = await PrivateEngine.start();
-  });
-  after(async () => {
-    await second?.destroy();
-  });
+  const second = usePrivateEngine();
   const rest = useClient(TRANSPORTS[0], () => ({
     HOSTS_CONFIG: new HostsFile([
       { name: 'local', url: 'unix:///var/run/docker.sock', default: true },
@@ -217,15 +204,8 @@ describe('a token limited to some hosts', () => {
 
 describe('a hosts reload that removes a host', () => {
   useEngine();
-  let second: PrivateEngine;
+  const second = usePrivateEngine({ testImage: true });
   let hostsFile: HostsFile;
-  before(async () => {
-    second = await PrivateEngine.start();
-    await second.loadTestImage();
-  });
-  after(async () => {
-    await second?.destroy();
-  });
   const rest = useClient(TRANSPORTS[0], () => {
     hostsFile = new HostsFile([
       { name: 'local', url: 'unix:///var/run/docker.sock', default: true },

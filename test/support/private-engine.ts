@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { docker as sharedDocker, TEST_IMAGE } from './engine.js';
+import { suiteFixture } from './fixture.js';
 import { sleep } from './sleep.js';
 
 const DOCKERD = existsSync('/usr/sbin/dockerd') ? '/usr/sbin/dockerd' : 'dockerd';
@@ -184,6 +185,11 @@ export class PrivateEngine {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** The same as `destroy`, under the name a fixture closes by. */
+  close(): Promise<void> {
+    return this.destroy();
+  }
+
   private async signalAndWait(signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return true;
@@ -196,4 +202,26 @@ export class PrivateEngine {
       child.kill(signal);
     });
   }
+}
+
+/**
+ * A private engine for the tests of the enclosing describe block (or file): started before them,
+ * with the test image loaded if `testImage` is set, and destroyed after them, also on failure.
+ * Its `after` runs where it is declared: before the hooks declared later, so a server or client
+ * declared later closes after the engine is gone.
+ */
+export function usePrivateEngine(options: PrivateEngineOptions & { testImage?: boolean } = {}): PrivateEngine {
+  const { testImage, ...engineOptions } = options;
+  return suiteFixture('private engine', async () => {
+    const engine = await PrivateEngine.start(engineOptions);
+    if (testImage) {
+      try {
+        await engine.loadTestImage();
+      } catch (err) {
+        await engine.destroy();
+        throw err;
+      }
+    }
+    return engine;
+  });
 }
