@@ -40,6 +40,8 @@ export interface PrivateEngineOptions {
   extraArgs?: string[];
   /** Prefix of the temporary folder, which names the engine in process lists. */
   dirPrefix?: string;
+  /** Load the shared engine's test image once the daemon answers. */
+  testImage?: boolean;
 }
 
 /**
@@ -68,6 +70,7 @@ export class PrivateEngine {
     const engine = new PrivateEngine(Array.isArray(options) ? { extraArgs: options } : options);
     try {
       await engine.startDaemon();
+      if (engine.options.testImage) await engine.loadTestImage();
     } catch (err) {
       await engine.destroy();
       throw err;
@@ -205,23 +208,10 @@ export class PrivateEngine {
 }
 
 /**
- * A private engine for the tests of the enclosing describe block (or file): started before them,
- * with the test image loaded if `testImage` is set, and destroyed after them, also on failure.
- * Its `after` runs where it is declared: before the hooks declared later, so a server or client
- * declared later closes after the engine is gone.
+ * A private engine for the tests of the enclosing describe block (or file): started before them
+ * and destroyed after them, also on failure. Its `after` runs where it is declared: before the
+ * hooks declared later, so a server or client declared later closes after the engine is gone.
  */
-export function usePrivateEngine(options: PrivateEngineOptions & { testImage?: boolean } = {}): PrivateEngine {
-  const { testImage, ...engineOptions } = options;
-  return suiteFixture('private engine', async () => {
-    const engine = await PrivateEngine.start(engineOptions);
-    if (testImage) {
-      try {
-        await engine.loadTestImage();
-      } catch (err) {
-        await engine.destroy();
-        throw err;
-      }
-    }
-    return engine;
-  });
+export function usePrivateEngine(options: PrivateEngineOptions = {}): PrivateEngine {
+  return suiteFixture('private engine', () => PrivateEngine.start(options));
 }
