@@ -85,7 +85,7 @@ after(async () => {
 });
 
 /** Follow-ups and reconciles far off unless a test asks for them. */
-function started(engine: ReturnType<typeof fakeManager>, options: { followMs?: number; reconcileMs?: number } = {}) {
+function started(engine: ReturnType<typeof fakeManager>, options: { followMs?: number; maxFollowMs?: number; reconcileMs?: number } = {}) {
   const state = new SwarmState(engine.gateway, quiet, { followMs: 60_000, reconcileMs: 600_000, ...options });
   states.push(state);
   const batches: SwarmBatch[] = [];
@@ -165,6 +165,30 @@ describe('SwarmState', () => {
     await reconciled.state.waitLive(2000);
     await eventually(() => (other.reads.length >= 6 ? true : undefined), 'two reconciles');
     assert.deepEqual(other.reads.slice(0, 6), ['nodes', 'services', 'nodes', 'services', 'nodes', 'services']);
+  });
+
+  it('keeps reading a service at the base interval while its running count moves, with no event', async () => {
+    const engine = fakeManager();
+    engine.setService('s1', 0, 1000);
+    let running = 0;
+    const rising = setInterval(() => engine.setService('s1', ++running, 1000), 5);
+    try {
+      // Were the follow-ups backing off after five (40 ms, 80 ms … 60 s), twenty reads would take seconds.
+      const { state } = started(engine, { followMs: 20, maxFollowMs: 60_000 });
+      await state.waitLive(2000);
+      await eventually(() => (engine.reads.filter((r) => r === 'service s1').length >= 20 ? true : undefined), 'twenty follow-ups of a moving s1', 3000);
+    } finally {
+      clearInterval(rising);
+    }
+  });
+
+  it('backs off from a service stuck short of its replicas, but never past the longest follow-up wait', async () => {
+    const engine = fakeManager();
+    engine.setService('s1', 0, 2);
+    // Backing off without a ceiling (10 ms, 20 ms … 5 s) the sixteenth read would come after seven seconds.
+    const { state } = started(engine, { followMs: 5, maxFollowMs: 50 });
+    await state.waitLive(2000);
+    await eventually(() => (engine.reads.filter((r) => r === 'service s1').length >= 16 ? true : undefined), 'sixteen follow-ups of a stuck s1', 3000);
   });
 
   it('on an engine that is no manager: not live, empty, and the stream is asked again only after the stand-by', async () => {

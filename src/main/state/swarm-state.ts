@@ -23,8 +23,10 @@ export interface SwarmBatch {
 export interface SwarmStateOptions {
   /** The daemon's health: while it is down the state is not served. */
   breaker?: Pick<CircuitBreaker, 'isOpen'>;
-  /** How often converging services are read again, at first; later it doubles, up to `reconcileMs`. */
+  /** How often converging services are read again while they move; once they stop moving it doubles, up to `maxFollowMs`. */
   followMs?: number;
+  /** The longest wait between two reads of a service that has not converged. */
+  maxFollowMs?: number;
   /** How often the whole cluster is read again, for what no event reports (a task dying on a worker). */
   reconcileMs?: number;
 }
@@ -40,8 +42,10 @@ const EVENT_FILTERS = { type: ['service' as const, 'node' as const] };
 /** The label swarm puts on every task container: its service. */
 const SERVICE_ID_LABEL = 'com.docker.swarm.service.id';
 const FOLLOW_MS = 1000;
+/** A service stuck short of its replicas (no node fits, an image missing) is still watched this often: one small read. */
+const MAX_FOLLOW_MS = 5000;
 const RECONCILE_MS = 30_000;
-/** Follow-ups at the base interval before they back off: a deploy or a rescheduling converges in a few seconds. */
+/** Follow-ups that saw nothing move, at the base interval, before they back off. */
 const QUICK_FOLLOW_UPS = 5;
 /** An engine in no swarm, or a worker, is asked again this seldom: it may be promoted or join. */
 const NOT_MANAGER_RETRY_MS = 30_000;
@@ -58,7 +62,8 @@ const MAX_SINGLE_READS = 8;
  *   (a node going down or drained moves tasks);
  * - a container event of a task on the manager's own engine re-reads its service;
  * - while a service has not converged (running ≠ desired, or an update in progress) it is read
- *   again every second (after five tries 2 s, 4 s … up to the reconcile interval) until it has;
+ *   again every second as long as something moves; after five reads that changed nothing the
+ *   wait doubles, up to 5 s, so a running count is never more than a few seconds behind;
  * - every 30 s the whole cluster is read once, for a task that dies on a worker (no event reaches
  *   the manager for it).
  * Until a resync after (re)connecting succeeded, and while the engine is no manager, `live` is
@@ -69,6 +74,7 @@ export class SwarmState {
   private readonly nodes = new Map<string, RawNode>();
   private readonly listeners = new Set<(batch: SwarmBatch) => void>();
   private readonly followBaseMs: number;
+  private readonly maxFollowMs: number;
   private readonly reconcileMs: number;
   private readonly follower: EventFollower<SwarmChange[]>;
 
@@ -76,8 +82,9 @@ export class SwarmState {
   private needNodes = false;
   private manager: boolean | null = null;
   private followTimer: NodeJS.Timeout | undefined;
-  /** Follow-up reads since the last event: the first few come at `followBaseMs`, later ones back off. */
+  /** Follow-up reads since something last moved: the first few come at `followBaseMs`, later ones back off. */
   private followUps = 0;
+  private changes = 0;
   private lastFull = 0;
 
   constructor(
@@ -86,6 +93,7 @@ export class SwarmState {
     options: SwarmStateOptions = {},
   ) {
     this.followBaseMs = options.followMs ?? FOLLOW_MS;
+    this.maxFollowMs = Math.max(this.followBaseMs, options.maxFollowMs ?? MAX_FOLLOW_MS);
     this.reconcileMs = options.reconcileMs ?? RECONCILE_MS;
     this.follower = new EventFollower(
       gateway,
@@ -127,6 +135,11 @@ export class SwarmState {
   /** Whether the engine answered as a swarm manager when last asked (null: not asked yet, or unreachable). */
   get isManager(): boolean | null {
     return this.manager;
+  }
+
+  /** Grows with every change of the kept nodes or services: an answer built from them is as old as its version. */
+  get version(): number {
+    return this.changes;
   }
 
   serviceList(): RawService[] {
@@ -202,11 +215,15 @@ export class SwarmState {
     this.manager = false;
     this.services.clear();
     this.nodes.clear();
+    this.changes += 1;
     return true;
   }
 
   private publish(changes: SwarmChange[], work: Refresh): void {
     // The first sync is the starting point, not news; a later one (after a reconnect) may have missed events.
+    if (changes.length > 0 || work.resync) this.changes += 1;
+    // A count that moved means a convergence under way: its next step is worth a quick look.
+    if (changes.length > 0) this.followUps = 0;
     const announce = work.resync ? work.servedBefore : changes.length > 0;
     if (announce) this.broadcast({ changes, resync: work.resync, time: new Date().toISOString() });
     this.planFollowUp();
@@ -218,23 +235,25 @@ export class SwarmState {
   }
 
   /**
-   * Converging services are read again soon, backing off while nothing happens; otherwise the
-   * next look is the reconcile, counted from the last full read.
+   * Converging services are read again soon, backing off (up to `maxFollowMs`) while nothing moves;
+   * otherwise the next look is the reconcile, counted from the last full read.
    */
   private planFollowUp(): void {
     clearTimeout(this.followTimer);
     const converging = [...this.services.values()].filter(isConverging).map((s) => s.ID);
     const sinceFull = Date.now() - this.lastFull;
     const reconcileIn = Math.max(0, this.reconcileMs - sinceFull);
-    const followMs = this.followBaseMs * 2 ** Math.max(0, this.followUps - QUICK_FOLLOW_UPS);
-    const followIn = converging.length > 0 ? Math.min(followMs, reconcileIn) : reconcileIn;
+    const followMs = Math.min(this.maxFollowMs, this.followBaseMs * 2 ** Math.max(0, this.followUps - QUICK_FOLLOW_UPS));
+    // Decided now, not when the timer fires: a timer may fire a millisecond early, and a reconcile
+    // that then found itself not due would read nothing, publish nothing and plan no next look.
+    const reconcile = converging.length === 0 || reconcileIn <= followMs;
     this.followUps = converging.length > 0 ? this.followUps + 1 : 0;
     this.followTimer = setTimeout(() => {
       this.followTimer = undefined;
-      if (Date.now() - this.lastFull >= this.reconcileMs) this.markNodes();
+      if (reconcile) this.markNodes();
       else for (const id of converging) this.follower.mark(id);
       void this.follower.refreshNow();
-    }, followIn);
+    }, reconcile ? reconcileIn : followMs);
     this.followTimer.unref();
   }
 
