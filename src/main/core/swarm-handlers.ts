@@ -34,7 +34,7 @@ export function swarmHandlers(on: SwarmRunner): Pick<Handlers, SwarmOperationNam
     'swarm.setAvailability': (input, ctx) =>
       on(input.host, ctx, 'control', ({ swarm }) => swarm.setAvailability(input.node, input.availability, ctx)),
     'swarm.onEvent': (input, ctx) => on(input.host, ctx, 'read', ({ swarm }) => swarm.watch(ctx)),
-    'swarm.services': (input, ctx) => on(input.host, ctx, 'read', async ({ swarm }) => ({ services: await swarm.services(input.stack) })),
+    'swarm.services': (input, ctx) => on(input.host, ctx, 'read', ({ swarm }) => swarm.servicesAnswer(input.stack)),
     'swarm.tasks': (input, ctx) => on(input.host, ctx, 'read', ({ swarm }) => swarm.tasks(input.service)),
     'swarm.logs': (input, ctx) => on(input.host, ctx, 'read', ({ swarm }) => swarm.logs(input, ctx.signal)),
     'swarm.followLogs': (input, ctx) => on(input.host, ctx, 'read', ({ swarm }) => swarm.followLogs(input, ctx)),

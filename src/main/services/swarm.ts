@@ -26,6 +26,7 @@ import {
 import type { OperationContext } from '../model/context.js';
 import { modeOf, nodeFromRaw, serviceFromRaw, stackOf, taskFromRaw } from '../model/swarm-mapping.js';
 import { timePointSeconds } from '../../shared/schemas/common.js';
+import { markReusable } from '../state/json-cache.js';
 import type { SwarmState } from '../state/swarm-state.js';
 import type { SwarmWatchOutput } from '../../shared/schemas/swarm-events.js';
 import { followServiceLog, type FollowEnd } from './swarm-log-follow.js';
@@ -55,6 +56,12 @@ export interface SwarmServiceOptions {
 
 /** How long a subscriber waits for the live state to form before it is told what Docker says. */
 const LIVE_WAIT_MS = 5000;
+/** Answers kept per state version: one per stack filter in use, and a caller inventing filters cannot grow it past this. */
+const MAX_KEPT_ANSWERS = 32;
+
+export interface ServicesAnswer {
+  readonly services: SwarmService[];
+}
 
 /** An update that lost a race with another writer (Docker's "update out of sequence") is tried again, this often. */
 const UPDATE_ATTEMPTS = 3;
@@ -65,6 +72,9 @@ const UPDATE_ATTEMPTS = 3;
  * NOT_SWARM_MANAGER (Docker's own 503 on the cluster endpoints).
  */
 export class SwarmCluster {
+  /** The services answers built from one version of the live state and one read of the projects. */
+  private kept: { version: number; projects: ReadonlyMap<string, string | null>; answers: Map<string, ServicesAnswer> } | undefined;
+
   constructor(
     private readonly gateway: DockerGateway,
     private readonly options: SwarmServiceOptions,
@@ -86,6 +96,28 @@ export class SwarmCluster {
       const name = stackOf(service);
       return serviceFromRaw(service, name === null ? null : (projects.get(name) ?? null));
     });
+  }
+
+  /**
+   * The services list as answered to a reader: while the live state answers, the same object for
+   * the same state version, projects and stack filter, so it is built and serialised once however
+   * often it is asked.
+   */
+  async servicesAnswer(stack?: string): Promise<ServicesAnswer> {
+    const state = this.liveState();
+    if (!state) return { services: await this.services(stack) };
+    const projects = await this.options.stackGroups.projects();
+    const version = state.version;
+    if (this.kept?.version !== version || this.kept.projects !== projects || this.kept.answers.size >= MAX_KEPT_ANSWERS) {
+      this.kept = { version, projects, answers: new Map() };
+    }
+    const key = stack === undefined ? '' : `=${stack}`;
+    let answer = this.kept.answers.get(key);
+    if (answer === undefined) {
+      answer = markReusable({ services: await this.services(stack) });
+      this.kept.answers.set(key, answer);
+    }
+    return answer;
   }
 
   async tasks(ref: string): Promise<{ service: string; tasks: SwarmTask[] }> {
