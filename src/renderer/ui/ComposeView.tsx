@@ -3,7 +3,8 @@ import type { ComposeProject } from '../../shared/schemas/compose.js';
 import { errorOf } from '../client/errors.js';
 import { mayControlCompose } from '../state/access.js';
 import { useDashboard } from './context.js';
-import { outcomeOf, RunOutput, type Run } from './RunOutput.js';
+import { ControlButton } from './ControlButton.js';
+import { RunOutput, useRun } from './RunOutput.js';
 import { StateBadge } from './StateBadge.js';
 
 /** Compose projects with their state; up and down stream compose's output as it prints it. */
@@ -11,7 +12,6 @@ export function ComposeView({ changes }: { changes: unknown }) {
   const ctx = useDashboard();
   const [projects, setProjects] = useState<ComposeProject[] | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
-  const [run, setRun] = useState<Run | undefined>();
   const [tick, setTick] = useState(0);
 
   useEffect(() => {
@@ -28,19 +28,9 @@ export function ComposeView({ changes }: { changes: unknown }) {
     };
   }, [ctx.client, changes, tick]);
 
+  const runner = useRun();
   const execute = async (project: string, verb: 'up' | 'down') => {
-    setRun({ title: `compose ${verb} ${project}`, lines: [] });
-    try {
-      const result = await ctx.client.compose[verb](
-        { project },
-        { onEvent: (line) => setRun((r) => r && { ...r, lines: [...r.lines, line] }) },
-      );
-      setRun((r) => r && { ...r, outcome: outcomeOf(result) });
-    } catch (err) {
-      const { code, message } = errorOf(err);
-      ctx.notify({ kind: 'error', title: `compose ${verb} ${project}`, code, message });
-      setRun((r) => r && { ...r, outcome: `${code}: ${message}` });
-    }
+    await runner.execute(`compose ${verb} ${project}`, (onEvent) => ctx.client.compose[verb]({ project }, { onEvent }));
     setTick((t) => t + 1);
   };
 
@@ -80,12 +70,8 @@ export function ComposeView({ changes }: { changes: unknown }) {
                 <td class="actions">
                   {mayControlCompose(ctx.access, p.group) && p.available && (
                     <>
-                      <button type="button" class="control start" disabled={run && !run.outcome} aria-label={`Up ${p.name}`} onClick={() => void execute(p.name, 'up')}>
-                        Up
-                      </button>
-                      <button type="button" class="control stop" disabled={run && !run.outcome} aria-label={`Down ${p.name}`} onClick={() => void execute(p.name, 'down')}>
-                        Down
-                      </button>
+                      <ControlButton verb="Up" target={p.name} tone="start" busy={runner.running} onClick={() => void execute(p.name, 'up')} />
+                      <ControlButton verb="Down" target={p.name} tone="stop" busy={runner.running} onClick={() => void execute(p.name, 'down')} />
                     </>
                   )}
                 </td>
@@ -94,7 +80,7 @@ export function ComposeView({ changes }: { changes: unknown }) {
           </tbody>
         </table>
       )}
-      {run && <RunOutput run={run} />}
+      <RunOutput run={runner.run} />
     </section>
   );
 }

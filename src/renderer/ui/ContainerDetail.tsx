@@ -5,6 +5,7 @@ import { errorOf } from '../client/errors.js';
 import { mayControl } from '../state/access.js';
 import { useDashboard } from './context.js';
 import { ACTION_LABEL, runControl, type ControlAction } from './control.js';
+import { ControlButton } from './ControlButton.js';
 import { shortId, time } from './format.js';
 import { containerLog, LogView } from './LogView.js';
 import { StateBadge } from './StateBadge.js';
@@ -57,9 +58,7 @@ export function ContainerDetail({ summary, onBack }: { summary: ContainerSummary
         <span class="spacer" />
         {mayControl(ctx.access, summary.group, summary.host) &&
           actions.map((a) => (
-            <button key={a} type="button" class={`control ${a}`} aria-label={`${ACTION_LABEL[a]} ${summary.name}`} onClick={() => void runControl(ctx, a, summary)}>
-              {ACTION_LABEL[a]}
-            </button>
+            <ControlButton key={a} verb={ACTION_LABEL[a]} target={summary.name} tone={a} onClick={() => void runControl(ctx, a, summary)} />
           ))}
       </div>
       <section class="panel" aria-labelledby="inspect-title">

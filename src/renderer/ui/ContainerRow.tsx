@@ -2,6 +2,7 @@ import { Component } from 'preact';
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
 import type { StatsHistory } from '../state/stats-history.js';
 import { ACTION_LABEL, type ControlAction } from './control.js';
+import { ControlButton } from './ControlButton.js';
 import { Sparkline } from './Sparkline.js';
 import { StateBadge } from './StateBadge.js';
 import { StatusText } from './StatusText.js';
@@ -57,16 +58,7 @@ export class ContainerRow extends Component<RowProps> {
         <td class="actions">
           {controls &&
             actionsFor(c.state).map((action) => (
-              <button
-                key={action}
-                type="button"
-                class={`control ${action}`}
-                disabled={busy}
-                aria-label={`${ACTION_LABEL[action]} ${c.name}`}
-                onClick={() => onControl(action, c)}
-              >
-                {ACTION_LABEL[action]}
-              </button>
+              <ControlButton key={action} verb={ACTION_LABEL[action]} target={c.name} tone={action} busy={busy} onClick={() => onControl(action, c)} />
             ))}
         </td>
       </tr>

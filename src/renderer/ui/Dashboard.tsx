@@ -51,7 +51,7 @@ export function Dashboard({ client, session, onSignOut }: Props) {
   const statsProblem = useStatsStream(client, history, tab === 'containers');
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [openId, setOpenId] = useState<string | undefined>();
-  // Views that read groups, projects, the swarm or the trail again do so when a container of a
+  // Views that read groups, projects or the trail again do so when a container of a
   // group, a compose project or a swarm service changes state, at most once a second: not for every event of a busy engine.
   const grouped = useMemo(
     () =>
@@ -155,7 +155,7 @@ export function Dashboard({ client, session, onSignOut }: Props) {
         {tab === 'groups' && <GroupsView changes={changes} />}
         {tab === 'compose' && <ComposeView changes={changes} />}
         {tab === 'hosts' && <HostsView hosts={live.hosts} containers={live.containers} />}
-        {tab === 'swarm' && <SwarmView hosts={live.hosts} changes={changes} />}
+        {tab === 'swarm' && <SwarmView hosts={live.hosts} />}
         {tab === 'audit' && <AuditView changes={changes} />}
       </main>
     </DashboardCtx.Provider>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { NodeAvailability, SwarmNode } from '../../shared/schemas/swarm.js';
 import { mayControlNodes } from '../state/access.js';
 import { useDashboard } from './context.js';
+import { ControlButton } from './ControlButton.js';
 import { StateBadge } from './StateBadge.js';
 import { swarmCall } from './swarm-call.js';
 
@@ -10,13 +11,13 @@ const VERB: Record<NodeAvailability, string> = { active: 'Activate', pause: 'Pau
 const AVAILABILITIES = Object.keys(VERB) as NodeAvailability[];
 
 /** The swarm's nodes; an admin moves a node between active, pause and drain. */
-export function SwarmNodes({ host, nodes, reread }: { host: string; nodes: SwarmNode[] | undefined; reread(): void }) {
+export function SwarmNodes({ host, nodes }: { host: string; nodes: SwarmNode[] | undefined }) {
   const ctx = useDashboard();
   const [busy, setBusy] = useState<string | undefined>();
   const control = mayControlNodes(ctx.access, host);
   const set = async (node: SwarmNode, availability: NodeAvailability) => {
     setBusy(node.id);
-    await swarmCall(ctx, `${VERB[availability]} ${node.hostname}`, () => ctx.client.swarm.setAvailability({ node: node.id, host, availability }), reread);
+    await swarmCall(ctx, `${VERB[availability]} ${node.hostname}`, () => ctx.client.swarm.setAvailability({ node: node.id, host, availability }));
     setBusy(undefined);
   };
   return (
@@ -58,9 +59,7 @@ export function SwarmNodes({ host, nodes, reread }: { host: string; nodes: Swarm
                 {control && (
                   <td class="actions">
                     {AVAILABILITIES.filter((a) => a !== n.availability).map((a) => (
-                      <button key={a} type="button" class={`control ${a === 'active' ? 'start' : 'stop'}`} disabled={busy === n.id} aria-label={`${VERB[a]} ${n.hostname}`} onClick={() => void set(n, a)}>
-                        {VERB[a]}
-                      </button>
+                      <ControlButton key={a} verb={VERB[a]} target={n.hostname} tone={a === 'active' ? 'start' : 'stop'} busy={busy === n.id} onClick={() => void set(n, a)} />
                     ))}
                   </td>
                 )}

@@ -3,6 +3,7 @@ import type { SwarmService, SwarmTask } from '../../shared/schemas/swarm.js';
 import { errorOf } from '../client/errors.js';
 import { mayControlSwarm } from '../state/access.js';
 import { useDashboard } from './context.js';
+import { ControlButton } from './ControlButton.js';
 import { time } from './format.js';
 import { LogView, serviceLog } from './LogView.js';
 import { StateBadge } from './StateBadge.js';
@@ -11,14 +12,15 @@ import { swarmCall } from './swarm-call.js';
 interface Props {
   host: string;
   services: SwarmService[] | undefined;
-  /** Changes whenever the swarm is read again: the open service's tasks are read with it. */
-  version: string;
-  reread(): void;
+  /** Changes whenever an event names the service or the swarm is read again: its open tasks are read with it. */
+  versionOf(service: string): string;
 }
 
 function Scale({ service, host, busy, run }: { service: SwarmService; host: string; busy: boolean; run(title: string, call: () => Promise<unknown>): void }) {
   const ctx = useDashboard();
   const [replicas, setReplicas] = useState(String(service.replicas.desired));
+  // Scaled elsewhere (the CLI, another page): the field offers the new count.
+  useEffect(() => setReplicas(String(service.replicas.desired)), [service.replicas.desired]);
   return (
     <form
       class="inline"
@@ -35,9 +37,7 @@ function Scale({ service, host, busy, run }: { service: SwarmService; host: stri
         aria-label={`Replicas of ${service.name}`}
         onInput={(e) => setReplicas((e.currentTarget as HTMLInputElement).value)}
       />
-      <button type="submit" disabled={busy} aria-label={`Scale ${service.name}`}>
-        Scale
-      </button>
+      <ControlButton verb="Scale" target={service.name} busy={busy} submit />
     </form>
   );
 }
@@ -104,14 +104,14 @@ function ServicePanel({ service, host, version }: { service: SwarmService; host:
 }
 
 /** The swarm's services: running and desired replicas; scale, restart and roll back by role and group. */
-export function SwarmServices({ host, services, version, reread }: Props) {
+export function SwarmServices({ host, services, versionOf }: Props) {
   const ctx = useDashboard();
   const [open, setOpen] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
   const opened = services?.find((s) => s.name === open);
   const run = (service: string) => (title: string, call: () => Promise<unknown>) => {
     setBusy(service);
-    void swarmCall(ctx, title, call, reread).finally(() => setBusy(undefined));
+    void swarmCall(ctx, title, call).finally(() => setBusy(undefined));
   };
 
   return (
@@ -164,24 +164,8 @@ export function SwarmServices({ host, services, version, reread }: Props) {
                       {control && (
                         <>
                           {s.mode === 'replicated' && <Scale service={s} host={host} busy={busy === s.name} run={act} />}
-                          <button
-                            type="button"
-                            class="control restart"
-                            disabled={busy === s.name}
-                            aria-label={`Restart ${s.name}`}
-                            onClick={() => act(`Restart ${s.name}`, () => ctx.client.swarm.restart({ service: s.name, host }))}
-                          >
-                            Restart
-                          </button>
-                          <button
-                            type="button"
-                            class="control"
-                            disabled={busy === s.name}
-                            aria-label={`Roll back ${s.name}`}
-                            onClick={() => act(`Roll back ${s.name}`, () => ctx.client.swarm.rollback({ service: s.name, host }))}
-                          >
-                            Roll back
-                          </button>
+                          <ControlButton verb="Restart" target={s.name} tone="restart" busy={busy === s.name} onClick={() => act(`Restart ${s.name}`, () => ctx.client.swarm.restart({ service: s.name, host }))} />
+                          <ControlButton verb="Roll back" target={s.name} busy={busy === s.name} onClick={() => act(`Roll back ${s.name}`, () => ctx.client.swarm.rollback({ service: s.name, host }))} />
                         </>
                       )}
                     </td>
@@ -192,7 +176,7 @@ export function SwarmServices({ host, services, version, reread }: Props) {
           </table>
         </div>
       )}
-      {opened && <ServicePanel key={opened.name} service={opened} host={host} version={version} />}
+      {opened && <ServicePanel key={opened.name} service={opened} host={host} version={versionOf(opened.name)} />}
     </>
   );
 }

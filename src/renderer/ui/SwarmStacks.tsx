@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import type { ComposeProject } from '../../shared/schemas/compose.js';
 import type { SwarmStack } from '../../shared/schemas/swarm.js';
-import { errorOf } from '../client/errors.js';
 import { mayControlSwarm } from '../state/access.js';
 import { useDashboard } from './context.js';
-import { outcomeOf, RunOutput, type Run } from './RunOutput.js';
+import { ControlButton } from './ControlButton.js';
+import { RunOutput, useRun } from './RunOutput.js';
 import { StateBadge } from './StateBadge.js';
 
 interface Props {
@@ -12,37 +12,25 @@ interface Props {
   stacks: SwarmStack[] | undefined;
   /** Registered compose projects: those not deployed yet are offered for deploying. */
   projects: ComposeProject[] | undefined;
-  reread(): void;
 }
 
 type Verb = 'deploy' | 'remove';
-const VERB: Record<Verb, string> = { deploy: 'Deploy', remove: 'Remove' };
 
 /**
  * The stacks on the swarm, whoever deployed them; a stack of a registered compose project is
  * deployed (or updated) and removed with the CLI's output streaming as it prints.
  */
-export function SwarmStacks({ host, stacks, projects, reread }: Props) {
+export function SwarmStacks({ host, stacks, projects }: Props) {
   const ctx = useDashboard();
-  const [run, setRun] = useState<Run | undefined>();
-  const running = run !== undefined && run.outcome === undefined;
+  const runner = useRun();
   const deployed = new Set((stacks ?? []).map((s) => s.name));
   const candidates = (projects ?? []).filter((p) => p.available && !deployed.has(p.name) && mayControlSwarm(ctx.access, p.group, host));
   const [chosen, setChosen] = useState('');
   const pick = candidates.some((p) => p.name === chosen) ? chosen : (candidates[0]?.name ?? '');
 
-  const execute = async (verb: Verb, project: string) => {
-    setRun({ title: `stack ${verb} ${project}`, lines: [] });
-    try {
-      const result = await ctx.client.stacks[verb]({ project, host }, { onEvent: (line) => setRun((r) => r && { ...r, lines: [...r.lines, line] }) });
-      setRun((r) => r && { ...r, outcome: outcomeOf(result) });
-    } catch (err) {
-      const { code, message } = errorOf(err);
-      ctx.notify({ kind: 'error', title: `${VERB[verb]} ${project}`, code, message });
-      setRun((r) => r && { ...r, outcome: `${code}: ${message}` });
-    }
-    reread();
-  };
+  // The rows follow the swarm's events as the stack's services come and go.
+  const execute = (verb: Verb, project: string) =>
+    runner.execute(`stack ${verb} ${project}`, (onEvent) => ctx.client.stacks[verb]({ project, host }, { onEvent }));
 
   return (
     <>
@@ -66,9 +54,9 @@ export function SwarmStacks({ host, stacks, projects, reread }: Props) {
                 ))}
               </select>
             </label>
-            <button type="submit" class="control start" disabled={running} aria-label={`Deploy ${pick}`}>
+            <ControlButton verb="Deploy" target={pick} tone="start" busy={runner.running} submit>
               Deploy as a stack
-            </button>
+            </ControlButton>
           </form>
         )}
       </div>
@@ -102,12 +90,8 @@ export function SwarmStacks({ host, stacks, projects, reread }: Props) {
                   <td class="actions">
                     {s.project !== undefined && mayControlSwarm(ctx.access, s.group, host) && (
                       <>
-                        <button type="button" class="control start" disabled={running} aria-label={`Deploy ${s.name}`} onClick={() => void execute('deploy', s.project as string)}>
-                          Deploy
-                        </button>
-                        <button type="button" class="control stop" disabled={running} aria-label={`Remove ${s.name}`} onClick={() => void execute('remove', s.project as string)}>
-                          Remove
-                        </button>
+                        <ControlButton verb="Deploy" target={s.name} tone="start" busy={runner.running} onClick={() => void execute('deploy', s.project as string)} />
+                        <ControlButton verb="Remove" target={s.name} tone="stop" busy={runner.running} onClick={() => void execute('remove', s.project as string)} />
                       </>
                     )}
                   </td>
@@ -117,7 +101,7 @@ export function SwarmStacks({ host, stacks, projects, reread }: Props) {
           </table>
         </div>
       )}
-      {run && <RunOutput run={run} />}
+      <RunOutput run={runner.run} />
     </>
   );
 }

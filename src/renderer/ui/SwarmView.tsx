@@ -1,56 +1,42 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ComposeProject } from '../../shared/schemas/compose.js';
-import type { SwarmNode, SwarmService, SwarmStack } from '../../shared/schemas/swarm.js';
-import { errorOf } from '../client/errors.js';
 import type { Hosts } from '../state/hosts.js';
+import { useLiveSwarm } from '../state/live-swarm.js';
+import { sortedNodes, sortedServices, stacksOf } from '../state/swarm-lists.js';
 import { useDashboard } from './context.js';
 import { SwarmNodes } from './SwarmNodes.js';
 import { SwarmServices } from './SwarmServices.js';
 import { SwarmStacks } from './SwarmStacks.js';
 
-interface Swarm {
-  nodes: SwarmNode[];
-  services: SwarmService[];
-  stacks: SwarmStack[];
-  projects: ComposeProject[] | undefined;
-}
-
 /**
- * The swarm of a host whose engine is a manager: nodes, services and stacks. Read when opened,
- * after each change made here, and when a container of a swarm task changes state.
+ * The swarm of a host whose engine is a manager: nodes, services and stacks, live. Whoever changes
+ * the swarm (this page, the CLI, another manager) the rows follow the manager's swarm events.
  */
-export function SwarmView({ hosts, changes }: { hosts: Hosts; changes: unknown }) {
+export function SwarmView({ hosts }: { hosts: Hosts }) {
   const ctx = useDashboard();
   const managers = [...hosts.values()].filter((h) => h.info?.swarmManager).map((h) => h.name);
   const [host, setHost] = useState(managers[0] ?? '');
-  const [swarm, setSwarm] = useState<Swarm | undefined>();
-  const [problem, setProblem] = useState<string | undefined>();
-  const [version, setVersion] = useState(0);
-  const reread = useCallback(() => setVersion((v) => v + 1), []);
+  const live = useLiveSwarm(ctx.client, host);
+  const [projects, setProjects] = useState<ComposeProject[] | undefined>();
   // Only someone who may deploy needs the projects that could be deployed.
   const deploys = ctx.access.has('swarm:control');
 
   useEffect(() => {
-    if (!host) return;
+    if (!deploys) return;
     let current = true;
-    Promise.all([
-      ctx.client.swarm.nodes({ host }),
-      ctx.client.swarm.services({ host }),
-      ctx.client.stacks.list({ host }),
-      deploys ? ctx.client.compose.projects().then((a) => a.projects, () => undefined) : undefined,
-    ]).then(
-      ([n, s, st, projects]) => {
-        if (!current) return;
-        const byName = <T extends { name: string }>(list: T[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
-        setSwarm({ nodes: n.nodes, services: byName(s.services), stacks: byName(st.stacks), projects });
-        setProblem(undefined);
-      },
-      (err: unknown) => current && setProblem(`${errorOf(err).code}: ${errorOf(err).message}`),
+    ctx.client.compose.projects().then(
+      (a) => current && setProjects(a.projects),
+      () => undefined,
     );
     return () => {
       current = false;
     };
-  }, [ctx.client, host, deploys, changes, version]);
+  }, [ctx.client, deploys]);
+
+  const nodes = useMemo(() => sortedNodes(live.lists), [live.lists.nodes]);
+  const services = useMemo(() => sortedServices(live.lists), [live.lists.services]);
+  const stacks = useMemo(() => stacksOf(live.lists), [live.lists.services, live.lists.stacks]);
+  const loaded = live.loaded || undefined;
 
   return (
     <section aria-labelledby="swarm-title">
@@ -68,18 +54,20 @@ export function SwarmView({ hosts, changes }: { hosts: Hosts; changes: unknown }
             </select>
           </label>
         )}
-        <button type="button" class="quiet" onClick={reread}>
-          Read again
-        </button>
+        {host && (
+          <span class="muted" role="status" data-swarm-connection={live.connection}>
+            {live.connection === 'live' ? 'Live' : live.connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+          </span>
+        )}
       </div>
-      {problem && <p role="alert" class="error">{problem}</p>}
+      {live.problem && <p role="alert" class="error">{live.problem}</p>}
       {!host ? (
         <p class="empty">No host is a swarm manager.</p>
       ) : (
         <>
-          <SwarmNodes host={host} nodes={swarm?.nodes} reread={reread} />
-          <SwarmServices host={host} services={swarm?.services} version={`${String(changes)}:${version}`} reread={reread} />
-          <SwarmStacks host={host} stacks={swarm?.stacks} projects={swarm?.projects} reread={reread} />
+          <SwarmNodes host={host} nodes={loaded && nodes} />
+          <SwarmServices host={host} services={loaded && services} versionOf={(name) => `${live.loads}:${live.lists.touched.get(name) ?? 0}`} />
+          <SwarmStacks host={host} stacks={loaded && stacks} projects={projects} />
         </>
       )}
     </section>
