@@ -1,17 +1,32 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { UI_WAIT_MS, waitForLive } from '../support/browser-dashboard.js';
-import { removeDir, servicesConfig, tempDir } from '../support/compose.js';
+import { assertNotReloaded, markPage, UI_WAIT_MS, waitForLive } from '../support/browser-dashboard.js';
+import { removeDir, servicesConfig, tempDir, writeFile } from '../support/compose.js';
 import { requireEngine, TEST_IMAGE } from '../support/engine.js';
 import { waitFor } from '../support/eventually.js';
 import { DOCKER_CLI, TestSwarm } from '../support/swarm.js';
-import { availabilityOf, nodeIdOf, replicasOf, serviceSpec, stackServices, writeStack } from '../support/swarm-projects.js';
+import { availabilityOf, nodeIdOf, replicasOf, serviceSpec, stackFile, stackServices, writeStack } from '../support/swarm-projects.js';
 import { useTestServer } from '../support/server.js';
 
 /** Long enough for `docker stack deploy` to converge on a loaded machine. */
 const STACK_WAIT_MS = 120_000;
+/** A node that stops answering is marked down after a few missed heartbeats (5 s each by default). */
+const NODE_DOWN_WAIT_MS = 90_000;
+
+/** The list reads of the swarm view: once it is live, only a resync may ask for them again. */
+const LIST_PATHS = new Set(['/api/v1/swarm/nodes', '/api/v1/swarm/services']);
+
+/** Counts the page's reads of the swarm's lists from now on: the live view answers from events, it does not poll. */
+function countListReads(page: Page): () => number {
+  let reads = 0;
+  page.on('request', (request) => {
+    if (LIST_PATHS.has(new URL(request.url()).pathname)) reads++;
+  });
+  return () => reads;
+}
 
 /**
  * A swarm of its own (a manager and a worker, private engines): the shared engine's swarm state is
@@ -58,6 +73,7 @@ describe('the swarm in the dashboard, in headless Chromium', () => {
     await waitForLive(opened.page);
     await opened.page.getByRole('button', { name: 'Swarm' }).click();
     await opened.page.locator(`tr[data-service="${service}"]`).waitFor({ timeout: UI_WAIT_MS });
+    await opened.page.locator('[data-swarm-connection="live"]').waitFor({ timeout: UI_WAIT_MS });
     return opened;
   }
 
@@ -140,6 +156,64 @@ describe('the swarm in the dashboard, in headless Chromium', () => {
     await waitFor('the stack is gone', UI_WAIT_MS, async () => (await stackServices(swarm, project)).length === 0);
     await page.locator(`tr[data-stack="${project}"]`).waitFor({ state: 'detached', timeout: UI_WAIT_MS });
 
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+  it('follows changes made with the CLI without a reload or a read of the lists: a scale, its tasks, a drain, a stack deployed and removed', async () => {
+    const { page, errors } = await openSwarm('admin');
+    const worker = swarm.workers[0]?.name as string;
+    const stack = `sc${suffix}`;
+    const dir = tempDir('lucid-dash-swarm-cli');
+    await page.getByRole('button', { name: `Tasks and logs of ${service}` }).click();
+    const panel = page.locator(`[data-service-panel="${service}"]`);
+    await panel.locator('table.tasks tr[data-state="running"]').first().waitFor({ timeout: UI_WAIT_MS });
+    await markPage(page);
+    const reads = countListReads(page);
+    try {
+      await swarm.cli(['service', 'scale', '--detach', `${service}=3`]);
+      await page.locator(`tr[data-service="${service}"][data-replicas="3/3"]`).waitFor({ timeout: UI_WAIT_MS });
+      assert.equal(await replicasOf(swarm, service), 3);
+      await waitFor('the open service shows its three running tasks', UI_WAIT_MS, async () => (await panel.locator('table.tasks tr[data-state="running"]').count()) === 3);
+      assert.equal(await page.getByLabel(`Replicas of ${service}`).inputValue(), '3', 'the scale field offers the new count');
+
+      await swarm.cli(['node', 'update', '--availability', 'drain', worker]);
+      await page.locator(`tr[data-node="${worker}"][data-availability="drain"]`).waitFor({ timeout: UI_WAIT_MS });
+      await swarm.cli(['node', 'update', '--availability', 'active', worker]);
+      await page.locator(`tr[data-node="${worker}"][data-availability="active"]`).waitFor({ timeout: UI_WAIT_MS });
+
+      const file = writeFile(join(dir, 'stack.yml'), stackFile({ app: {} }));
+      await swarm.cli(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', file, stack]);
+      await page.locator(`tr[data-stack="${stack}"][data-replicas="1/1"]`).waitFor({ timeout: STACK_WAIT_MS });
+      assert.equal(await page.locator(`tr[data-stack="${stack}"] td`, { hasText: 'not registered' }).count(), 1);
+      await swarm.cli(['stack', 'rm', stack]);
+      await page.locator(`tr[data-stack="${stack}"]`).waitFor({ state: 'detached', timeout: UI_WAIT_MS });
+      await page.locator(`tr[data-service="${stack}_app"]`).waitFor({ state: 'detached', timeout: UI_WAIT_MS });
+
+      await assertNotReloaded(page);
+      assert.equal(reads(), 0, 'nodes and services came from the event stream, not from reading the lists again');
+      assert.deepEqual(errors, []);
+    } finally {
+      await swarm.cli(['service', 'scale', '--detach', `${service}=1`]).catch(() => undefined);
+      await swarm.cli(['stack', 'rm', stack]).catch(() => undefined);
+      removeDir(dir);
+      await page.close();
+    }
+  });
+
+  // Last: the worker stops answering for a while.
+  it('shows a node going down and coming back without a reload', async () => {
+    const { page, errors } = await openSwarm('user');
+    const worker = swarm.workers[0] as (typeof swarm.workers)[number];
+    await page.locator(`tr[data-node="${worker.name}"][data-state="ready"]`).waitFor({ timeout: UI_WAIT_MS });
+    await markPage(page);
+    worker.engine.pause();
+    try {
+      await page.locator(`tr[data-node="${worker.name}"][data-state="down"]`).waitFor({ timeout: NODE_DOWN_WAIT_MS });
+    } finally {
+      worker.engine.resume();
+    }
+    await page.locator(`tr[data-node="${worker.name}"][data-state="ready"]`).waitFor({ timeout: NODE_DOWN_WAIT_MS });
+    await assertNotReloaded(page);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -42,7 +42,7 @@ export function SwarmNodes({ host, nodes }: { host: string; nodes: SwarmNode[] |
           </thead>
           <tbody>
             {(nodes ?? []).map((n) => (
-              <tr key={n.id} data-node={n.hostname} data-availability={n.availability}>
+              <tr key={n.id} data-node={n.hostname} data-state={n.state} data-availability={n.availability}>
                 <th scope="row">{n.hostname}</th>
                 <td>
                   {n.role}
