@@ -34,7 +34,7 @@ export function applySwarmEvents(lists: SwarmLists, events: readonly SwarmEvent[
       touched.set(event.name, (touched.get(event.name) ?? 0) + 1);
     }
   }
-  return { ...lists, ...(nodes && { nodes }), ...(services && { services }), ...(touched && { touched }) };
+  return nodes || services ? { ...lists, ...(nodes && { nodes }), ...(services && { services }), ...(touched && { touched }) } : lists;
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
