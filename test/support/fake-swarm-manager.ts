@@ -1,6 +1,5 @@
-import { PassThrough } from 'node:stream';
-import type { DockerGateway } from '../../src/main/docker/gateway.js';
 import { LucidError } from '../../src/shared/errors.js';
+import { fakeEventGateway } from './fake-event-gateway.js';
 
 interface FakeService {
   ID: string;
@@ -17,10 +16,8 @@ interface FakeService {
 export function fakeManager() {
   const services = new Map<string, FakeService>();
   const nodes = [{ ID: 'n1', Version: { Index: 1 }, Spec: { Role: 'manager', Availability: 'active' }, Status: { State: 'ready' } }];
-  const streams: PassThrough[] = [];
   const reads: string[] = [];
   let manager = true;
-  let opens = 0;
   const answer = (path: string, query: { filters?: { id?: string[] } }): unknown => {
     if (path.startsWith('/nodes')) {
       reads.push('nodes');
@@ -30,35 +27,21 @@ export function fakeManager() {
     reads.push(id === undefined ? 'services' : `service ${id}`);
     return [...services.values()].filter((s) => id === undefined || s.ID.startsWith(id));
   };
-  const gateway = {
-    openStream: async (_operation: string, open: (signal: AbortSignal) => Promise<PassThrough>, { signal }: { signal: AbortSignal }) => {
-      opens++;
-      const stream = await open(signal);
-      signal.addEventListener('abort', () => stream.destroy(), { once: true });
-      return stream;
-    },
-    call: async (_operation: string, fn: (signal: AbortSignal) => Promise<unknown>) => {
-      // What swarmCall makes of Docker's 503 on a worker.
-      if (!manager) throw new LucidError('NOT_SWARM_MANAGER', 'not a manager');
-      return fn(new AbortController().signal);
-    },
-    docker: {
-      getEvents: async () => {
-        const stream = new PassThrough();
-        streams.push(stream);
-        return stream;
-      },
+  const { gateway, streams, opens } = fakeEventGateway(
+    {
       modem: {
         dial: (options: { path: string; options: { _query: { filters?: { id?: string[] } } } }, callback: (err: unknown, data: unknown) => void) =>
           callback(null, answer(options.path, options.options._query)),
       },
     },
-  };
+    // What swarmCall makes of Docker's 503 on a worker.
+    () => (manager ? undefined : new LucidError('NOT_SWARM_MANAGER', 'not a manager')),
+  );
   return {
-    gateway: gateway as unknown as DockerGateway,
+    gateway,
     services,
     reads,
-    opens: () => opens,
+    opens,
     setService: (id: string, running: number, desired: number) =>
       services.set(id, { ID: id, Version: { Index: running }, Spec: { Name: `svc-${id}` }, ServiceStatus: { RunningTasks: running, DesiredTasks: desired } }),
     send: (value: unknown) => streams.at(-1)!.write(`${JSON.stringify(value)}\n`),

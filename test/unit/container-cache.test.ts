@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { LucidError } from '../../src/shared/errors.js';
 import type { LiveEvent } from '../../src/shared/schemas/live.js';
-import type { DockerGateway } from '../../src/main/docker/gateway.js';
 import { ContainerCache } from '../../src/main/state/container-cache.js';
 import { eventually } from '../support/eventually.js';
+import { fakeEventGateway } from '../support/fake-event-gateway.js';
 
 const quiet = { debug: () => {}, warn: () => {}, info: () => {} };
 
@@ -29,25 +28,10 @@ function inspectOf(id: string, status: string) {
  */
 function fakeEngine() {
   const containers = new Map<string, ReturnType<typeof inspectOf>>();
-  const streams: PassThrough[] = [];
   const calls = { list: 0, inspect: 0 };
   const control = { failing: false };
-  const gateway = {
-    openStream: async (_operation: string, open: (signal: AbortSignal) => Promise<PassThrough>, { signal }: { signal: AbortSignal }) => {
-      const stream = await open(signal);
-      signal.addEventListener('abort', () => stream.destroy(), { once: true });
-      return stream;
-    },
-    call: async (_operation: string, fn: (signal: AbortSignal) => Promise<unknown>) => {
-      if (control.failing) throw new LucidError('DOCKER_UNAVAILABLE', 'timed out');
-      return fn(new AbortController().signal);
-    },
-    docker: {
-      getEvents: async () => {
-        const stream = new PassThrough();
-        streams.push(stream);
-        return stream;
-      },
+  const { gateway, streams } = fakeEventGateway(
+    {
       listContainers: async () => {
         calls.list++;
         return [...containers.keys()].map((Id) => ({ Id }));
@@ -61,9 +45,10 @@ function fakeEngine() {
         },
       }),
     },
-  };
+    () => (control.failing ? new LucidError('DOCKER_UNAVAILABLE', 'timed out') : undefined),
+  );
   return {
-    gateway: gateway as unknown as DockerGateway,
+    gateway,
     containers,
     calls,
     control,
