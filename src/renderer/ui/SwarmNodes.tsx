@@ -3,6 +3,7 @@ import type { NodeAvailability, SwarmNode } from '../../shared/schemas/swarm.js'
 import { mayControlNodes } from '../state/access.js';
 import { useDashboard } from './context.js';
 import { ControlButton } from './ControlButton.js';
+import { DataTable } from './DataTable.js';
 import { StateBadge } from './StateBadge.js';
 import { swarmCall } from './swarm-call.js';
 
@@ -23,51 +24,32 @@ export function SwarmNodes({ host, nodes }: { host: string; nodes: SwarmNode[] |
   return (
     <>
       <h3>Nodes</h3>
-      <div class="table-wrap">
-        <table class="nodes">
-          <thead>
-            <tr>
-              <th scope="col">Node</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
-              <th scope="col">Availability</th>
-              <th scope="col">Address</th>
-              <th scope="col">Engine</th>
-              {control && (
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {(nodes ?? []).map((n) => (
-              <tr key={n.id} data-node={n.hostname} data-state={n.state} data-availability={n.availability}>
-                <th scope="row">{n.hostname}</th>
-                <td>
-                  {n.role}
-                  {n.leader && <span class="muted"> (leader)</span>}
-                </td>
-                <td>
-                  <StateBadge state={n.state} />
-                </td>
-                <td>
-                  <StateBadge state={n.availability} />
-                </td>
-                <td>{n.address ?? '—'}</td>
-                <td>{n.engineVersion ?? '—'}</td>
-                {control && (
-                  <td class="actions">
-                    {AVAILABILITIES.filter((a) => a !== n.availability).map((a) => (
-                      <ControlButton key={a} verb={VERB[a]} target={n.hostname} tone={a === 'active' ? 'start' : 'stop'} busy={busy === n.id} onClick={() => void set(n, a)} />
-                    ))}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable class="nodes" columns={['Node', 'Role', 'State', 'Availability', 'Address', 'Engine']} actions={control}>
+        {(nodes ?? []).map((n) => (
+          <tr key={n.id} data-node={n.hostname} data-state={n.state} data-availability={n.availability}>
+            <th scope="row">{n.hostname}</th>
+            <td>
+              {n.role}
+              {n.leader && <span class="muted"> (leader)</span>}
+            </td>
+            <td>
+              <StateBadge state={n.state} />
+            </td>
+            <td>
+              <StateBadge state={n.availability} />
+            </td>
+            <td>{n.address ?? '—'}</td>
+            <td>{n.engineVersion ?? '—'}</td>
+            {control && (
+              <td class="actions">
+                {AVAILABILITIES.filter((a) => a !== n.availability).map((a) => (
+                  <ControlButton key={a} verb={VERB[a]} target={n.hostname} tone={a === 'active' ? 'start' : 'stop'} busy={busy === n.id} onClick={() => void set(n, a)} />
+                ))}
+              </td>
+            )}
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }

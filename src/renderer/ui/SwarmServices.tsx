@@ -4,6 +4,7 @@ import { errorOf } from '../client/errors.js';
 import { mayControlSwarm } from '../state/access.js';
 import { useDashboard } from './context.js';
 import { ControlButton } from './ControlButton.js';
+import { DataTable } from './DataTable.js';
 import { time } from './format.js';
 import { LogView, serviceLog } from './LogView.js';
 import { StateBadge } from './StateBadge.js';
@@ -69,34 +70,20 @@ function ServicePanel({ service, host, version }: { service: SwarmService; host:
       {tasks && tasks.length === 0 ? (
         <p class="muted">No tasks.</p>
       ) : (
-        <div class="table-wrap">
-          <table class="tasks">
-            <thead>
-              <tr>
-                <th scope="col">Task</th>
-                <th scope="col">Node</th>
-                <th scope="col">State</th>
-                <th scope="col">Desired</th>
-                <th scope="col">Message</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((t) => (
-                <tr key={t.id} data-task={t.id} data-state={t.state} data-node={t.node ?? ''}>
-                  <th scope="row">{t.slot !== null ? `${service.name}.${t.slot}` : t.id.slice(0, 12)}</th>
-                  <td>{t.node ?? t.nodeId ?? '—'}</td>
-                  <td>
-                    <StateBadge state={t.state} />
-                  </td>
-                  <td>{t.desiredState}</td>
-                  <td>{t.error ? <span class="error">{t.error}</span> : t.message}</td>
-                  <td>{time(t.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable class="tasks" columns={['Task', 'Node', 'State', 'Desired', 'Message', 'Updated']}>
+          {shown.map((t) => (
+            <tr key={t.id} data-task={t.id} data-state={t.state} data-node={t.node ?? ''}>
+              <th scope="row">{t.slot !== null ? `${service.name}.${t.slot}` : t.id.slice(0, 12)}</th>
+              <td>{t.node ?? t.nodeId ?? '—'}</td>
+              <td>
+                <StateBadge state={t.state} />
+              </td>
+              <td>{t.desiredState}</td>
+              <td>{t.error ? <span class="error">{t.error}</span> : t.message}</td>
+              <td>{time(t.updatedAt)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <LogView source={source} canFollow title={`Logs of ${service.name}`} />
     </section>
@@ -117,65 +104,45 @@ export function SwarmServices({ host, services, versionOf }: Props) {
   return (
     <>
       <h3>Services</h3>
-      {services && services.length === 0 ? (
-        <p class="empty">No services in this swarm.</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="services">
-            <thead>
-              <tr>
-                <th scope="col">Service</th>
-                <th scope="col">Stack</th>
-                <th scope="col">Image</th>
-                <th scope="col">Replicas</th>
-                <th scope="col">Update</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(services ?? []).map((s) => {
-                const control = mayControlSwarm(ctx.access, s.group, host);
-                const act = run(s.name);
-                return (
-                  <tr key={s.id} data-service={s.name} data-replicas={`${s.replicas.running}/${s.replicas.desired}`} data-update={s.update?.state ?? ''}>
-                    <th scope="row">
-                      <button
-                        type="button"
-                        class="link"
-                        aria-expanded={open === s.name}
-                        aria-label={`Tasks and logs of ${s.name}`}
-                        onClick={() => setOpen(open === s.name ? undefined : s.name)}
-                      >
-                        {s.name}
-                      </button>
-                    </th>
-                    <td>{s.stack ?? '—'}</td>
-                    <td class="image" title={s.image}>
-                      {s.image}
-                    </td>
-                    <td>
-                      <StateBadge state={s.replicas.running === s.replicas.desired ? 'running' : 'starting'} /> {s.replicas.running} of {s.replicas.desired}{' '}
-                      {s.mode === 'global' && <span class="muted">(global)</span>}
-                    </td>
-                    <td>{s.update ? `${s.update.state}${s.update.message ? `: ${s.update.message}` : ''}` : '—'}</td>
-                    <td class="actions">
-                      {control && (
-                        <>
-                          {s.mode === 'replicated' && <Scale service={s} host={host} busy={busy === s.name} run={act} />}
-                          <ControlButton verb="Restart" target={s.name} tone="restart" busy={busy === s.name} onClick={() => act(`Restart ${s.name}`, () => ctx.client.swarm.restart({ service: s.name, host }))} />
-                          <ControlButton verb="Roll back" target={s.name} busy={busy === s.name} onClick={() => act(`Roll back ${s.name}`, () => ctx.client.swarm.rollback({ service: s.name, host }))} />
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable class="services" columns={['Service', 'Stack', 'Image', 'Replicas', 'Update']} actions count={services?.length} empty="No services in this swarm.">
+        {(services ?? []).map((s) => {
+          const control = mayControlSwarm(ctx.access, s.group, host);
+          const act = run(s.name);
+          return (
+            <tr key={s.id} data-service={s.name} data-replicas={`${s.replicas.running}/${s.replicas.desired}`} data-update={s.update?.state ?? ''}>
+              <th scope="row">
+                <button
+                  type="button"
+                  class="link"
+                  aria-expanded={open === s.name}
+                  aria-label={`Tasks and logs of ${s.name}`}
+                  onClick={() => setOpen(open === s.name ? undefined : s.name)}
+                >
+                  {s.name}
+                </button>
+              </th>
+              <td>{s.stack ?? '—'}</td>
+              <td class="image" title={s.image}>
+                {s.image}
+              </td>
+              <td>
+                <StateBadge state={s.replicas.running === s.replicas.desired ? 'running' : 'starting'} /> {s.replicas.running} of {s.replicas.desired}{' '}
+                {s.mode === 'global' && <span class="muted">(global)</span>}
+              </td>
+              <td>{s.update ? `${s.update.state}${s.update.message ? `: ${s.update.message}` : ''}` : '—'}</td>
+              <td class="actions">
+                {control && (
+                  <>
+                    {s.mode === 'replicated' && <Scale service={s} host={host} busy={busy === s.name} run={act} />}
+                    <ControlButton verb="Restart" target={s.name} tone="restart" busy={busy === s.name} onClick={() => act(`Restart ${s.name}`, () => ctx.client.swarm.restart({ service: s.name, host }))} />
+                    <ControlButton verb="Roll back" target={s.name} busy={busy === s.name} onClick={() => act(`Roll back ${s.name}`, () => ctx.client.swarm.rollback({ service: s.name, host }))} />
+                  </>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </DataTable>
       {opened && <ServicePanel key={opened.name} service={opened} host={host} version={versionOf(opened.name)} />}
     </>
   );

@@ -4,6 +4,7 @@ import type { SwarmStack } from '../../shared/schemas/swarm.js';
 import { mayControlSwarm } from '../state/access.js';
 import { useDashboard } from './context.js';
 import { ControlButton } from './ControlButton.js';
+import { DataTable } from './DataTable.js';
 import { RunOutput, useRun } from './RunOutput.js';
 import { StateBadge } from './StateBadge.js';
 
@@ -60,47 +61,27 @@ export function SwarmStacks({ host, stacks, projects }: Props) {
           </form>
         )}
       </div>
-      {stacks && stacks.length === 0 ? (
-        <p class="empty">No stacks on this swarm.</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="stacks">
-            <thead>
-              <tr>
-                <th scope="col">Stack</th>
-                <th scope="col">Services</th>
-                <th scope="col">Replicas</th>
-                <th scope="col">Project</th>
-                <th scope="col">Group</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(stacks ?? []).map((s) => (
-                <tr key={s.name} data-stack={s.name} data-replicas={`${s.running}/${s.desired}`}>
-                  <th scope="row">{s.name}</th>
-                  <td>{s.services}</td>
-                  <td>
-                    <StateBadge state={s.running === s.desired ? 'running' : 'starting'} /> {s.running} of {s.desired}
-                  </td>
-                  <td>{s.project ?? <span class="muted">not registered</span>}</td>
-                  <td>{s.group ?? '—'}</td>
-                  <td class="actions">
-                    {s.project !== undefined && mayControlSwarm(ctx.access, s.group, host) && (
-                      <>
-                        <ControlButton verb="Deploy" target={s.name} tone="start" busy={runner.running} onClick={() => void execute('deploy', s.project as string)} />
-                        <ControlButton verb="Remove" target={s.name} tone="stop" busy={runner.running} onClick={() => void execute('remove', s.project as string)} />
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable class="stacks" columns={['Stack', 'Services', 'Replicas', 'Project', 'Group']} actions count={stacks?.length} empty="No stacks on this swarm.">
+        {(stacks ?? []).map((s) => (
+          <tr key={s.name} data-stack={s.name} data-replicas={`${s.running}/${s.desired}`}>
+            <th scope="row">{s.name}</th>
+            <td>{s.services}</td>
+            <td>
+              <StateBadge state={s.running === s.desired ? 'running' : 'starting'} /> {s.running} of {s.desired}
+            </td>
+            <td>{s.project ?? <span class="muted">not registered</span>}</td>
+            <td>{s.group ?? '—'}</td>
+            <td class="actions">
+              {s.project !== undefined && mayControlSwarm(ctx.access, s.group, host) && (
+                <>
+                  <ControlButton verb="Deploy" target={s.name} tone="start" busy={runner.running} onClick={() => void execute('deploy', s.project as string)} />
+                  <ControlButton verb="Remove" target={s.name} tone="stop" busy={runner.running} onClick={() => void execute('remove', s.project as string)} />
+                </>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <RunOutput run={runner.run} />
     </>
   );
