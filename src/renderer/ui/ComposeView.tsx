@@ -4,6 +4,7 @@ import { errorOf } from '../client/errors.js';
 import { mayControlCompose } from '../state/access.js';
 import { useDashboard } from './context.js';
 import { ControlButton } from './ControlButton.js';
+import { DataTable } from './DataTable.js';
 import { RunOutput, useRun } from './RunOutput.js';
 import { StateBadge } from './StateBadge.js';
 
@@ -40,45 +41,30 @@ export function ComposeView({ changes }: { changes: unknown }) {
       {problem && <p role="alert" class="error">{problem}</p>}
       {!projects ? (
         <p class="empty">Loading projects…</p>
-      ) : projects.length === 0 ? (
-        <p class="empty">No compose projects are registered or found in the projects folder.</p>
       ) : (
-        <table class="projects">
-          <thead>
-            <tr>
-              <th scope="col">Project</th>
-              <th scope="col">Group</th>
-              <th scope="col">State</th>
-              <th scope="col">Files</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
+        <DataTable bare class="projects" columns={['Project', 'Group', 'State', 'Files']} actions count={projects.length} empty="No compose projects are registered or found in the projects folder.">
+          {projects.map((p) => (
+            <tr key={p.name} data-project={p.name} data-state={p.state}>
+              <th scope="row">{p.name}</th>
+              <td>{p.group ?? '—'}</td>
+              <td>
+                <StateBadge state={p.state} />
+                {!p.available && <span class="error"> {p.problem ?? 'unavailable'}</span>}
+              </td>
+              <td>
+                <code>{p.files.join(', ')}</code>
+              </td>
+              <td class="actions">
+                {mayControlCompose(ctx.access, p.group) && p.available && (
+                  <>
+                    <ControlButton verb="Up" target={p.name} tone="start" busy={runner.running} onClick={() => void execute(p.name, 'up')} />
+                    <ControlButton verb="Down" target={p.name} tone="stop" busy={runner.running} onClick={() => void execute(p.name, 'down')} />
+                  </>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {projects.map((p) => (
-              <tr key={p.name} data-project={p.name} data-state={p.state}>
-                <th scope="row">{p.name}</th>
-                <td>{p.group ?? '—'}</td>
-                <td>
-                  <StateBadge state={p.state} />
-                  {!p.available && <span class="error"> {p.problem ?? 'unavailable'}</span>}
-                </td>
-                <td>
-                  <code>{p.files.join(', ')}</code>
-                </td>
-                <td class="actions">
-                  {mayControlCompose(ctx.access, p.group) && p.available && (
-                    <>
-                      <ControlButton verb="Up" target={p.name} tone="start" busy={runner.running} onClick={() => void execute(p.name, 'up')} />
-                      <ControlButton verb="Down" target={p.name} tone="stop" busy={runner.running} onClick={() => void execute(p.name, 'down')} />
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       <RunOutput run={runner.run} />
     </section>

@@ -6,6 +6,7 @@ import type { LiveState } from '../state/live-containers.js';
 import type { StatsHistory } from '../state/stats-history.js';
 import { ContainerRow } from './ContainerRow.js';
 import { useDashboard } from './context.js';
+import { DataTable } from './DataTable.js';
 import { runControl, type ControlAction } from './control.js';
 
 interface Props {
@@ -105,40 +106,20 @@ export function ContainersView({ live, history, statsProblem, filters, setFilter
           No container matches the filters.
         </p>
       ) : (
-        <div class="table-wrap">
-          <table class="containers">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                {showHost && <th scope="col">Host</th>}
-                <th scope="col">Group</th>
-                <th scope="col">Image</th>
-                <th scope="col">State</th>
-                <th scope="col">Health</th>
-                <th scope="col">Status</th>
-                <th scope="col">CPU</th>
-                <th scope="col">Memory</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((c) => (
-                <ContainerRow
-                  key={c.id}
-                  container={c}
-                  showHost={showHost}
-                  controls={mayControl(ctx.access, c.group, c.host)}
-                  history={history}
-                  busy={busy.has(c.id)}
-                  onOpen={onOpen}
-                  onControl={onControl}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable class="containers" columns={['Name', showHost && 'Host', 'Group', 'Image', 'State', 'Health', 'Status', 'CPU', 'Memory']} actions>
+          {shown.map((c) => (
+            <ContainerRow
+              key={c.id}
+              container={c}
+              showHost={showHost}
+              controls={mayControl(ctx.access, c.group, c.host)}
+              history={history}
+              busy={busy.has(c.id)}
+              onOpen={onOpen}
+              onControl={onControl}
+            />
+          ))}
+        </DataTable>
       )}
     </section>
   );
