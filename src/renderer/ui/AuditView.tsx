@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry } from '../../shared/schemas/audit.js';
 import { errorOf } from '../client/errors.js';
 import { useDashboard } from './context.js';
+import { DataTable } from './DataTable.js';
 import { StateBadge } from './StateBadge.js';
 import { time } from './format.js';
 
@@ -37,46 +38,29 @@ export function AuditView({ changes }: { changes: unknown }) {
       {problem && <p role="alert" class="error">{problem}</p>}
       {!entries ? (
         <p class="empty">Loading…</p>
-      ) : entries.length === 0 ? (
-        <p class="empty">Nothing recorded yet.</p>
       ) : (
-        <div class="table-wrap">
-          <table class="audit">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Who</th>
-                <th scope="col">Operation</th>
-                <th scope="col">Target</th>
-                <th scope="col">Result</th>
-                <th scope="col">Code</th>
-                <th scope="col">Via</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={`${e.requestId}-${e.result}`}>
-                  <td>{time(e.time)}</td>
-                  <td>
-                    {e.sub ?? <span class="muted">anonymous</span>} {e.role && <span class="muted">({e.role})</span>}
-                  </td>
-                  <td>
-                    <code>{e.operation}</code>
-                  </td>
-                  <td>{e.target ?? '—'}</td>
-                  <td>
-                    <StateBadge state={e.result} />
-                    {e.suppressed && <span class="muted"> ×{e.suppressed}</span>}
-                  </td>
-                  <td>{e.code ?? '—'}</td>
-                  <td class="muted">
-                    {e.transport} {e.client}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable class="audit" columns={['Time', 'Who', 'Operation', 'Target', 'Result', 'Code', 'Via']} count={entries.length} empty="Nothing recorded yet.">
+          {entries.map((e) => (
+            <tr key={`${e.requestId}-${e.result}`}>
+              <td>{time(e.time)}</td>
+              <td>
+                {e.sub ?? <span class="muted">anonymous</span>} {e.role && <span class="muted">({e.role})</span>}
+              </td>
+              <td>
+                <code>{e.operation}</code>
+              </td>
+              <td>{e.target ?? '—'}</td>
+              <td>
+                <StateBadge state={e.result} />
+                {e.suppressed && <span class="muted"> ×{e.suppressed}</span>}
+              </td>
+              <td>{e.code ?? '—'}</td>
+              <td class="muted">
+                {e.transport} {e.client}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

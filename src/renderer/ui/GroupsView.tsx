@@ -3,6 +3,7 @@ import type { GroupOperationResult, GroupProgressEvent, GroupStatus, PlanEntry }
 import { errorOf } from '../client/errors.js';
 import { mayControlGroups } from '../state/access.js';
 import { useDashboard } from './context.js';
+import { DataTable } from './DataTable.js';
 import { StateBadge } from './StateBadge.js';
 
 type Verb = 'start' | 'stop';
@@ -94,38 +95,27 @@ function GroupCard({ group, reload }: { group: GroupStatus; reload(): void }) {
         )}
       </div>
       <p class="muted">{group.description}</p>
-      <table class="members">
-        <thead>
-          <tr>
-            <th scope="col">Member</th>
-            <th scope="col">State</th>
-            <th scope="col">Health</th>
-            <th scope="col">Needs</th>
-            {run && <th scope="col">Progress</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {group.services.map((s) => {
-            const step = run?.steps[s.name];
-            return (
-              <tr key={s.name} data-member={s.name}>
-                <th scope="row">{s.name}</th>
-                <td>
-                  <StateBadge state={s.state} />
+      <DataTable bare class="members" columns={['Member', 'State', 'Health', 'Needs', run !== undefined && 'Progress']}>
+        {group.services.map((s) => {
+          const step = run?.steps[s.name];
+          return (
+            <tr key={s.name} data-member={s.name}>
+              <th scope="row">{s.name}</th>
+              <td>
+                <StateBadge state={s.state} />
+              </td>
+              <td>{s.health === 'none' ? '—' : <StateBadge state={s.health} />}</td>
+              <td>{s.dependsOn.join(', ') || '—'}</td>
+              {run && (
+                <td data-progress={step?.step ?? ''}>
+                  {step ? <StateBadge state={step.step} /> : run.phase === 'running' ? <span class="muted">waiting</span> : '—'}
+                  {step?.error && <span class="error"> {step.error}</span>}
                 </td>
-                <td>{s.health === 'none' ? '—' : <StateBadge state={s.health} />}</td>
-                <td>{s.dependsOn.join(', ') || '—'}</td>
-                {run && (
-                  <td data-progress={step?.step ?? ''}>
-                    {step ? <StateBadge state={step.step} /> : run.phase === 'running' ? <span class="muted">waiting</span> : '—'}
-                    {step?.error && <span class="error"> {step.error}</span>}
-                  </td>
-                )}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+              )}
+            </tr>
+          );
+        })}
+      </DataTable>
       {run && (
         <div class="run" role="region" aria-label={`${verbLabel} of ${group.name}`}>
           {run.phase === 'preview' && (

@@ -1,5 +1,6 @@
 import type { ContainerSummary } from '../../shared/schemas/containers.js';
 import type { Hosts } from '../state/hosts.js';
+import { DataTable } from './DataTable.js';
 import { StateBadge } from './StateBadge.js';
 
 /** The engines the manager reaches: state and, when one is not up, why; versions and round trip once read. */
@@ -16,49 +17,29 @@ export function HostsView({ hosts, containers }: { hosts: Hosts; containers: Rea
   return (
     <section aria-labelledby="hosts-title">
       <h2 id="hosts-title">Hosts</h2>
-      {list.length === 0 ? (
-        <p class="empty">No hosts reported yet.</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="hosts">
-            <thead>
-              <tr>
-                <th scope="col">Host</th>
-                <th scope="col">State</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Address</th>
-                <th scope="col">Engine</th>
-                <th scope="col">Round trip</th>
-                <th scope="col">Containers</th>
-                <th scope="col">You may</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((h) => {
-                const n = counts.get(h.name);
-                return (
-                  <tr key={h.name} data-host={h.name} data-state={h.state}>
-                    <th scope="row">
-                      {h.name} {h.info?.default && <span class="muted">(default)</span>}
-                    </th>
-                    <td>
-                      <StateBadge state={h.state} />
-                    </td>
-                    <td>{h.reason ?? '—'}</td>
-                    <td>
-                      <code>{h.info?.url ?? '—'}</code>
-                    </td>
-                    <td>{h.info?.engineVersion ? `Docker ${h.info.engineVersion} (API ${h.info.apiVersion ?? '?'})` : '—'}</td>
-                    <td>{h.info?.rttMs != null ? `${h.info.rttMs.toFixed(0)} ms` : '—'}</td>
-                    <td>{n ? `${n.running} running of ${n.all}` : '—'}</td>
-                    <td data-access>{h.info ? (h.info.access.control ? 'read and control' : h.info.access.read ? 'read' : 'nothing') : '—'}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable class="hosts" columns={['Host', 'State', 'Reason', 'Address', 'Engine', 'Round trip', 'Containers', 'You may']} count={list.length} empty="No hosts reported yet.">
+        {list.map((h) => {
+          const n = counts.get(h.name);
+          return (
+            <tr key={h.name} data-host={h.name} data-state={h.state}>
+              <th scope="row">
+                {h.name} {h.info?.default && <span class="muted">(default)</span>}
+              </th>
+              <td>
+                <StateBadge state={h.state} />
+              </td>
+              <td>{h.reason ?? '—'}</td>
+              <td>
+                <code>{h.info?.url ?? '—'}</code>
+              </td>
+              <td>{h.info?.engineVersion ? `Docker ${h.info.engineVersion} (API ${h.info.apiVersion ?? '?'})` : '—'}</td>
+              <td>{h.info?.rttMs != null ? `${h.info.rttMs.toFixed(0)} ms` : '—'}</td>
+              <td>{n ? `${n.running} running of ${n.all}` : '—'}</td>
+              <td data-access>{h.info ? (h.info.access.control ? 'read and control' : h.info.access.read ? 'read' : 'nothing') : '—'}</td>
+            </tr>
+          );
+        })}
+      </DataTable>
     </section>
   );
 }
