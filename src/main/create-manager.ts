@@ -178,7 +178,10 @@ export async function createManager(config: Config, logger: Logger, options: Man
   const runner = new OperationRunner(
     {
       ...createHandlers({ hosts, groups, audit, compose, health, metrics: metricsService, events }),
-      ...swarmHandlers((name, ctx, kind, fn) => hosts.run(ctx, name, kind, (host) => fn(swarms.of(host)))),
+      ...swarmHandlers(
+        (name, ctx, kind, fn) => hosts.run(ctx, name, kind, (host) => fn(swarms.of(host))),
+        (project) => swarms.projectHost(project),
+      ),
     },
     [limiter, recorder, new StreamCaps(config.MAX_STREAMS_PER_CALLER), ...(options.hooks ?? []), ipcCallLog(logger)],
     config.LUCID_ENV === 'development',
@@ -239,10 +242,14 @@ function createComposeService(
   // Detected at start so health can say which CLI is in use; a miss is retried on first use.
   void driver.detect();
   const groupHost = new Map(services.groups.map((group) => [group.name, group]));
+  // One answer for compose runs and stacks alike: a project's host is its group's, else the default.
+  const hostOfGroup = (group: string | null): string => {
+    const config = group === null ? undefined : groupHost.get(group);
+    return config === undefined ? hosts.defaultHost() : resolver.hostOfGroup(config);
+  };
   const engines = {
     forGroup: (group: string | null) => {
-      const config = group === null ? undefined : groupHost.get(group);
-      const host = hosts.resolve(config === undefined ? undefined : resolver.hostOfGroup(config));
+      const host = hosts.resolve(hostOfGroup(group));
       return { host: host.name, gateway: host.gateway, dockerHost: () => host.connection.cliDockerHost() };
     },
     requireAccess: (ctx: OperationContext, host: string, kind: HostAccessKind) => hosts.requireAccess(ctx, host, kind),
@@ -255,6 +262,7 @@ function createComposeService(
     dockerCli: config.DOCKER_CLI,
     logReadMaxBytes: config.LOG_READ_MAX_BYTES,
     timeoutMs,
+    hostOfGroup,
     logger,
   });
   return { compose: new ComposeService(engines, registry, driver, { timeoutMs }), swarms, registry };

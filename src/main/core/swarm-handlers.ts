@@ -27,8 +27,16 @@ export type SwarmRunner = <T>(
   fn: (services: SwarmServices) => Promise<T>,
 ) => Promise<T>;
 
-/** The handlers of the swarm operations; spread into the manager's handler table. */
-export function swarmHandlers(on: SwarmRunner): Pick<Handlers, SwarmOperationName> {
+/**
+ * The handlers of the swarm operations; spread into the manager's handler table. A stack is
+ * deployed and removed on its project's host (`projectHost`), as compose up runs a project there:
+ * `host` left out means that host, and one naming another host is refused by the stack service.
+ */
+export function swarmHandlers(on: SwarmRunner, projectHost: (project: string) => Promise<string>): Pick<Handlers, SwarmOperationName> {
+  const onProjectHost = async <T>(input: { host?: string | undefined; project: string }, ctx: OperationContext, fn: (stacks: StackService) => Promise<T>) => {
+    ctx.target = input.project;
+    return on(input.host ?? (await projectHost(input.project)), ctx, 'control', ({ stacks }) => fn(stacks));
+  };
   return {
     'swarm.nodes': (input, ctx) => on(input.host, ctx, 'read', async ({ swarm }) => ({ nodes: await swarm.nodes() })),
     'swarm.setAvailability': (input, ctx) =>
@@ -42,7 +50,7 @@ export function swarmHandlers(on: SwarmRunner): Pick<Handlers, SwarmOperationNam
     'swarm.rollback': (input, ctx) => on(input.host, ctx, 'control', ({ swarm }) => swarm.rollback(input.service, ctx)),
     'swarm.restart': (input, ctx) => on(input.host, ctx, 'control', ({ swarm }) => swarm.restart(input.service, ctx)),
     'stacks.list': (input, ctx) => on(input.host, ctx, 'read', async ({ swarm }) => ({ stacks: await swarm.stacks() })),
-    'stacks.deploy': (input, ctx) => on(input.host, ctx, 'control', ({ stacks }) => stacks.deploy(input.project, ctx)),
-    'stacks.remove': (input, ctx) => on(input.host, ctx, 'control', ({ stacks }) => stacks.remove(input.project, ctx)),
+    'stacks.deploy': (input, ctx) => onProjectHost(input, ctx, (stacks) => stacks.deploy(input.project, ctx)),
+    'stacks.remove': (input, ctx) => onProjectHost(input, ctx, (stacks) => stacks.remove(input.project, ctx)),
   };
 }

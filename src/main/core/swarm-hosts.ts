@@ -17,6 +17,8 @@ export interface SwarmHostsSettings {
   logReadMaxBytes: number;
   /** COMPOSE_TIMEOUT in ms. */
   timeoutMs: number;
+  /** The host a compose project runs on, from its group (null: the default host). */
+  hostOfGroup: (group: string | null) => string;
   logger: Logger;
 }
 
@@ -36,12 +38,13 @@ export class SwarmHosts {
   of(host: EngineHost): SwarmServices {
     const known = this.made.get(host);
     if (known) return known;
-    const { registry, driver, dockerCli, logReadMaxBytes, timeoutMs, logger } = this.settings;
+    const { registry, driver, dockerCli, logReadMaxBytes, timeoutMs, hostOfGroup, logger } = this.settings;
     const state = new SwarmState(host.gateway, prefixedLogger(logger, `host ${host.name}: `), { breaker: host.health });
-    const stackGroups = registryStackGroups(registry);
+    const stackGroups = registryStackGroups(registry, host.name, hostOfGroup);
     const swarm = new SwarmCluster(host.gateway, { stackGroups, logReadMaxBytes, state, host: host.name });
     const runner = dockerStackRunner(driver, dockerCli, () => host.connection.cliDockerHost());
-    const made: SwarmServices = { swarm, stacks: new StackService(host.gateway, registry, swarm, runner, { timeoutMs }), state };
+    const stacks = new StackService(host.gateway, registry, swarm, runner, { host: host.name, hostOfGroup, timeoutMs });
+    const made: SwarmServices = { swarm, stacks, state };
     this.made.set(host, made);
     // Task containers on the manager's own engine move their service's running count: the
     // container snapshot already hears of them, so the state listens there instead of asking again.
@@ -60,6 +63,11 @@ export class SwarmHosts {
       state.start();
     }
     return made;
+  }
+
+  /** The host a registered project's stack runs on: where a deploy or removal that names no host goes. */
+  async projectHost(project: string): Promise<string> {
+    return this.settings.hostOfGroup((await this.settings.registry.find(project)).group);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { LucidError } from '../../shared/errors.js';
 import type { ComposeOutputEvent, ComposeRunOutput } from '../../shared/schemas/compose.js';
 import { OutputTail } from '../compose/output-tail.js';
-import { requireUsable, type ComposeRegistry, type UsableProject } from '../compose/registry.js';
+import { requireUsable, type ComposeRegistry, type ProjectEntry, type UsableProject } from '../compose/registry.js';
 import type { StackRunner } from '../compose/stack-runner.js';
 import { parseAnswer } from '../docker/answers.js';
 import type { DockerGateway } from '../docker/gateway.js';
@@ -12,6 +12,10 @@ import { sleep } from '../system/sleep.js';
 import type { StackGroups, SwarmCluster } from './swarm.js';
 
 export interface StackServiceOptions {
+  /** The host whose swarm this service deploys to. */
+  host: string;
+  /** The host a project runs on: its group's host, or the default host (as compose up uses). */
+  hostOfGroup: (group: string | null) => string;
   /** COMPOSE_TIMEOUT in ms: bounds a whole deploy (converging included) or removal. */
   timeoutMs: number;
   /** How often the convergence wait looks at the cluster. */
@@ -46,15 +50,24 @@ interface Run {
 const PROJECTS_MAX_AGE_MS = 1000;
 
 /**
- * The service groups of stacks, from the compose registry: a stack's group is its compose
- * project's. Reading the registry checks the projects folder on disk, which cost a service list
- * more than Docker's own answer; a read is therefore shared for a second, and by calls in flight.
+ * The service groups of one host's stacks, from the compose registry: a stack's group is its
+ * compose project's, when that project runs on this host. A stack another host's project shares a
+ * name with is no project's here: it gets no group, so that group's scope does not reach it.
+ * Reading the registry checks the projects folder on disk, which cost a service list more than
+ * Docker's own answer; a read is therefore shared for a second, and by calls in flight.
  */
-export function registryStackGroups(registry: ComposeRegistry, now: () => number = Date.now): StackGroups {
+export function registryStackGroups(
+  registry: ComposeRegistry,
+  host: string,
+  hostOfGroup: (group: string | null) => string,
+  now: () => number = Date.now,
+): StackGroups {
   let latest: { at: number; read: Promise<ReadonlyMap<string, string | null>> } | undefined;
   const projects = () => {
     if (latest === undefined || now() - latest.at >= PROJECTS_MAX_AGE_MS) {
-      const read = registry.list().then((entries) => new Map(entries.map((entry) => [entry.name, entry.group] as const)));
+      const read = registry
+        .list()
+        .then((entries) => new Map(entries.filter((entry) => hostOfGroup(entry.group) === host).map((entry) => [entry.name, entry.group] as const)));
       // A failed read is not kept: the next call reads again.
       read.catch(() => {
         if (latest?.read === read) latest = undefined;
@@ -87,9 +100,9 @@ export class StackService {
   ) {}
 
   deploy(name: string, ctx: OperationContext): Promise<ComposeRunOutput> {
-    return this.exclusive(name, ctx, 'deploy', async (run, project) => {
+    return this.exclusive(name, ctx, 'deploy', async (run, entry) => {
       const started = new Date();
-      const { paths, directory } = await this.checkedFiles(project);
+      const { paths, directory } = await this.checkedFiles(requireUsable(entry));
       // `--prune` removes services the files no longer declare: the stack is what the files say.
       const args = ['stack', 'deploy', '--prune', ...paths.flatMap((path) => ['--compose-file', path]), name];
       await this.execute(run, args, directory);
@@ -107,19 +120,29 @@ export class StackService {
   }
 
   /**
-   * Checks the project and the caller's scope, and that the host is a swarm manager, before the
-   * stack's lock is taken: a refused call never blocks a legitimate one, nor starts the CLI.
+   * Checks the project, the caller's scope, that this is the project's host and that the host is a
+   * swarm manager, before the stack's lock is taken: a refused call never blocks a legitimate one,
+   * nor starts the CLI. The files are the deploy's to check: a removal names the stack only, so a
+   * stack whose files are gone can still be removed.
    */
   private async exclusive(
     name: string,
     ctx: OperationContext,
     action: Run['action'],
-    body: (run: Run, project: UsableProject) => Promise<void>,
+    body: (run: Run, entry: ProjectEntry) => Promise<void>,
   ): Promise<ComposeRunOutput> {
     ctx.target = name;
     const entry = await this.registry.find(name);
     ctx.requireScope(entry.group, `stack ${name}`);
-    const project = requireUsable(entry);
+    const projectHost = this.options.hostOfGroup(entry.group);
+    if (projectHost !== this.options.host) {
+      throw new LucidError(
+        'VALIDATION_FAILED',
+        `compose project ${name} runs on host ${projectHost}, not ${this.options.host}: leave host out or name ${projectHost}`,
+        { host: this.options.host, projectHost },
+      );
+    }
+    if (action === 'deploy') requireUsable(entry);
     await this.swarm.nodes();
     if (this.busy.has(name)) throw new LucidError('OPERATION_IN_PROGRESS', `another operation on stack ${name} is running`);
     this.busy.add(name);
@@ -134,7 +157,7 @@ export class StackService {
     };
     try {
       ctx.ready();
-      await body(run, project);
+      await body(run, entry);
       return { project: name, ok: true, exitCode: 0, durationMs: Math.round(performance.now() - started), output: run.tail.lines() };
     } finally {
       this.busy.delete(name);
