@@ -33,7 +33,11 @@ export type SwarmRunner = <T>(
  * `host` left out means that host, and one naming another host is refused by the stack service.
  */
 export function swarmHandlers(on: SwarmRunner, projectHost: (project: string) => Promise<string>): Pick<Handlers, SwarmOperationName> {
-  const onProjectHost = async <T>(input: { host?: string | undefined; project: string }, ctx: OperationContext, fn: (stacks: StackService) => Promise<T>) => {
+  const onProjectHost = async <T>(
+    input: { host?: string | undefined; project: string },
+    ctx: OperationContext,
+    fn: (stacks: StackService) => Promise<T>,
+  ): Promise<T> => {
     ctx.target = input.project;
     return on(input.host ?? (await projectHost(input.project)), ctx, 'control', ({ stacks }) => fn(stacks));
   };

@@ -65,9 +65,10 @@ export function registryStackGroups(
   let latest: { at: number; read: Promise<ReadonlyMap<string, string | null>> } | undefined;
   const projects = () => {
     if (latest === undefined || now() - latest.at >= PROJECTS_MAX_AGE_MS) {
-      const read = registry
-        .list()
-        .then((entries) => new Map(entries.filter((entry) => hostOfGroup(entry.group) === host).map((entry) => [entry.name, entry.group] as const)));
+      const read = registry.list().then((entries) => {
+        const own = entries.filter((entry) => hostOfGroup(entry.group) === host);
+        return new Map(own.map((entry) => [entry.name, entry.group] as const));
+      });
       // A failed read is not kept: the next call reads again.
       read.catch(() => {
         if (latest?.read === read) latest = undefined;

@@ -132,7 +132,7 @@ export const swarmOperations = {
     kind: 'read',
   }),
   'stacks.deploy': defineOperation({
-    summary: 'Deploy (or update) a registered compose project as a stack and wait until its services converge',
+    summary: "Deploy (or update) a registered compose project as a stack on the project's host and wait until its services converge",
     method: 'POST',
     path: '/api/v1/stacks/deploy',
     input: stackDeployInput,
@@ -143,7 +143,7 @@ export const swarmOperations = {
     eventName: 'line',
   }),
   'stacks.remove': defineOperation({
-    summary: 'Remove a stack deployed from a registered compose project',
+    summary: "Remove a stack deployed from a registered compose project, on the project's host",
     method: 'POST',
     path: '/api/v1/stacks/remove',
     input: stackRemoveInput,
