@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { restClient, TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
 import { removeDir, tempDir, writeFile } from '../support/compose.js';
 import { docker as sharedDocker, requireEngine } from '../support/engine.js';
+import { waitFor } from '../support/eventually.js';
 import { HostsFile } from '../support/hosts-file.js';
 import { DOCKER_CLI, TestSwarm } from '../support/swarm.js';
 import { replicasOf, stackServices, writeStack } from '../support/swarm-projects.js';
@@ -147,5 +148,21 @@ describe("a stack whose project's files are gone", () => {
     assert.equal(outcome.ok, true, outcome.ok ? '' : `${outcome.code}: ${outcome.message}`);
     assert.deepEqual(await stackServices(swarm, CLUSTERED), []);
     assert.deepEqual(await stackServices(swarm, SHARED), [`${SHARED}_alone`], 'the other stack stays');
+  });
+});
+
+describe('a host whose engine leaves its swarm while connected', () => {
+  it('is told apart as no manager within the role check, and refuses cluster operations', async () => {
+    const roleOf = async (): Promise<boolean | null | undefined> => {
+      const outcome = await rest.call('hosts.list', {}, 'admin');
+      assert.equal(outcome.ok, true);
+      if (!outcome.ok) return undefined;
+      return (outcome.data as { hosts: { name: string; swarmManager: boolean | null }[] }).hosts.find((h) => h.name === 'cluster')?.swarmManager;
+    };
+    assert.equal(await roleOf(), true);
+    await swarm.manager.engine.docker.swarmLeave({ force: true });
+    // No event tells a client of a leave: the host's half-minute role check finds it.
+    await waitFor('cluster no longer a manager', 45_000, async () => (await roleOf()) === false, 1000);
+    refused(await rest.call('swarm.nodes', { host: 'cluster' }, 'developer'), 'NOT_SWARM_MANAGER', 409);
   });
 });

@@ -18,6 +18,13 @@ import { StatsCollector } from '../state/stats-collector.js';
 import { prefixedLogger, type Logger } from '../system/logging.js';
 import { withoutDirectories } from './down-reason.js';
 
+/**
+ * How often a reachable engine is asked its swarm role again: `docker swarm init`, a join, a
+ * promotion or a leave sends no event to a client, and the role decides whether the host shows a
+ * cluster. One `/info` per half minute is cheap.
+ */
+const SWARM_ROLE_REFRESH_MS = 30_000;
+
 export interface EngineHostSettings {
   timeoutMs: number;
   statsLingerMs: number;
@@ -113,6 +120,11 @@ export class EngineHost {
         this.changed();
       }),
     );
+    const roleRefresh = setInterval(() => {
+      if (this.health.status.reachable) void this.readSwarmRole();
+    }, SWARM_ROLE_REFRESH_MS);
+    roleRefresh.unref();
+    this.unwatch.push(() => clearInterval(roleRefresh));
     this.health.start();
     this.cache.start();
   }
@@ -131,7 +143,7 @@ export class EngineHost {
     return { name: this.name, state: 'up' };
   }
 
-  /** Whether the engine is a swarm manager, as `/info` said when it last came up (null: not known). */
+  /** Whether the engine is a swarm manager, as `/info` said when it came up or at its last half-minute check (null: not known). */
   get isSwarmManager(): boolean | null {
     return this.swarmManager;
   }
