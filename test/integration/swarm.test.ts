@@ -105,6 +105,7 @@ describe('swarm over REST', () => {
     // Converged when the answer came: both web replicas run now, on more than one node.
     const web = await runningTasks(swarm, `${APP}_web`);
     assert.equal(web.length, 2);
+    assert.equal(new Set(web.map((t) => t.node)).size, 2, 'the two replicas run on two nodes');
   });
 
   it('lists the nodes with their roles, states and availability', async () => {
@@ -168,6 +169,15 @@ describe('swarm over REST', () => {
       const validate = ajv.compile(doc.paths[template].get.responses['200'].content['application/json'].schema);
       assert.ok(validate(res.body), `${url}: ${ajv.errorsText(validate.errors)}`);
     }
+  });
+
+  it('answers the running replicas Docker counts: a scale to the replicas already running says they run', async () => {
+    const running = (await runningTasks(swarm, `${APP}_web`)).length;
+    assert.equal(running, 2);
+    const res = await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale`, { role: 'developer', body: { replicas: running } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.replicas, { running, desired: running });
+    assert.equal((await runningTasks(swarm, `${APP}_web`)).length, running, 'no task was replaced');
   });
 
   it('scales a service: the engine runs that many tasks, spread over the nodes', async () => {

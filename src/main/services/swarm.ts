@@ -253,6 +253,22 @@ export class SwarmCluster {
     return parseAnswer(rawServiceSchema, raw);
   }
 
+  /**
+   * The service with its task counts: Docker fills `ServiceStatus` only on the list call with
+   * `status=true`, never on the inspect. The id filter matches prefixes, so only the exact id is kept.
+   */
+  private async withStatus(id: string): Promise<RawService> {
+    const raw = await swarmCall(this.gateway, {
+      operation: 'swarm.services',
+      method: 'GET',
+      path: '/services',
+      query: { status: true, filters: { id: [id] } },
+    });
+    const found = parseAnswer(rawServiceListSchema, raw).find((service) => service.ID === id);
+    if (!found) throw new LucidError('SERVICE_NOT_FOUND', 'swarm service not found');
+    return found;
+  }
+
   /** Reads are open to every role; controlling a service needs its stack's group in the caller's scope. */
   private async update(
     ref: string,
@@ -280,7 +296,7 @@ export class SwarmCluster {
         throw err;
       }
       await this.options.state?.refresh({ service: service.ID });
-      const after = await this.inspect(service.ID);
+      const after = await this.withStatus(service.ID);
       const mapped = serviceFromRaw(after, group);
       return {
         id: after.ID,
