@@ -140,6 +140,26 @@ describe('swarm over REST', () => {
     assert.deepEqual(res.body.services.map((s: any) => s.stack), [APP, APP]);
   });
 
+  it('filters by a stack name as Docker allows it (capitals, _ and -), and refuses a malformed one with a 400', async () => {
+    const name = `Sx-${suffix}_B`;
+    const dir = tempDir('lucid-swarm-named');
+    try {
+      writeStack(dir, 'x', { alone: {} });
+      await swarm.cli(['stack', 'deploy', '-c', `${dir}/x/docker-compose.yml`, name]);
+      const res = await server.call('GET', `/api/v1/swarm/services?stack=${name}`, { role: 'user' });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.services.map((s: any) => [s.name, s.stack]), [[`${name}_alone`, name]]);
+    } finally {
+      await swarm.cli(['stack', 'rm', name]).catch(() => undefined);
+      removeDir(dir);
+    }
+    for (const stack of ['-x', '.x', 'a b', 'a/b', 'a'.repeat(129)]) {
+      const bad = await server.call('GET', `/api/v1/swarm/services?stack=${encodeURIComponent(stack)}`, { role: 'user' });
+      assert.equal(bad.status, 400, stack);
+      assert.equal(bad.body.error.code, 'VALIDATION_FAILED', stack);
+    }
+  });
+
   it('lists the tasks of a service named by name or by a unique id prefix', async () => {
     const spec = await serviceSpec(swarm, `${APP}_web`);
     for (const ref of [`${APP}_web`, spec.ID.slice(0, 8)]) {

@@ -9,6 +9,14 @@ export const swarmRefSchema = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'must be an id, a unique id prefix or a name');
 
+/**
+ * A stack's name as Docker allows it (capitals, dots and underscores too), unlike a compose
+ * project's name: a stack deployed by the CLI is listed under its own name.
+ */
+export const stackNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'must be a stack name: a letter or digit, then letters, digits, _ . or -');
+
 export const NODE_AVAILABILITIES = ['active', 'pause', 'drain'] as const;
 export const nodeAvailabilitySchema = z.enum(NODE_AVAILABILITIES);
 export type NodeAvailability = z.infer<typeof nodeAvailabilitySchema>;
@@ -86,7 +94,7 @@ export const swarmNodesOutput = z.object({ nodes: z.array(swarmNodeSchema) });
 export const swarmServicesInput = defineInput({
   query: {
     host: hostParam(),
-    stack: projectNameSchema.optional().describe('Only the services of this stack'),
+    stack: stackNameSchema.optional().describe('Only the services of this stack'),
   },
 });
 export const swarmServicesOutput = z.object({ services: z.array(swarmServiceSchema) });
