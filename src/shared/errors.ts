@@ -21,7 +21,7 @@ export const ERROR_CODES = [
   'NODE_NOT_FOUND',
   /** A cluster operation sent to a host whose engine is a swarm worker or in no swarm. */
   'NOT_SWARM_MANAGER',
-  /** The service's mode or history does not allow it: scaling a global service, rolling back a service never updated. */
+  /** The service's mode, history or state does not allow it: scaling a global service, rolling back a service never updated, Docker's 409 on a service. */
   'SERVICE_CONFLICT',
   'ROUTE_NOT_FOUND',
   'CONTAINER_NOT_RUNNING',

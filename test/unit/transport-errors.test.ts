@@ -25,6 +25,16 @@ describe('transport errors as the gateway sees them', () => {
     assert.equal(isNeverSent(broken), false);
   });
 
+  it("names Docker's 409 for the object at hand: a container's conflict unless the call says otherwise", () => {
+    const conflict = () => Object.assign(new Error('conflict'), { statusCode: 409 });
+    const container = toLucidError(conflict(), false);
+    assert.equal(container.code, 'CONTAINER_CONFLICT');
+    assert.match(container.message, /container/);
+    const service = toLucidError(conflict(), false, { notFound: 'SERVICE_NOT_FOUND', conflict: 'SERVICE_CONFLICT', what: 'swarm service' });
+    assert.equal(service.code, 'SERVICE_CONFLICT');
+    assert.equal(service.message, "the swarm service's current state does not allow this");
+  });
+
   it('leaves an answer of the engine alone', () => {
     const answered = Object.assign(new Error('conflict'), { statusCode: 409 });
     assert.equal(isConnectionError(answered), false);

@@ -40,9 +40,12 @@ export function isConnectionError(err: unknown): boolean {
   return err instanceof Error && /socket hang up/i.test(err.message);
 }
 
-/** Whatever a 404 means for the object at hand (a container, an image, …). */
+/** Whatever a 404 or a 409 means for the object at hand (a container, a swarm service, …). */
 export interface ErrorContext {
   notFound?: ErrorCode;
+  /** Docker's 409 (its state does not allow the change); a container's conflict when left out. */
+  conflict?: ErrorCode;
+  /** The object's name in messages; a container when left out. */
   what?: string;
 }
 
@@ -63,7 +66,8 @@ export function toLucidError(err: unknown, timedOut: boolean, context: ErrorCont
     return new LucidError('VALIDATION_FAILED', `the id prefix matches more than one ${context.what ?? 'object'}`);
   }
   if (status === 409) {
-    return new LucidError('CONTAINER_CONFLICT', "the container's current state does not allow this", { dockerStatus: status }, cause);
+    const what = context.what ?? 'container';
+    return new LucidError(context.conflict ?? 'CONTAINER_CONFLICT', `the ${what}'s current state does not allow this`, { dockerStatus: status }, cause);
   }
   if (status === 501) {
     return new LucidError('DOCKER_ERROR', 'Docker does not support this for the container (e.g. its log driver)', { dockerStatus: status }, cause);

@@ -49,7 +49,12 @@ export async function swarmCall(gateway: DockerGateway, request: SwarmRequest): 
             (err, data) => (err ? reject(err) : resolve(data)),
           );
         }),
-      { idempotent: request.method === 'GET', ...(request.notFound ? { notFound: request.notFound } : {}), ...(request.what ? { what: request.what } : {}) },
+      {
+        idempotent: request.method === 'GET',
+        ...(request.notFound ? { notFound: request.notFound } : {}),
+        ...(request.conflict ? { conflict: request.conflict } : {}),
+        ...(request.what ? { what: request.what } : {}),
+      },
     );
   } catch (err) {
     throw notManager(err) ?? err;

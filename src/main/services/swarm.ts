@@ -32,8 +32,9 @@ import type { SwarmWatchOutput } from '../../shared/schemas/swarm-events.js';
 import { followServiceLog, type FollowEnd } from './swarm-log-follow.js';
 import { watchSwarm } from './swarm-watch.js';
 
-const SERVICE = { notFound: 'SERVICE_NOT_FOUND', what: 'swarm service' } as const;
-const NODE = { notFound: 'NODE_NOT_FOUND', what: 'swarm node' } as const;
+const SERVICE = { notFound: 'SERVICE_NOT_FOUND', conflict: 'SERVICE_CONFLICT', what: 'swarm service' } as const;
+/** A node has no conflict code of its own: Docker's 409 on it is Docker refusing the change. */
+const NODE = { notFound: 'NODE_NOT_FOUND', conflict: 'DOCKER_ERROR', what: 'swarm node' } as const;
 export const SERVICE_LOG: LogSource = { resource: 'services', notFound: SERVICE };
 
 /** The service group that controls a stack (the group whose compose project it is), or null. */
