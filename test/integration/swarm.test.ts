@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { TRANSPORTS, type OperationClient } from '../support/clients.js';
+import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
 import { removeDir, servicesConfig, tempDir } from '../support/compose.js';
 import { requireEngine } from '../support/engine.js';
 import { waitFor } from '../support/eventually.js';
@@ -213,37 +213,6 @@ describe('swarm over REST', () => {
     await waitFor('3 running tasks', 30_000, async () => (await runningTasks(swarm, `${APP}_web`)).length === 3);
   });
 
-  it('refuses bad replicas, unknown services and nodes with a 4xx and changes nothing', async () => {
-    const before = await serviceSpec(swarm, `${APP}_web`);
-    for (const replicas of [-1, 1.5, 1e9, 'x', '5', 1001, null]) {
-      const res = await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale`, { body: { replicas } });
-      assert.equal(res.status, 400, `replicas ${String(replicas)}`);
-      assert.equal(res.body.error.code, 'VALIDATION_FAILED');
-    }
-    const unknown = await server.call('POST', `/api/v1/swarm/services/nosuch${suffix}/scale`, { body: { replicas: 1 } });
-    assert.equal(unknown.status, 404);
-    assert.equal(unknown.body.error.code, 'SERVICE_NOT_FOUND');
-    const tasks = await server.call('GET', `/api/v1/swarm/services/nosuch${suffix}/tasks`);
-    assert.equal(tasks.body.error.code, 'SERVICE_NOT_FOUND');
-    const node = await server.call('POST', `/api/v1/swarm/nodes/nosuch${suffix}/availability`, { body: { availability: 'drain' } });
-    assert.equal(node.status, 404);
-    assert.equal(node.body.error.code, 'NODE_NOT_FOUND');
-    const badAvailability = await server.call('POST', `/api/v1/swarm/nodes/${swarm.workers[0]?.name}/availability`, {
-      body: { availability: 'off' },
-    });
-    assert.equal(badAvailability.status, 400);
-    const notProject = await server.call('POST', '/api/v1/stacks/deploy', { body: { project: `nosuch${suffix}` } });
-    assert.equal(notProject.status, 404);
-    assert.equal(notProject.body.error.code, 'PROJECT_NOT_FOUND');
-    const noHost = await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale?host=nosuch`, { body: { replicas: 1 } });
-    assert.equal(noHost.status, 404);
-    assert.equal(noHost.body.error.code, 'HOST_NOT_FOUND');
-    const after = await serviceSpec(swarm, `${APP}_web`);
-    assert.deepEqual(after.Spec, before.Spec, 'the service was not updated');
-    assert.ok((await managerDocker(swarm).listNodes()).every((n: any) => n.Spec.Availability === 'active'));
-    assert.deepEqual(await stackServices(swarm, `nosuch${suffix}`), []);
-  });
-
   it('restarts a service: every task is replaced', async () => {
     const before = new Set((await runningTasks(swarm, `${APP}_ticker`)).map((t) => t.id));
     const forced = (await serviceSpec(swarm, `${APP}_ticker`)).Spec.TaskTemplate.ForceUpdate ?? 0;
@@ -271,6 +240,8 @@ describe('swarm over REST', () => {
     const worker = swarm.workers[0]!;
     const id = await nodeIdOf(swarm, worker.name);
     await waitFor('3 web tasks run', 30_000, async () => (await runningTasks(swarm, `${APP}_web`)).length === 3);
+    // A drain that moved nothing would prove nothing: the worker runs a web task now.
+    assert.ok((await runningTasks(swarm, `${APP}_web`)).some((t) => t.node === id), 'the worker runs a web task before the drain');
     const res = await server.call('POST', `/api/v1/swarm/nodes/${worker.name}/availability`, { body: { availability: 'drain' } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(res.body, { id, hostname: worker.name, availability: 'drain', changed: true });
@@ -301,6 +272,7 @@ describe('swarm over REST', () => {
   it("keeps answering when a worker's daemon dies: the node is down, its tasks run elsewhere; back up, it is ready", async () => {
     const worker = swarm.workers[1]!;
     const id = await nodeIdOf(swarm, worker.name);
+    assert.ok((await runningTasks(swarm, `${APP}_web`)).some((t) => t.node === id), 'the worker runs a web task before it dies');
     await worker.engine.kill();
     await waitFor('the node is down', 60_000, async () => {
       const res = await server.call('GET', '/api/v1/swarm/nodes', { role: 'user' });
@@ -384,10 +356,80 @@ describe('a host that is no swarm manager', () => {
   });
 });
 
+for (const transport of TRANSPORTS) {
+  describe(`bad swarm input over ${transport.name}`, () => {
+    let client: OperationClient;
+    before(async () => {
+      client = await transport.start(env);
+    });
+    after(async () => client?.close());
+
+    /** A refusal with that code (and, over REST, that status). */
+    const refused = (outcome: Outcome, code: string, status: number, what: string) => {
+      assert.equal(outcome.ok, false, `${what}: the call must be refused`);
+      if (outcome.ok) return;
+      assert.equal(outcome.code, code, `${what}: ${outcome.message}`);
+      if (client.transport === 'rest') assert.equal(outcome.status, status, what);
+    };
+    const snapshot = async () => ({
+      job: (await serviceSpec(swarm, `${OPS}_job`)).Spec,
+      availability: (await managerDocker(swarm).listNodes()).map((n: any) => [n.ID, n.Spec.Availability]).sort(),
+      spare: await stackServices(swarm, SPARE),
+    });
+
+    it('refuses bad replicas, unknown services, nodes, projects and hosts with a 4xx and changes nothing', async () => {
+      await ensureOps();
+      const before = await snapshot();
+      const service = `${OPS}_job`;
+      for (const replicas of [-1, 1.5, 1e9, 'x', '5', 1001, null]) {
+        refused(await client.call('swarm.scale', { service, replicas }), 'VALIDATION_FAILED', 400, `replicas ${String(replicas)}`);
+      }
+      refused(await client.call('swarm.scale', { service: `nosuch${suffix}`, replicas: 1 }), 'SERVICE_NOT_FOUND', 404, 'scale of an unknown service');
+      refused(await client.call('swarm.restart', { service: `nosuch${suffix}` }), 'SERVICE_NOT_FOUND', 404, 'restart of an unknown service');
+      refused(await client.call('swarm.tasks', { service: `nosuch${suffix}` }), 'SERVICE_NOT_FOUND', 404, 'tasks of an unknown service');
+      refused(await client.call('swarm.setAvailability', { node: `nosuch${suffix}`, availability: 'drain' }), 'NODE_NOT_FOUND', 404, 'unknown node');
+      refused(
+        await client.call('swarm.setAvailability', { node: swarm.workers[0]!.name, availability: 'off' }),
+        'VALIDATION_FAILED',
+        400,
+        'availability off',
+      );
+      refused(await client.call('stacks.deploy', { project: `nosuch${suffix}` }), 'PROJECT_NOT_FOUND', 404, 'unknown project');
+      refused(await client.call('swarm.scale', { service, replicas: 2, host: 'nosuch' }), 'HOST_NOT_FOUND', 404, 'unknown host');
+      assert.deepEqual(await snapshot(), before, 'nothing changed');
+      assert.deepEqual(await stackServices(swarm, `nosuch${suffix}`), []);
+    });
+
+    it("refuses every control on a worker's engine with NOT_SWARM_MANAGER and changes nothing", async (t) => {
+      await ensureOps();
+      const before = await snapshot();
+      const worker = await transport.start({ ...env, DOCKER_HOST: swarm.workers[0]!.engine.dockerHost }, t);
+      const service = `${OPS}_job`;
+      refused(await worker.call('swarm.scale', { service, replicas: 2 }), 'NOT_SWARM_MANAGER', 409, 'scale');
+      refused(await worker.call('swarm.restart', { service }), 'NOT_SWARM_MANAGER', 409, 'restart');
+      refused(await worker.call('swarm.rollback', { service }), 'NOT_SWARM_MANAGER', 409, 'rollback');
+      refused(
+        await worker.call('swarm.setAvailability', { node: swarm.workers[1]!.name, availability: 'drain' }),
+        'NOT_SWARM_MANAGER',
+        409,
+        'availability',
+      );
+      refused(await worker.call('stacks.deploy', { project: SPARE }), 'NOT_SWARM_MANAGER', 409, 'deploy');
+      assert.deepEqual(await snapshot(), before, 'nothing changed');
+    });
+  });
+}
+
 /** The support stack, deployed again with the CLI when a matrix row removed it. */
 async function ensureOps(): Promise<void> {
   if ((await stackServices(swarm, OPS)).length > 0) return;
   await swarm.cli(['stack', 'deploy', '-c', `${root}/${OPS}/docker-compose.yml`, OPS]);
+}
+
+/** The application stack (in the developer's scope), deployed with the CLI when it is not there. */
+async function ensureSpare(): Promise<void> {
+  if ((await stackServices(swarm, SPARE)).length > 0) return;
+  await swarm.cli(['stack', 'deploy', '-c', `${root}/${SPARE}/docker-compose.yml`, SPARE]);
 }
 
 interface Row {
@@ -405,11 +447,50 @@ function scaleRow(title: string, service: () => string, policy: PolicyName): Row
     policy,
     arrange: async () => {
       await ensureOps();
+      await ensureSpare();
       const before = await replicasOf(swarm, service());
       const wanted = before === 1 ? 2 : 1;
       return {
         input: { service: service(), replicas: wanted },
         verify: async (ok) => assert.equal(await replicasOf(swarm, service()), ok ? wanted : before),
+      };
+    },
+  };
+}
+
+/** A restart is Docker's force update: the counter shows whether it happened. */
+function restartRow(title: string, service: () => string, policy: PolicyName): Row {
+  return {
+    title,
+    operation: 'swarm.restart',
+    policy,
+    arrange: async () => {
+      await ensureOps();
+      await ensureSpare();
+      const before = (await serviceSpec(swarm, service())).Spec.TaskTemplate.ForceUpdate ?? 0;
+      return {
+        input: { service: service() },
+        verify: async (ok) => assert.equal((await serviceSpec(swarm, service())).Spec.TaskTemplate.ForceUpdate ?? 0, before + (ok ? 1 : 0)),
+      };
+    },
+  };
+}
+
+/** The service is scaled by the CLI first, so that a rollback brings the replicas it had before back. */
+function rollbackRow(title: string, service: () => string, policy: PolicyName): Row {
+  return {
+    title,
+    operation: 'swarm.rollback',
+    policy,
+    arrange: async () => {
+      await ensureOps();
+      await ensureSpare();
+      const previous = await replicasOf(swarm, service());
+      const current = previous === 1 ? 2 : 1;
+      await swarm.cli(['service', 'scale', '--detach', `${service()}=${current}`]);
+      return {
+        input: { service: service() },
+        verify: async (ok) => assert.equal(await replicasOf(swarm, service()), ok ? previous : current),
       };
     },
   };
@@ -442,19 +523,11 @@ const ROWS: Row[] = [
   readRow('stacks.list', () => ({})),
   scaleRow('swarm.scale of a service of a stack in support', () => `${OPS}_job`, 'controlOutOfScope'),
   scaleRow('swarm.scale of a service in no group (a stack of the CLI)', () => `${FOREIGN}_alone`, 'controlOutOfScope'),
-  {
-    title: 'swarm.restart of a service of a stack in support',
-    operation: 'swarm.restart',
-    policy: 'controlOutOfScope',
-    arrange: async () => {
-      await ensureOps();
-      const before = (await serviceSpec(swarm, `${OPS}_job`)).Spec.TaskTemplate.ForceUpdate ?? 0;
-      return {
-        input: { service: `${OPS}_job` },
-        verify: async (ok) => assert.equal((await serviceSpec(swarm, `${OPS}_job`)).Spec.TaskTemplate.ForceUpdate ?? 0, before + (ok ? 1 : 0)),
-      };
-    },
-  },
+  scaleRow('swarm.scale of a service of a stack in application', () => `${SPARE}_one`, 'controlInScope'),
+  restartRow('swarm.restart of a service of a stack in support', () => `${OPS}_job`, 'controlOutOfScope'),
+  restartRow('swarm.restart of a service of a stack in application', () => `${SPARE}_one`, 'controlInScope'),
+  rollbackRow('swarm.rollback of a service of a stack in support', () => `${OPS}_job`, 'controlOutOfScope'),
+  rollbackRow('swarm.rollback of a service of a stack in application', () => `${SPARE}_one`, 'controlInScope'),
   {
     title: 'swarm.setAvailability of a worker',
     operation: 'swarm.setAvailability',
