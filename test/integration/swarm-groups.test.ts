@@ -44,6 +44,31 @@ function stackYaml(): string {
   ].join('\n');
 }
 
+/** A services config whose group `stackGroup` is the stack; `other` is an empty group. */
+function writeConfig(file: string, stackGroup: 'core' | 'support', other: 'core' | 'support'): string {
+  const phase = (group: string) => (group === 'core' ? 2 : 4);
+  return writeFile(
+    join(root, file),
+    [
+      'groups:',
+      `  - name: ${stackGroup}`,
+      `    phase: ${phase(stackGroup)}`,
+      '    compose:',
+      `      project: ${STACK}`,
+      `      files: ["${STACK}/docker-compose.yml"]`,
+      '      stack: true',
+      '    members:',
+      '      - name: db',
+      '        healthTimeoutSeconds: 60',
+      '      - name: api',
+      '        depends_on: [db]',
+      `  - name: ${other}`,
+      `    phase: ${phase(other)}`,
+      '',
+    ].join('\n'),
+  );
+}
+
 let swarm: TestSwarm;
 let root: string;
 let env: Record<string, string>;
@@ -54,26 +79,7 @@ before(async () => {
   swarm = await TestSwarm.start();
   root = tempDir('lucid-swarm-groups');
   writeFile(join(root, STACK, 'docker-compose.yml'), stackYaml());
-  const config = writeFile(
-    join(root, 'services.yml'),
-    [
-      'groups:',
-      '  - name: core',
-      '    phase: 2',
-      '    compose:',
-      `      project: ${STACK}`,
-      `      files: ["${STACK}/docker-compose.yml"]`,
-      '      stack: true',
-      '    members:',
-      '      - name: db',
-      '        healthTimeoutSeconds: 60',
-      '      - name: api',
-      '        depends_on: [db]',
-      '  - name: support',
-      '    phase: 4',
-      '',
-    ].join('\n'),
-  );
+  const config = writeConfig('services.yml', 'core', 'support');
   env = { DOCKER_HOST: swarm.manager.engine.dockerHost, DOCKER_CLI, SERVICES_CONFIG: config, COMPOSE_PROJECTS_DIR: root, COMPOSE_TIMEOUT: '120' };
   server = await startTestServer(env);
 });
@@ -173,24 +179,28 @@ describe('a stack group', () => {
     assert.deepEqual(again.result.results.map((r: any) => r.action), ['already-running', 'already-running', 'already-running']);
   });
 
-  it('refuses a second run while one is under way, an unknown group, and a caller out of scope; nothing changes', async () => {
+  it('refuses a second run while one is under way, an unknown group, and a caller out of scope; nothing changes', async (t) => {
     const token = await server.tokenFor('developer');
-    const stop = () =>
-      fetch(`${server.url}/api/v1/services/core/stop`, {
+    const control = (action: 'start' | 'stop') =>
+      fetch(`${server.url}/api/v1/services/core/${action}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: '{}',
       });
-    const [first, second] = await Promise.all([stop(), new Promise((r) => setTimeout(r, 300)).then(stop)]);
+    // The refused call is a start: had it run after the stop, the replicas would be back.
+    const [first, second] = await Promise.all([control('stop'), new Promise((r) => setTimeout(r, 300)).then(() => control('start'))]);
     assert.equal(first.status, 200);
     assert.equal(second.status, 409);
     assert.equal((await second.json()).error.code, 'OPERATION_IN_PROGRESS');
     assert.equal(await replicasOf(swarm, `${STACK}_api`), 0);
     const unknown = await server.call('POST', '/api/v1/services/nosuch/start', { role: 'developer', body: {} });
     assert.equal(unknown.status, 404);
-    const outOfScope = await server.call('POST', '/api/v1/services/core/start', { role: 'user', body: {} });
-    assert.equal(outOfScope.status, 403);
-    assert.equal(await replicasOf(swarm, `${STACK}_api`), 0);
+    // The same stack in group support, outside the developer's scope (which holds core): a developer may control groups, not this one.
+    const supported = await startTestServer({ ...env, SERVICES_CONFIG: writeConfig('services-support.yml', 'support', 'core') }, t);
+    const outOfScope = await supported.call('POST', '/api/v1/services/support/start', { role: 'developer', body: {} });
+    assert.equal(outOfScope.status, 403, JSON.stringify(outOfScope.body));
+    assert.equal(outOfScope.body.error.code, 'FORBIDDEN');
+    for (const service of SERVICES) assert.equal(await replicasOf(swarm, service), 0, service);
   });
 
   it('answers NOT_SWARM_MANAGER (409) when the group host is no manager, and changes nothing', async (t) => {
