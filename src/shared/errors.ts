@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'HOST_NOT_FOUND',
   'SERVICE_NOT_FOUND',
   'NODE_NOT_FOUND',
+  /** A stack name with no service of that stack on the host's swarm. */
+  'STACK_NOT_FOUND',
   /** A cluster operation sent to a host whose engine is a swarm worker or in no swarm. */
   'NOT_SWARM_MANAGER',
   /** The service's mode, history or state does not allow it: scaling a global service, rolling back a service never updated, Docker's 409 on a service. */

@@ -109,11 +109,12 @@ export async function everyOperation(id: string): Promise<void> {
   const stacks = await client.GET('/api/v1/stacks');
   const deployed = await client.POST('/api/v1/stacks/deploy', { body: { project: 'demo' } });
   const removed = await client.POST('/api/v1/stacks/remove', { body: { project: 'demo' } });
+  const removedByName = await client.POST('/api/v1/stacks/{stack}/remove', { params: { path: { stack: 'Demo.cli' } } });
   const hostnames: string[] | undefined = nodes.data?.nodes.map((n) => n.hostname);
   const desired: number[] | undefined = swarmServices.data?.services.map((s) => s.replicas.desired);
   const taskStates: string[] | undefined = tasks.data?.tasks.map((t) => t.state);
   const stackNames: string[] | undefined = stacks.data?.stacks.map((s) => s.name);
-  void [drained.data?.changed, serviceLogs.data, scaled.data?.version, rolledBack.data?.name, forced.data?.id, deployed.data, removed.data];
+  void [drained.data?.changed, serviceLogs.data, scaled.data?.version, rolledBack.data?.name, forced.data?.id, deployed.data, removed.data, removedByName.data];
   void [hostnames, desired, taskStates, stackNames, mayControl, role];
 
   const health = await client.GET('/health');

@@ -89,7 +89,7 @@ describe('the OpenAPI document served at /openapi.json', () => {
   const projectsDir = tempDir('lucid-openapi-compose-');
   const composePath = writeFile(join(projectsDir, project, 'compose.yaml'), composeFile({ app: {} }));
   // A swarm service and node name: the engine here is in no swarm, so these are never looked up.
-  const fixtures = { group: 'openapi', project, service: 'web', node: 'worker1' };
+  const fixtures = { group: 'openapi', project, service: 'web', node: 'worker1', stack: 'openapi-stack' };
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
 

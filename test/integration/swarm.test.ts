@@ -603,11 +603,48 @@ for (const transport of TRANSPORTS) {
 }
 
 describe('a stack deployed by the CLI under a name that is no registered project', () => {
-  it('cannot be removed through the manager (PROJECT_NOT_FOUND), and stays', async (t) => {
+  it('is no project to remove (PROJECT_NOT_FOUND), and stays', async (t) => {
     const server = await startTestServer(env, t);
     const res = await server.call('POST', '/api/v1/stacks/remove', { body: { project: FOREIGN } });
     assert.equal(res.status, 404);
     assert.equal(res.body.error.code, 'PROJECT_NOT_FOUND');
     assert.deepEqual(await stackServices(swarm, FOREIGN), [`${FOREIGN}_alone`]);
+  });
+
+  for (const transport of TRANSPORTS) {
+    it(`is removed by name over ${transport.name} only by a role that controls every group, and only if it exists`, async () => {
+      const client = await transport.start(env);
+      try {
+        for (const [stack, role, code, status] of [
+          [FOREIGN, 'developer', 'FORBIDDEN', 403],
+          [FOREIGN, 'user', 'FORBIDDEN', 403],
+          [`${FOREIGN}-none`, 'admin', 'STACK_NOT_FOUND', 404],
+          ['-x', 'admin', 'VALIDATION_FAILED', 400],
+        ] as const) {
+          const outcome = await client.call('stacks.removeByName', { stack }, role);
+          assert.equal(outcome.ok, false, `${stack} as ${role}`);
+          if (!outcome.ok) assert.equal(outcome.code, code, outcome.message);
+          if (!outcome.ok && client.transport === 'rest') assert.equal(outcome.status, status);
+          assert.deepEqual(await stackServices(swarm, FOREIGN), [`${FOREIGN}_alone`], 'a refused removal leaves the stack');
+        }
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  it('is removed by name by an admin, on every node', async () => {
+    const client = await TRANSPORTS[TRANSPORTS.length - 1]!.start(env);
+    try {
+      const outcome = await client.call('stacks.removeByName', { stack: FOREIGN }, 'admin');
+      assert.equal(outcome.ok, true, outcome.ok ? '' : `${outcome.code}: ${outcome.message}`);
+      assert.deepEqual(await stackServices(swarm, FOREIGN), []);
+      for (const node of swarm.nodes) {
+        const left = await node.engine.docker.listContainers({ all: true, filters: { label: [`com.docker.stack.namespace=${FOREIGN}`] } });
+        assert.deepEqual(left, [], `nothing of ${FOREIGN} left on ${node.name}`);
+      }
+    } finally {
+      await client.close();
+    }
   });
 });

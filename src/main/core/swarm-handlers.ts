@@ -56,5 +56,6 @@ export function swarmHandlers(on: SwarmRunner, projectHost: (project: string) =>
     'stacks.list': (input, ctx) => on(input.host, ctx, 'read', async ({ swarm }) => ({ stacks: await swarm.stacks() })),
     'stacks.deploy': (input, ctx) => onProjectHost(input, ctx, (stacks) => stacks.deploy(input.project, ctx)),
     'stacks.remove': (input, ctx) => onProjectHost(input, ctx, (stacks) => stacks.remove(input.project, ctx)),
+    'stacks.removeByName': (input, ctx) => on(input.host, ctx, 'control', ({ stacks }) => stacks.removeByName(input.stack, ctx)),
   };
 }

@@ -113,11 +113,29 @@ export class StackService {
   }
 
   remove(name: string, ctx: OperationContext): Promise<ComposeRunOutput> {
-    return this.exclusive(name, ctx, 'remove', async (run) => {
-      await this.execute(run, ['stack', 'rm', name], undefined);
-      await this.waitRemoved(run);
-      await this.swarm.refreshState();
-    });
+    return this.exclusive(name, ctx, 'remove', (run) => this.removeRun(run));
+  }
+
+  private async removeRun(run: Run): Promise<void> {
+    await this.execute(run, ['stack', 'rm', run.name], undefined);
+    await this.waitRemoved(run);
+    await this.swarm.refreshState();
+  }
+
+  /**
+   * Removes any stack of this swarm by its name, whoever deployed it: the manager never loses
+   * control of a stack it did not create. A stack that is a project of this host is its group's to
+   * remove; any other belongs to no group, so only a role that controls everything may remove it.
+   */
+  async removeByName(stack: string, ctx: OperationContext): Promise<ComposeRunOutput> {
+    ctx.target = stack;
+    const entry = (await this.registry.list()).find((e) => e.name === stack);
+    const group = entry !== undefined && this.options.hostOfGroup(entry.group) === this.options.host ? entry.group : null;
+    ctx.requireScope(group, `stack ${stack}`);
+    if ((await this.swarm.services(stack, { fresh: true })).length === 0) {
+      throw new LucidError('STACK_NOT_FOUND', `no stack ${stack} on host ${this.options.host}`);
+    }
+    return this.locked(stack, ctx, 'remove', (run) => this.removeRun(run));
   }
 
   /**
@@ -145,6 +163,11 @@ export class StackService {
     }
     if (action === 'deploy') requireUsable(entry);
     await this.swarm.nodes();
+    return this.locked(name, ctx, action, (run) => body(run, entry));
+  }
+
+  /** Runs `body` holding the stack's lock: one deploy or removal per stack at a time. */
+  private async locked(name: string, ctx: OperationContext, action: Run['action'], body: (run: Run) => Promise<void>): Promise<ComposeRunOutput> {
     if (this.busy.has(name)) throw new LucidError('OPERATION_IN_PROGRESS', `another operation on stack ${name} is running`);
     this.busy.add(name);
     const started = performance.now();
@@ -158,7 +181,7 @@ export class StackService {
     };
     try {
       ctx.ready();
-      await body(run, entry);
+      await body(run);
       return { project: name, ok: true, exitCode: 0, durationMs: Math.round(performance.now() - started), output: run.tail.lines() };
     } finally {
       this.busy.delete(name);

@@ -51,6 +51,7 @@ export const OPERATION_STREAMS = {
   'stacks.list': 'call',
   'stacks.deploy': 'events',
   'stacks.remove': 'events',
+  'stacks.removeByName': 'events',
 } as const satisfies Record<string, StreamKind>;
 
 export type ManifestOperationName = keyof typeof OPERATION_STREAMS;

@@ -1,6 +1,7 @@
 import { composeOutputEvent, composeRunOutput } from '../schemas/compose.js';
 import {
   stackDeployInput,
+  stackRefInput,
   stackRemoveInput,
   stacksInput,
   stacksOutput,
@@ -147,6 +148,18 @@ export const swarmOperations = {
     method: 'POST',
     path: '/api/v1/stacks/remove',
     input: stackRemoveInput,
+    output: composeRunOutput,
+    access: 'swarm:control',
+    kind: 'control',
+    events: composeOutputEvent,
+    eventName: 'line',
+  }),
+  'stacks.removeByName': defineOperation({
+    summary:
+      "Remove any stack of the host's swarm by its name, whoever deployed it (one that is no project of this host belongs to no group: admin only)",
+    method: 'POST',
+    path: '/api/v1/stacks/{stack}/remove',
+    input: stackRefInput,
     output: composeRunOutput,
     access: 'swarm:control',
     kind: 'control',

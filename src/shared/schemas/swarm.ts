@@ -196,3 +196,5 @@ export const stackDeployInput = defineInput({ query: { host: hostParam() }, body
 export type StackDeployInput = z.infer<typeof stackDeployInput>;
 export const stackRemoveInput = defineInput({ query: { host: hostParam() }, body: { project: projectNameSchema } });
 export type StackRemoveInput = z.infer<typeof stackRemoveInput>;
+export const stackRefInput = defineInput({ path: { stack: stackNameSchema }, query: { host: hostParam() } });
+export type StackRefInput = z.infer<typeof stackRefInput>;
