@@ -200,6 +200,29 @@ describe('the swarm in the dashboard, in headless Chromium', () => {
     }
   });
 
+  it("lets an admin remove a stack the CLI deployed from its row, output streaming; a developer is offered no removal of it", async () => {
+    const stack = `sr${suffix}`;
+    const dir = tempDir('lucid-dash-swarm-foreign');
+    const developer = await openSwarm('developer');
+    const admin = await openSwarm('admin');
+    try {
+      const file = writeFile(join(dir, 'stack.yml'), stackFile({ app: {} }));
+      await swarm.cli(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', file, stack]);
+      await developer.page.locator(`tr[data-stack="${stack}"]`).waitFor({ timeout: STACK_WAIT_MS });
+      assert.equal(await developer.page.getByRole('button', { name: `Remove ${stack}` }).count(), 0, 'a stack in no group is for admins');
+      await admin.page.getByRole('button', { name: `Remove ${stack}` }).click({ timeout: STACK_WAIT_MS });
+      await admin.page.locator('h3', { hasText: `stack remove ${stack}` }).locator('[data-run-outcome="done"]').waitFor({ timeout: STACK_WAIT_MS });
+      assert.deepEqual(await stackServices(swarm, stack), []);
+      await admin.page.locator(`tr[data-stack="${stack}"]`).waitFor({ state: 'detached', timeout: UI_WAIT_MS });
+      assert.deepEqual([...developer.errors, ...admin.errors], []);
+    } finally {
+      await swarm.cli(['stack', 'rm', stack]).catch(() => undefined);
+      removeDir(dir);
+      await developer.page.close();
+      await admin.page.close();
+    }
+  });
+
   // Last: the worker stops answering for a while.
   it('shows a node going down and coming back without a reload', async () => {
     const { page, errors } = await openSwarm('user');

@@ -19,7 +19,8 @@ type Verb = 'deploy' | 'remove';
 
 /**
  * The stacks on the swarm, whoever deployed them; a stack of a registered compose project is
- * deployed (or updated) and removed with the CLI's output streaming as it prints.
+ * deployed (or updated) and removed with the CLI's output streaming as it prints, any other stack
+ * removed by its name.
  */
 export function SwarmStacks({ host, stacks, projects }: Props) {
   const ctx = useDashboard();
@@ -32,6 +33,9 @@ export function SwarmStacks({ host, stacks, projects }: Props) {
   // The rows follow the swarm's events as the stack's services come and go.
   const execute = (verb: Verb, project: string) =>
     runner.execute(`stack ${verb} ${project}`, (onEvent) => ctx.client.stacks[verb]({ project, host }, { onEvent }));
+  // A stack someone else deployed is no project: it is removed by its name, by a role that controls every group.
+  const removeByName = (stack: string) =>
+    runner.execute(`stack remove ${stack}`, (onEvent) => ctx.client.stacks.removeByName({ stack, host }, { onEvent }));
 
   return (
     <>
@@ -77,6 +81,9 @@ export function SwarmStacks({ host, stacks, projects }: Props) {
                   <ControlButton verb="Deploy" target={s.name} tone="start" busy={runner.running} onClick={() => void execute('deploy', s.project as string)} />
                   <ControlButton verb="Remove" target={s.name} tone="stop" busy={runner.running} onClick={() => void execute('remove', s.project as string)} />
                 </>
+              )}
+              {s.project === undefined && mayControlSwarm(ctx.access, null, host) && (
+                <ControlButton verb="Remove" target={s.name} tone="stop" busy={runner.running} onClick={() => void removeByName(s.name)} />
               )}
             </td>
           </tr>
