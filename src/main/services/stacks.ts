@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { LucidError } from '../../shared/errors.js';
 import type { ComposeOutputEvent, ComposeRunOutput } from '../../shared/schemas/compose.js';
 import { OutputTail } from '../compose/output-tail.js';
@@ -23,6 +24,7 @@ export interface StackServiceOptions {
 }
 
 const OUTPUT_LINES = 200;
+const daemonTimeSchema = z.object({ SystemTime: z.string().optional() });
 /** How often a deploy looks whether the stack converged: a read of the services costs the manager node milliseconds. */
 const CONVERGE_POLL_MS = 200;
 const ERROR_TAIL = 50;
@@ -102,7 +104,7 @@ export class StackService {
 
   deploy(name: string, ctx: OperationContext): Promise<ComposeRunOutput> {
     return this.exclusive(name, ctx, 'deploy', async (run, entry) => {
-      const started = new Date();
+      const started = await this.daemonNow();
       const { paths, directory } = await this.checkedFiles(requireUsable(entry));
       // `--prune` removes services the files no longer declare: the stack is what the files say.
       const args = ['stack', 'deploy', '--prune', ...paths.flatMap((path) => ['--compose-file', path]), name];
@@ -233,7 +235,9 @@ export class StackService {
         this.report(run, { stream: 'manager', line: `all ${services.length} services are running` });
         return;
       }
-      const errors = await this.taskErrors(run.name, since);
+      // Only tasks of the services still waiting: a task of an earlier deploy's service, still being
+      // torn down ("error while removing network"), says nothing about this one.
+      const errors = await this.taskErrors(run.name, since, new Set(waiting.map((s) => s.id)));
       if (errors.length > 0) {
         for (const error of errors) this.report(run, { stream: 'manager', line: error });
         throw new LucidError('COMPOSE_FAILED', `stack deploy of ${run.name}: tasks failed (${errors[0]})`, {
@@ -266,6 +270,16 @@ export class StackService {
     await sleep(Math.min(this.options.pollMs ?? CONVERGE_POLL_MS, remaining));
   }
 
+  /**
+   * The engine's own clock: a deploy's task errors are those Docker stamped after it started, and
+   * a remote host's clock may differ from the manager's by more than a deploy takes.
+   */
+  private async daemonNow(): Promise<Date> {
+    const info = parseAnswer(daemonTimeSchema, await swarmCall(this.gateway, { operation: 'system.info', method: 'GET', path: '/info' }));
+    const at = Date.parse(info.SystemTime ?? '');
+    return Number.isNaN(at) ? new Date() : new Date(at);
+  }
+
   private async stackTasks(stack: string) {
     const raw = await swarmCall(this.gateway, {
       operation: 'swarm.tasks',
@@ -276,9 +290,10 @@ export class StackService {
     return parseAnswer(rawTaskListSchema, raw);
   }
 
-  private async taskErrors(stack: string, since: Date): Promise<string[]> {
+  private async taskErrors(stack: string, since: Date, services: ReadonlySet<string>): Promise<string[]> {
     const tasks = await this.stackTasks(stack);
     return tasks
+      .filter((task) => services.has(task.ServiceID))
       .filter((task) => (FAILED_STATES.has(task.Status?.State ?? '') || unplaceable(task)) && Date.parse(task.UpdatedAt ?? '') >= since.getTime())
       .map((task) => `task ${task.ID.slice(0, 12)}: ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
   }
