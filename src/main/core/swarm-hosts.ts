@@ -43,7 +43,7 @@ export class SwarmHosts {
     const stackGroups = registryStackGroups(registry, host.name, hostOfGroup);
     const swarm = new SwarmCluster(host.gateway, { stackGroups, logReadMaxBytes, state, host: host.name });
     const runner = dockerStackRunner(driver, dockerCli, () => host.connection.cliDockerHost());
-    const stacks = new StackService(host.gateway, registry, swarm, runner, { host: host.name, hostOfGroup, timeoutMs });
+    const stacks = new StackService(host.gateway, registry, swarm, runner, { host: host.name, hostOfGroup, stackGroups, timeoutMs });
     const made: SwarmServices = { swarm, stacks, state };
     this.made.set(host, made);
     // Task containers on the manager's own engine move their service's running count: the

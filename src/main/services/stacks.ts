@@ -17,6 +17,8 @@ export interface StackServiceOptions {
   host: string;
   /** The host a project runs on: its group's host, or the default host (as compose up uses). */
   hostOfGroup: (group: string | null) => string;
+  /** The groups of this host's stacks, as every cluster control checks scope with. */
+  stackGroups: StackGroups;
   /** COMPOSE_TIMEOUT in ms: bounds a whole deploy (converging included) or removal. */
   timeoutMs: number;
   /** How often the convergence wait looks at the cluster. */
@@ -131,9 +133,7 @@ export class StackService {
    */
   async removeByName(stack: string, ctx: OperationContext): Promise<ComposeRunOutput> {
     ctx.target = stack;
-    const entry = (await this.registry.list()).find((e) => e.name === stack);
-    const group = entry !== undefined && this.options.hostOfGroup(entry.group) === this.options.host ? entry.group : null;
-    ctx.requireScope(group, `stack ${stack}`);
+    ctx.requireScope(await this.options.stackGroups.groupOf(stack), `stack ${stack}`);
     if ((await this.swarm.services(stack, { fresh: true })).length === 0) {
       throw new LucidError('STACK_NOT_FOUND', `no stack ${stack} on host ${this.options.host}`);
     }

@@ -14,10 +14,10 @@ import { parseAnswer } from '../docker/answers.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { errorsField, readLogBounded, type LogQuery, type LogSource } from '../docker/log-read.js';
 import type { ReadBudget } from '../docker/read-budget.js';
+import { listServices, serviceWithStatus } from '../docker/service-list.js';
 import { swarmCall } from '../docker/swarm-calls.js';
 import {
   rawNodeListSchema,
-  rawServiceListSchema,
   rawServiceSchema,
   rawTaskListSchema,
   STACK_LABEL,
@@ -254,18 +254,9 @@ export class SwarmCluster {
     return parseAnswer(rawServiceSchema, raw);
   }
 
-  /**
-   * The service with its task counts: Docker fills `ServiceStatus` only on the list call with
-   * `status=true`, never on the inspect. The id filter matches prefixes, so only the exact id is kept.
-   */
+  /** The service with its task counts: Docker fills `ServiceStatus` only on the list call, never on the inspect. */
   private async withStatus(id: string): Promise<RawService> {
-    const raw = await swarmCall(this.gateway, {
-      operation: 'swarm.services',
-      method: 'GET',
-      path: '/services',
-      query: { status: true, filters: { id: [id] } },
-    });
-    const found = parseAnswer(rawServiceListSchema, raw).find((service) => service.ID === id);
+    const found = await serviceWithStatus(this.gateway, 'swarm.services', id);
     if (!found) throw new LucidError('SERVICE_NOT_FOUND', 'swarm service not found');
     return found;
   }
@@ -336,13 +327,8 @@ export class SwarmCluster {
       const list = state.serviceList().filter((service) => stack === undefined || stackOf(service) === stack);
       return list.sort((a, b) => a.Spec.Name.localeCompare(b.Spec.Name));
     }
-    const raw = await swarmCall(this.gateway, {
-      operation: 'swarm.services',
-      method: 'GET',
-      path: '/services',
-      query: { status: true, ...(stack === undefined ? {} : { filters: { label: [`${STACK_LABEL}=${stack}`] } }) },
-    });
-    return parseAnswer(rawServiceListSchema, raw).sort((a, b) => a.Spec.Name.localeCompare(b.Spec.Name));
+    const list = await listServices(this.gateway, 'swarm.services', stack === undefined ? undefined : { label: [`${STACK_LABEL}=${stack}`] });
+    return list.sort((a, b) => a.Spec.Name.localeCompare(b.Spec.Name));
   }
 
   /** A node by id, unique id prefix or hostname; looked up in the (small) node list so that hostnames work too. */

@@ -3,7 +3,8 @@ import { isLucidError } from '../../shared/errors.js';
 import { parseAnswer } from '../docker/answers.js';
 import type { CircuitBreaker, DockerGateway } from '../docker/gateway.js';
 import { swarmCall } from '../docker/swarm-calls.js';
-import { rawNodeListSchema, rawServiceListSchema, type RawNode, type RawService } from '../docker/swarm-answers.js';
+import { listServices, serviceWithStatus } from '../docker/service-list.js';
+import { rawNodeListSchema, type RawNode, type RawService } from '../docker/swarm-answers.js';
 import type { Logger } from '../system/logging.js';
 import { EventFollower, type Refresh } from './event-follower.js';
 
@@ -261,19 +262,12 @@ export class SwarmState {
     return parseAnswer(rawNodeListSchema, await swarmCall(this.gateway, { operation: 'swarm.state.nodes', method: 'GET', path: '/nodes' }));
   }
 
-  private async readServices(filters?: Record<string, string[]>): Promise<RawService[]> {
-    const raw = await swarmCall(this.gateway, {
-      operation: 'swarm.state.services',
-      method: 'GET',
-      path: '/services',
-      query: { status: true, ...(filters ? { filters } : {}) },
-    });
-    return parseAnswer(rawServiceListSchema, raw);
+  private async readServices(): Promise<RawService[]> {
+    return listServices(this.gateway, 'swarm.state.services');
   }
 
-  /** Docker's id filter matches prefixes: each answer is kept only for its own id. */
   private async readSome(ids: readonly string[]): Promise<SwarmChange[]> {
-    const answers = await Promise.all(ids.map(async (id) => [id, (await this.readServices({ id: [id] })).find((s) => s.ID === id)] as const));
+    const answers = await Promise.all(ids.map(async (id) => [id, await serviceWithStatus(this.gateway, 'swarm.state.services', id)] as const));
     return answers.flatMap(([id, raw]) => this.applyService(id, raw ?? null));
   }
 
