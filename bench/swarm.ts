@@ -15,6 +15,7 @@ import { servicesConfig } from '../test/support/compose.js';
 import { TEST_IMAGE } from '../test/support/engine.js';
 import { writeStack } from '../test/support/swarm-projects.js';
 import { DOCKER_CLI, TestSwarm } from '../test/support/swarm.js';
+import { startBareServer, type BareServer } from './bare-http.js';
 import { keepAliveAgent, timedGet } from './http.js';
 import { loadAverage, median, percentile } from './measure.js';
 import { subscribeSwarm } from './swarm-events.js';
@@ -56,13 +57,14 @@ interface Row {
 }
 
 /** What the section has started, so that whichever way it ends, all of it is given back. */
-const held: { swarm?: Promise<TestSwarm>; manager?: SwarmManager; dir?: string } = {};
+const held: { swarm?: Promise<TestSwarm>; manager?: SwarmManager; bare?: BareServer; dir?: string } = {};
 let cleaning: Promise<void> | undefined;
 
 /** Idempotent: the end of the section and a signal may both ask for it. */
 export function cleanupSwarm(): Promise<void> {
   cleaning ??= (async () => {
     await held.manager?.stop().catch(() => undefined);
+    await held.bare?.stop().catch(() => undefined);
     // The nodes' data roots go with their daemons, and every service, task and container with them.
     await held.swarm?.then((swarm) => swarm.close()).catch(() => undefined);
     if (held.dir) rmSync(held.dir, { recursive: true, force: true });
@@ -153,19 +155,25 @@ async function listBench(swarm: TestSwarm, manager: SwarmManager, runId: string,
     await manager.get(FLOOR_PATH);
   }
   await cli(swarm, ['service', 'ls']);
-  const p50 = { raw: [] as number[], mgr: [] as number[], floor: [] as number[], cli: [] as number[] };
-  let sizes = { raw: 0, mgr: 0, floor: 0 };
+  held.bare = await startBareServer(Buffer.from((await manager.get(mgrPath, true)).body, 'utf8'));
+  const bare = keepAliveAgent(1);
+  const bareUrl = held.bare.url;
+  for (let warm = 0; warm < WARM_REQUESTS; warm++) await timedGet(bare, { url: bareUrl, path: mgrPath });
+  const p50 = { raw: [] as number[], mgr: [] as number[], floor: [] as number[], node: [] as number[], cli: [] as number[] };
+  let sizes = { raw: 0, mgr: 0, floor: 0, node: 0 };
   const ask = {
     raw: () => timedGet(raw, { socketPath, path: rawPath }),
     mgr: () => manager.get(mgrPath),
     // The manager's cheapest authenticated read (the caller's session): what any answer costs here.
     floor: () => manager.get(FLOOR_PATH),
+    // The same bytes from node:http alone: what any Node server pays here, whatever it does.
+    node: () => timedGet(bare, { url: bareUrl, path: mgrPath }),
   };
   for (let round = 0; round < ROUNDS; round++) {
-    const samples = { raw: [] as number[], mgr: [] as number[], floor: [] as number[], cli: [] as number[] };
+    const samples = { raw: [] as number[], mgr: [] as number[], floor: [] as number[], node: [] as number[], cli: [] as number[] };
     for (let i = 0; i < REQUESTS; i++) {
       // Alternate who goes first, so neither always meets a warmer daemon.
-      for (const who of i % 2 === 0 ? (['raw', 'mgr', 'floor'] as const) : (['mgr', 'raw', 'floor'] as const)) {
+      for (const who of i % 2 === 0 ? (['raw', 'mgr', 'floor', 'node'] as const) : (['mgr', 'raw', 'node', 'floor'] as const)) {
         const res = await ask[who]();
         if (res.status !== 200) throw new Error(`${who} answered ${res.status}`);
         samples[who].push(res.ms);
@@ -173,9 +181,12 @@ async function listBench(swarm: TestSwarm, manager: SwarmManager, runId: string,
       }
     }
     for (let i = 0; i < CLI_PER_ROUND; i++) samples.cli.push((await cli(swarm, ['service', 'ls'])).ms);
-    for (const who of ['raw', 'mgr', 'floor', 'cli'] as const) p50[who].push(percentile(samples[who], 50));
+    for (const who of ['raw', 'mgr', 'floor', 'node', 'cli'] as const) p50[who].push(percentile(samples[who], 50));
   }
   raw.destroy();
+  bare.destroy();
+  await held.bare.stop();
+  delete held.bare;
   const [rawMs, mgrMs, cliMs] = [median(p50.raw), median(p50.mgr), median(p50.cli)];
   const what = `list ${LIST_SERVICES} services × ${LIST_REPLICAS} replicas on 3 nodes, p50`;
   rows.push({
@@ -197,6 +208,7 @@ async function listBench(swarm: TestSwarm, manager: SwarmManager, runId: string,
   notes.push(
     `list: answers of ${(sizes.raw / 1024).toFixed(0)} KiB (Docker) and ${(sizes.mgr / 1024).toFixed(0)} KiB (manager); ${WARM_REQUESTS} requests per side to warm up, then ${ROUNDS} rounds × ${REQUESTS} requests per side (${CLI_PER_ROUND} CLI runs), medians of the per-round p50s; per-round p50s raw ${p50.raw.map(ms).join(' / ')}, manager ${p50.mgr.map(ms).join(' / ')}, CLI ${p50.cli.map(ms).join(' / ')}.`,
     `list: the manager's cheapest authenticated read (GET ${FLOOR_PATH}) in the same rounds, p50 ${ms(median(p50.floor))} (${p50.floor.map(ms).join(' / ')}).`,
+    `list: node:http alone answering the manager's ${(sizes.node / 1024).toFixed(0)} KiB from a process of its own, in the same rounds, p50 ${ms(median(p50.node))} (${p50.node.map(ms).join(' / ')}): ${(median(p50.node) / rawMs).toFixed(3)}× the raw call, the least any Node HTTP server costs here.`,
   );
 }
 
