@@ -88,6 +88,10 @@ describe('the dashboard across hosts, in headless Chromium', () => {
     const gone = page.locator('tr[data-host="gone"][data-state="down"]');
     await gone.waitFor({ timeout: UI_WAIT_MS });
     assert.notEqual((await gone.locator('td').nth(1).innerText()).trim(), '—', 'the down host says why');
+    // Both engines are in no swarm; the one that is down has no role known.
+    for (const name of ['local', 'second']) assert.equal((await page.locator(`tr[data-host="${name}"] td[data-swarm-role="none"]`).innerText()).trim(), 'no swarm', name);
+    assert.equal((await gone.locator('td').nth(4).innerText()).trim(), '—');
+    assert.equal(await page.getByRole('button', { name: 'Swarm' }).count(), 0, 'no Swarm tab without a manager or a worker');
     await browser.screenshot(page, 'hosts');
     assert.deepEqual(errors, []);
     await page.close();

@@ -9,7 +9,7 @@ import { requireEngine, TEST_IMAGE } from '../support/engine.js';
 import { waitFor } from '../support/eventually.js';
 import { DOCKER_CLI, TestSwarm } from '../support/swarm.js';
 import { availabilityOf, nodeIdOf, replicasOf, serviceSpec, stackFile, stackServices, writeStack } from '../support/swarm-projects.js';
-import { useTestServer } from '../support/server.js';
+import { startTestServer, useTestServer } from '../support/server.js';
 
 /** Long enough for `docker stack deploy` to converge on a loaded machine. */
 const STACK_WAIT_MS = 120_000;
@@ -221,6 +221,28 @@ describe('the swarm in the dashboard, in headless Chromium', () => {
       await developer.page.close();
       await admin.page.close();
     }
+  });
+
+  it('says a host whose engine is a worker is one, and that cluster operations need a manager host', async (t) => {
+    const worker = swarm.workers[0] as (typeof swarm.workers)[number];
+    assert.equal((await worker.engine.docker.info()).Swarm.ControlAvailable, false, 'the engine is a worker');
+    const alone = await startTestServer({ DOCKER_HOST: worker.engine.dockerHost }, t);
+    // The page reads the hosts list once: wait until the role is read, as it is within moments of the host coming up.
+    await waitFor('the worker role read', UI_WAIT_MS, async () => (await alone.call('GET', '/api/v1/hosts', { role: 'user' })).body.hosts?.[0]?.swarm?.role === 'worker');
+    const { page, errors } = await browser.page();
+    await page.goto(`${alone.url}/#token=${await alone.tokenFor('user')}`);
+    await waitForLive(page);
+    await page.getByRole('button', { name: 'Hosts' }).click();
+    const role = page.locator('tr[data-host="local"] td[data-swarm-role="worker"]');
+    await role.waitFor({ timeout: UI_WAIT_MS });
+    assert.equal((await role.innerText()).trim(), 'worker · cluster operations need a manager host');
+    await page.getByRole('button', { name: 'Swarm' }).click();
+    const note = page.locator('[data-swarm-workers="local"]');
+    await note.waitFor({ timeout: UI_WAIT_MS });
+    assert.equal((await note.innerText()).trim(), 'local is a swarm worker: cluster operations need a manager host.');
+    assert.equal(await page.locator('table.nodes').count(), 0, 'no cluster is shown');
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 
   // Last: the worker stops answering for a while.

@@ -104,6 +104,7 @@ export async function everyOperation(id: string): Promise<void> {
   const forced = await client.POST('/api/v1/swarm/services/{service}/restart', { params: { path: { service: 'demo_web' } } });
   const hostList = await client.GET('/api/v1/hosts');
   const mayControl: boolean | undefined = hostList.data?.hosts[0]?.access.control;
+  const swarmRole: 'manager' | 'worker' | 'none' | undefined = hostList.data?.hosts[0]?.swarm?.role;
   const session = await client.GET('/api/v1/session');
   const role: 'user' | 'developer' | 'admin' | undefined = session.data?.role;
   const stacks = await client.GET('/api/v1/stacks');
@@ -115,7 +116,7 @@ export async function everyOperation(id: string): Promise<void> {
   const taskStates: string[] | undefined = tasks.data?.tasks.map((t) => t.state);
   const stackNames: string[] | undefined = stacks.data?.stacks.map((s) => s.name);
   void [drained.data?.changed, serviceLogs.data, scaled.data?.version, rolledBack.data?.name, forced.data?.id, deployed.data, removed.data, removedByName.data];
-  void [hostnames, desired, taskStates, stackNames, mayControl, role];
+  void [hostnames, desired, taskStates, stackNames, mayControl, swarmRole, role];
 
   const health = await client.GET('/health');
   const docker: 'up' | 'down' | undefined = health.data?.docker;

@@ -70,6 +70,27 @@ for (const transport of TRANSPORTS) {
       assert.ok(hosts[2].reason, 'the down host says why');
     });
 
+    it("says each engine's swarm role: in no swarm on both engines, unknown on the one that is down", async () => {
+      for (const engine of [sharedDocker, second.docker]) assert.equal((await engine.info()).Swarm.LocalNodeState, 'inactive');
+      // The role is read once a host is up: the list may name it up a moment before.
+      for (const name of ['local', 'second']) {
+        const host = await eventually(
+          async () => {
+            const found = await stateOfHost(name);
+            return found?.swarm ? found : undefined;
+          },
+          `${name}'s swarm role`,
+          5000,
+          100,
+        );
+        assert.deepEqual(host.swarm, { role: 'none', state: 'inactive' }, name);
+        assert.equal(host.swarmManager, false, name);
+      }
+      const gone = await stateOfHost('gone');
+      assert.equal(gone.swarm, null);
+      assert.equal(gone.swarmManager, null);
+    });
+
     it('acts on the host it names and on no other', async () => {
       const db = await s.container('db', { engine: second.docker, start: true });
       const id = (await db.inspect()).Id;

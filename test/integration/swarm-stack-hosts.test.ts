@@ -152,17 +152,25 @@ describe("a stack whose project's files are gone", () => {
 });
 
 describe('a host whose engine leaves its swarm while connected', () => {
-  it('is told apart as no manager within the role check, and refuses cluster operations', async () => {
-    const roleOf = async (): Promise<boolean | null | undefined> => {
+  it('is told apart as in no swarm within the role check, and refuses cluster operations', async () => {
+    const listed = async (name = 'cluster') => {
       const outcome = await rest.call('hosts.list', {}, 'admin');
       assert.equal(outcome.ok, true);
       if (!outcome.ok) return undefined;
-      return (outcome.data as { hosts: { name: string; swarmManager: boolean | null }[] }).hosts.find((h) => h.name === 'cluster')?.swarmManager;
+      type Listed = { name: string; swarm: { role: string; state: string; nodeId?: string } | null; swarmManager: boolean | null };
+      return (outcome.data as { hosts: Listed[] }).hosts.find((h) => h.name === name);
     };
-    assert.equal(await roleOf(), true);
+    const nodeId = (await swarm.manager.engine.docker.info()).Swarm.NodeID;
+    assert.deepEqual((await listed())?.swarm, { role: 'manager', state: 'active', nodeId });
+    assert.equal((await listed())?.swarmManager, true);
+    assert.deepEqual((await listed('local'))?.swarm, { role: 'none', state: 'inactive' }, 'the shared engine is in no swarm');
     await swarm.manager.engine.docker.swarmLeave({ force: true });
+    assert.equal((await swarm.manager.engine.docker.info()).Swarm.LocalNodeState, 'inactive');
     // No event tells a client of a leave: the host's half-minute role check finds it.
-    await waitFor('cluster no longer a manager', 45_000, async () => (await roleOf()) === false, 1000);
+    await waitFor('cluster in no swarm', 45_000, async () => (await listed())?.swarm?.role === 'none', 1000);
+    const left = await listed();
+    assert.deepEqual(left?.swarm, { role: 'none', state: 'inactive' });
+    assert.equal(left?.swarmManager, false);
     refused(await rest.call('swarm.nodes', { host: 'cluster' }, 'developer'), 'NOT_SWARM_MANAGER', 409);
   });
 });

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
 import { removeDir, servicesConfig, tempDir } from '../support/compose.js';
 import { requireEngine } from '../support/engine.js';
-import { waitFor } from '../support/eventually.js';
+import { eventually, waitFor } from '../support/eventually.js';
 import { CALLERS, callerName, POLICIES, STATUS_OF, type PolicyName } from '../support/matrix.js';
 import { readSse } from '../support/sse.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -344,8 +344,20 @@ describe('a stack no node can run', () => {
 
 describe('a host that is no swarm manager', () => {
   it('answers NOT_SWARM_MANAGER (409) on a worker and on an engine in no swarm, and changes nothing', async (t) => {
-    for (const dockerHost of [swarm.workers[0]!.engine.dockerHost, 'unix:///var/run/docker.sock']) {
+    const worker = swarm.workers[0]!;
+    const workerRole = { role: 'worker', state: 'active', nodeId: await nodeIdOf(swarm, worker.name) };
+    for (const [dockerHost, role] of [
+      [worker.engine.dockerHost, workerRole],
+      ['unix:///var/run/docker.sock', { role: 'none', state: 'inactive' }],
+    ] as const) {
       const server = await startTestServer({ ...env, DOCKER_HOST: dockerHost }, t);
+      const listed = await eventually(
+        async () => (await server.call('GET', '/api/v1/hosts', { role: 'user' })).body.hosts?.[0]?.swarm ?? undefined,
+        `the swarm role of ${dockerHost}`,
+        5000,
+        100,
+      );
+      assert.deepEqual(listed, role, dockerHost);
       for (const path of ['/api/v1/swarm/nodes', '/api/v1/swarm/services', '/api/v1/stacks', `/api/v1/swarm/services/${OPS}_job/tasks`]) {
         const res = await server.call('GET', path, { role: 'user' });
         assert.equal(res.status, 409, `${dockerHost} ${path}`);
@@ -405,10 +417,18 @@ for (const transport of TRANSPORTS) {
       assert.deepEqual(await stackServices(swarm, `nosuch${suffix}`), []);
     });
 
+    it("lists the manager's engine as a manager with its node id", async () => {
+      const info = await managerDocker(swarm).info();
+      assert.equal(info.Swarm.ControlAvailable, true);
+      assert.deepEqual(await listedSwarm(client), { role: 'manager', state: 'active', nodeId: await nodeIdOf(swarm, swarm.manager.name) });
+    });
+
     it("refuses every control on a worker's engine with NOT_SWARM_MANAGER and changes nothing", async (t) => {
       await ensureOps();
       const before = await snapshot();
       const worker = await transport.start({ ...env, DOCKER_HOST: swarm.workers[0]!.engine.dockerHost }, t);
+      // Listed as the worker it is, not as an engine in no swarm.
+      assert.deepEqual(await listedSwarm(worker), { role: 'worker', state: 'active', nodeId: await nodeIdOf(swarm, swarm.workers[0]!.name) });
       const service = `${OPS}_job`;
       refused(await worker.call('swarm.scale', { service, replicas: 2 }), 'NOT_SWARM_MANAGER', 409, 'scale');
       refused(await worker.call('swarm.restart', { service }), 'NOT_SWARM_MANAGER', 409, 'restart');
@@ -423,6 +443,20 @@ for (const transport of TRANSPORTS) {
       assert.deepEqual(await snapshot(), before, 'nothing changed');
     });
   });
+}
+
+/** The default host's swarm role in the hosts list, once read: the role is read when the host comes up. */
+function listedSwarm(client: OperationClient): Promise<unknown> {
+  return eventually(
+    async () => {
+      const outcome = await client.call('hosts.list', {});
+      assert.equal(outcome.ok, true);
+      return outcome.ok ? ((outcome.data as { hosts: { swarm: unknown }[] }).hosts[0]?.swarm ?? undefined) : undefined;
+    },
+    'the swarm role in the hosts list',
+    5000,
+    100,
+  );
 }
 
 /** The support stack, deployed again with the CLI when a matrix row removed it. */

@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import type { HostReport } from '../../shared/schemas/containers.js';
+import type { HostSwarm } from '../../shared/schemas/hosts.js';
 import type { HostSpec } from '../config/host-spec.js';
-import { parseAnswer } from '../docker/answers.js';
 import type { EngineConnection } from '../docker/engine-connection.js';
 import { DockerGateway } from '../docker/gateway.js';
 import { DockerHealth } from '../docker/health.js';
 import type { ReadBudget } from '../docker/read-budget.js';
+import { isActiveManager, swarmOfInfo } from '../docker/swarm-role.js';
 import { ContainerCensus, censusSource } from '../metrics/census.js';
 import type { ManagerMetrics } from '../metrics/registry.js';
 import type { GroupOf, Placement } from '../model/container-mapping.js';
@@ -46,10 +46,6 @@ export interface EngineHostDeps {
   groupOf: GroupOf;
 }
 
-const swarmInfoSchema = z.object({
-  Swarm: z.object({ LocalNodeState: z.string().optional(), ControlAvailable: z.boolean().optional() }).optional(),
-});
-
 /**
  * One engine and everything the manager keeps for it: the connection, a gateway with its own
  * deadline and circuit breaker (the health probe), the event-driven snapshot, batch stats and the
@@ -64,7 +60,7 @@ export class EngineHost {
   readonly containers: ContainerService;
   readonly liveStats: LiveStatsService;
   readonly census: ContainerCensus;
-  private swarmManager: boolean | null = null;
+  private swarmRole: HostSwarm | null = null;
   private readonly stateListeners = new Set<(report: HostReport) => void>();
   private lastReport: HostReport;
   private readonly unwatch: Array<() => void> = [];
@@ -116,7 +112,9 @@ export class EngineHost {
     this.unwatch.push(
       this.deps.connection.onLink(() => this.changed()),
       this.health.onReachabilityChange((reachable) => {
+        // An engine that comes back may have joined, left or been promoted meanwhile.
         if (reachable) void this.readSwarmRole();
+        else this.swarmRole = null;
         this.changed();
       }),
     );
@@ -143,9 +141,15 @@ export class EngineHost {
     return { name: this.name, state: 'up' };
   }
 
-  /** Whether the engine is a swarm manager, as `/info` said when it came up or at its last half-minute check (null: not known). */
+  /** The engine's swarm role, as `/info` said when it came up or at its last half-minute check (null: not known, or the host is not up). */
+  get swarm(): HostSwarm | null {
+    return this.report().state === 'up' ? this.swarmRole : null;
+  }
+
+  /** Whether the engine answers cluster operations (an active manager); null: not known. */
   get isSwarmManager(): boolean | null {
-    return this.swarmManager;
+    const swarm = this.swarm;
+    return swarm && isActiveManager(swarm);
   }
 
   onState(listener: (report: HostReport) => void): () => void {
@@ -183,10 +187,9 @@ export class EngineHost {
       // dockerode passes `abortSignal` on, though its typings list no options for info.
       const docker = this.gateway.docker as unknown as { info(options: { abortSignal: AbortSignal }): Promise<unknown> };
       const raw = await this.gateway.call('system.info', (abortSignal) => docker.info({ abortSignal }), { idempotent: true });
-      const swarm = parseAnswer(swarmInfoSchema, raw).Swarm;
-      this.swarmManager = swarm?.LocalNodeState === 'active' && swarm.ControlAvailable === true;
+      this.swarmRole = swarmOfInfo(raw);
     } catch {
-      this.swarmManager = null;
+      this.swarmRole = null;
     }
   }
 }

@@ -195,6 +195,7 @@ export class HostRegistry implements Fleet, HostStateSource {
           engineVersion: status.serverVersion,
           apiVersion: status.apiVersion,
           containers: report.state === 'up' && host.cache.live ? host.cache.countByState() : {},
+          swarm: host.swarm,
           swarmManager: host.isSwarmManager,
           rttMs: status.latencyMs,
           access: { read: true, control: hostAllows(ctx.identity, host.name, host.definition.access, 'control') },

@@ -1,4 +1,4 @@
-import type { HostInfo } from '../../shared/schemas/hosts.js';
+import type { HostInfo, HostSwarm } from '../../shared/schemas/hosts.js';
 
 /**
  * A host as the page shows it: its state and reason from the list answer and the `host` events,
@@ -20,4 +20,16 @@ export function withHost(hosts: Hosts, name: string, patch: Partial<HostView>): 
   if (patch.state === 'up') delete merged.reason;
   next.set(name, merged);
   return next;
+}
+
+/** The names of the hosts whose engine has that swarm role, in the list's order. */
+export function hostsWithRole(hosts: Hosts, role: HostSwarm['role']): string[] {
+  return [...hosts.values()].filter((h) => h.info?.swarm?.role === role).map((h) => h.name);
+}
+
+/** A host's swarm role in words: `manager`, `worker`, `no swarm`, with a state other than working (`worker (pending)`). */
+export function swarmRoleText(swarm: HostSwarm | null | undefined): string {
+  if (!swarm) return '—';
+  const role = swarm.role === 'none' ? 'no swarm' : swarm.role;
+  return swarm.state === 'active' || swarm.state === 'inactive' ? role : `${role} (${swarm.state})`;
 }

@@ -93,7 +93,8 @@ export function Dashboard({ client, session, onSignOut }: Props) {
     ['groups', 'Groups'],
     ['compose', 'Compose'],
     ['hosts', 'Hosts'],
-    ...([...live.hosts.values()].some((h) => h.info?.swarmManager) ? ([['swarm', 'Swarm']] as [Tab, string][]) : []),
+    // A worker alone shows the tab too: it says why there is no cluster to show.
+    ...([...live.hosts.values()].some((h) => h.info?.swarmManager || h.info?.swarm?.role === 'worker') ? ([['swarm', 'Swarm']] as [Tab, string][]) : []),
     ...(mayReadAudit(access) ? ([['audit', 'Audit']] as [Tab, string][]) : []),
   ];
 

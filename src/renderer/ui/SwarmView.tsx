@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ComposeProject } from '../../shared/schemas/compose.js';
-import type { Hosts } from '../state/hosts.js';
+import { hostsWithRole, type Hosts } from '../state/hosts.js';
 import { useLiveSwarm } from '../state/live-swarm.js';
 import { sortedNodes, sortedServices, stacksOf } from '../state/swarm-lists.js';
 import { useDashboard } from './context.js';
@@ -14,7 +14,9 @@ import { SwarmStacks } from './SwarmStacks.js';
  */
 export function SwarmView({ hosts }: { hosts: Hosts }) {
   const ctx = useDashboard();
+  // A locked manager answers no cluster operation: only active managers are offered.
   const managers = [...hosts.values()].filter((h) => h.info?.swarmManager).map((h) => h.name);
+  const workers = hostsWithRole(hosts, 'worker');
   const [host, setHost] = useState(managers[0] ?? '');
   const live = useLiveSwarm(ctx.client, host);
   const [projects, setProjects] = useState<ComposeProject[] | undefined>();
@@ -61,6 +63,11 @@ export function SwarmView({ hosts }: { hosts: Hosts }) {
         )}
       </div>
       {live.problem && <p role="alert" class="error">{live.problem}</p>}
+      {workers.length > 0 && (
+        <p class="muted" data-swarm-workers={workers.join(' ')}>
+          {workers.join(', ')} {workers.length === 1 ? 'is a swarm worker' : 'are swarm workers'}: cluster operations need a manager host.
+        </p>
+      )}
       {!host ? (
         <p class="empty">No host is a swarm manager.</p>
       ) : (
