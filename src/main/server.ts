@@ -43,7 +43,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     corsOrigins: config.CORS_ORIGINS,
     shutdown: shutdown.signal,
     onRequestFinished: (req, res, seconds) =>
-      manager.metrics.observeHttp(req.method, locals(res).route, res.statusCode, seconds),
+      manager.metrics.observeHttp(req.method ?? 'GET', locals(res).route, res.statusCode, seconds),
     sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
     streamQueueBytes: config.STREAM_MAX_QUEUED_BYTES,
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { SseStream } from '../../src/main/http/sse.js';
 import { sleep } from '../support/sleep.js';
 
@@ -45,7 +45,7 @@ class SlowResponse extends Writable {
 
 function open(options: { maxQueued?: number; maxQueuedBytes?: number; heartbeatMs?: number; endGraceMs?: number } = {}) {
   const res = new SlowResponse();
-  const stream = new SseStream(res as unknown as Response, options);
+  const stream = new SseStream(res as unknown as ServerResponse, options);
   return { res, stream };
 }
 

@@ -1,16 +1,15 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { declaresBody, getOperation, operationNames } from '../../shared/contract/index.js';
-import { expressPath } from '../../shared/contract/path-template.js';
 import { LucidError } from '../../shared/errors.js';
 import type { OperationRunner } from '../core/manager.js';
 import type { Logger } from '../system/logging.js';
-import { contractRoute } from './contract-route.js';
+import { apiDispatcher } from './api.js';
 import { corsFor } from './cors.js';
 import { mountDashboard } from './dashboard.js';
 import { mountDocs } from './docs.js';
-import { bodyParserError, refuseBody, refuseBodyOnRead, requireJsonBody, sendError } from './errors.js';
+import { bodyParserError, refuseBodyOnRead, sendError } from './errors.js';
 import type { Authenticate } from './identity.js';
-import { locals, requestContext, securityHeaders } from './request-context.js';
+import { beginRequest, locals, type RequestFinished } from './request-context.js';
 
 export interface HttpAppOptions {
   runner: OperationRunner;
@@ -22,37 +21,31 @@ export interface HttpAppOptions {
   sseHeartbeatMs?: number;
   /** Bytes each SSE response holds for a slow client (STREAM_MAX_QUEUED_BYTES). */
   streamQueueBytes?: number;
-  onRequestFinished?: (req: Request, res: Response, seconds: number) => void;
+  onRequestFinished?: RequestFinished;
   /** Aborted when the server shuts down: subscriptions end then (they would never finish). */
   shutdown?: AbortSignal;
 }
 
-/** The REST transport, generated from the contract table. */
-export function createHttpApp(options: HttpAppOptions): express.Express {
+/** The server's request listener: any Node HTTP server (or a framework that takes one) can mount it. */
+export type HttpApp = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The pages beside the API — the dashboard, the OpenAPI document and its viewer — and the
+ * answer to anything else (404, a CORS preflight), with the same request id, headers and log line.
+ */
+function pagesApp(options: HttpAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(requestContext(options.logger, options.onRequestFinished));
-  app.use(securityHeaders);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    beginRequest(req, res, options.logger, options.onRequestFinished);
+    next();
+  });
   if (options.corsOrigins?.length) app.use(corsFor(options.corsOrigins));
   app.use(refuseBodyOnRead);
-  // Before the body is read: a POST without body fields refuses a body as a GET does.
-  for (const name of operationNames) {
-    const op = getOperation(name);
-    if (op.method === 'POST' && !declaresBody(op)) app.post(expressPath(op.path), refuseBody(`POST ${op.path}`));
-  }
-  app.use(requireJsonBody);
-  app.use(express.json({ limit: '64kb' }));
   mountDashboard(app);
   mountDocs(app);
-  for (const name of operationNames) {
-    const op = getOperation(name);
-    if (op.variantOf) continue;
-    const variants = operationNames.filter((other) => getOperation(other).variantOf?.operation === name);
-    const method = op.method === 'GET' ? 'get' : 'post';
-    app[method](expressPath(op.path), contractRoute(name, variants, options));
-  }
   app.use((req: Request, res: Response) => {
     sendError(res, new LucidError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`), locals(res).requestId);
   });
@@ -62,4 +55,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     sendError(res, known ?? new LucidError('INTERNAL', 'internal error'), locals(res).requestId);
   });
   return app;
+}
+
+/** The REST transport: the contract's routes (api.ts), then the pages. */
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const api = apiDispatcher(options);
+  const pages = pagesApp(options);
+  return (req, res) => {
+    if (!api(req, res)) pages(req, res);
+  };
 }

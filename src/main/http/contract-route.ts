@@ -1,12 +1,12 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperation, type OperationDef, type OperationName } from '../../shared/contract/index.js';
 import { LucidError } from '../../shared/errors.js';
 import { PUBLIC } from '../../shared/permissions.js';
 import type { OperationRunner } from '../core/manager.js';
 import { LocatedInput } from '../core/validation.js';
 import { jsonBodyOf } from '../state/json-cache.js';
-import { sendError } from './errors.js';
-import { bearerOf, clientAddress, identityOf, queryTokenRefusal, type Authenticate } from './identity.js';
+import { sendBody, sendError } from './errors.js';
+import { bearerOf, clientAddress, identityOf, queryTokenRefusal, type Authenticate, type Query } from './identity.js';
 import { locals } from './request-context.js';
 import { SseStream } from './sse.js';
 
@@ -21,18 +21,21 @@ export interface RouteDeps {
   streamQueueBytes?: number | undefined;
 }
 
-/** The request's input part by part: the core checks each field against where the contract declares it. */
-function inputOf(req: Request): LocatedInput {
-  return new LocatedInput(req.params, req.query as Record<string, unknown>, req.body);
+/** One request to a contract route, its parts read: the path's parameters decoded, the query and JSON body parsed. */
+export interface ApiCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  query: Query;
+  body: unknown;
 }
 
-function wantsEventStream(req: Request): boolean {
-  return (req.get('accept') ?? '').includes('text/event-stream');
+function wantsEventStream(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '').includes('text/event-stream');
 }
 
 /** The operation that serves this request: a variant whose query values match, else the route's own. */
-function pick(base: OperationName, variants: OperationName[], req: Request): OperationName {
-  const query = req.query as Record<string, unknown>;
+function pick(base: OperationName, variants: OperationName[], query: Query): OperationName {
   return (
     variants.find((name) =>
       Object.entries(getOperation(name).variantOf?.query ?? {}).every(([key, value]) => query[key] === value),
@@ -52,20 +55,24 @@ export function sseEventNames(op: OperationDef): { event: string; final: string;
  * later ones arrive as an `error` event.
  */
 export function contractRoute(base: OperationName, variants: OperationName[], deps: RouteDeps) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const name = pick(base, variants, req);
+  return async ({ req, res, params, query, body }: ApiCall): Promise<void> => {
+    const name = pick(base, variants, query);
     const op = getOperation(name);
     const { requestId, serverRequestId, clientRequestId } = locals(res);
     locals(res).route = op.path;
     const streaming = op.events !== undefined && (op.subscription === true || wantsEventStream(req));
     const aborted = new AbortController();
-    res.on('close', () => aborted.abort());
+    // The client went away before the answer was complete: what runs for it stops. An answer
+    // that was sent needs nothing stopped (and an abort per request is not free).
+    res.once('close', () => {
+      if (!res.writableFinished) aborted.abort();
+    });
     let stream: SseStream | undefined;
     const open = () => (stream ??= new SseStream(res, { heartbeatMs: deps.sseHeartbeatMs, maxQueuedBytes: deps.streamQueueBytes }));
     const names = sseEventNames(op);
     try {
       const meta = {
-        credentials: () => identityOf(req, deps.authenticate),
+        credentials: () => identityOf(req, query, deps.authenticate),
         client: clientAddress(req),
         bearer: op.access === PUBLIC ? bearerOf(req) : undefined,
         transport: 'rest' as const,
@@ -86,15 +93,18 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
       };
       // An operation that needs a token only sometimes (metrics) never reads one from the query:
       // that is a refused sign-in (401), not an unknown input. Others learn it from `credentials`.
-      const tokenInQuery = op.publicUnless ? queryTokenRefusal(req) : undefined;
-      const data = tokenInQuery ? await deps.runner.refuse(name, meta, tokenInQuery) : await deps.runner.run(name, inputOf(req), meta);
+      const tokenInQuery = op.publicUnless ? queryTokenRefusal(query) : undefined;
+      // The core checks each field of the input against where the contract declares it.
+      const data = tokenInQuery
+        ? await deps.runner.refuse(name, meta, tokenInQuery)
+        : await deps.runner.run(name, new LocatedInput(params, query, body), meta);
       if (streaming) {
         open().end(names.final, data);
         return;
       }
-      res.status(op.statusWhen?.when(data) ? op.statusWhen.status : 200);
-      if (op.produces !== undefined) res.type(op.produces).send(String(data));
-      else res.type('application/json; charset=utf-8').send(jsonBodyOf(data));
+      const status = op.statusWhen?.when(data) ? op.statusWhen.status : 200;
+      if (op.produces !== undefined) sendBody(res, status, op.produces, Buffer.from(String(data), 'utf8'));
+      else sendBody(res, status, 'application/json; charset=utf-8', jsonBodyOf(data));
     } catch (err) {
       if (!stream) {
         sendError(res, err, requestId);

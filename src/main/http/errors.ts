@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { errorBodySchema, LucidError } from '../../shared/errors.js';
 import { rateLimitDetailsSchema } from '../../shared/schemas/rate-limit.js';
@@ -9,19 +9,27 @@ import { locals } from './request-context.js';
 export const errorEnvelopeSchema = z.object({ error: errorBodySchema, requestId: z.string() });
 export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
 
-export function sendError(res: Response, err: unknown, requestId: string): void {
+export function sendError(res: ServerResponse, err: unknown, requestId: string): void {
   const error = err instanceof LucidError ? err : new LucidError('INTERNAL', 'internal error');
   if (error.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer');
   if (error.code === 'RATE_LIMITED') setRateLimitHeaders(res, error.details);
   const envelope: ErrorEnvelope = { error: error.toBody(), requestId };
-  res.status(HTTP_STATUS[error.code]).json(envelope);
+  sendBody(res, HTTP_STATUS[error.code], 'application/json; charset=utf-8', Buffer.from(JSON.stringify(envelope), 'utf8'));
+}
+
+/** An answer in one write: status, type and length, then the bytes (none for HEAD, Node drops them). */
+export function sendBody(res: ServerResponse, status: number, type: string, body: Buffer): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
 }
 
 /**
  * `Retry-After` (RFC 9110) and the IETF httpapi RateLimit fields in their structured-field form
  * (draft 8 onwards): `RateLimit-Policy: "read";q=100;w=60` and `RateLimit: "read";r=0;t=42`.
  */
-function setRateLimitHeaders(res: Response, details: unknown): void {
+function setRateLimitHeaders(res: ServerResponse, details: unknown): void {
   const parsed = rateLimitDetailsSchema.safeParse(details);
   if (!parsed.success) return;
   const { policy, limit, windowSeconds, retryAfterSeconds } = parsed.data;
@@ -48,37 +56,40 @@ export function bodyParserError(err: unknown): LucidError | undefined {
   return undefined;
 }
 
-function hasBody(req: Request): boolean {
-  return req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
-function refuse(res: Response, message: string): void {
-  res.setHeader('Connection', 'close');
-  sendError(res, new LucidError('UNKNOWN_INPUT', message), locals(res).requestId);
+/** The media type of a body, without its parameters (`application/json; charset=utf-8` → `application/json`). */
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
 }
 
 /**
- * Every GET operation declares its input in the path and query: a body would be read by nobody,
- * so it is refused whatever its size or type (no 413 nor 415 on a GET), before it is read.
+ * Why a body must not be read, before it is: every GET operation declares its input in the path
+ * and query, and a POST without body fields (`containers.start`) takes none, so a body would be
+ * read by nobody — refused whatever its size or type (no 413 nor 415 then). A body in any other
+ * type than JSON would be ignored and the operation run with defaults: refused too.
  */
-export function refuseBodyOnRead(req: Request, res: Response, next: NextFunction): void {
-  if ((req.method === 'GET' || req.method === 'HEAD') && hasBody(req)) refuse(res, 'a GET request takes no body');
+export function bodyRefusal(req: IncomingMessage, what: string, takesBody: boolean): LucidError | undefined {
+  if (!hasBody(req)) return undefined;
+  if (!takesBody) return new LucidError('UNKNOWN_INPUT', `${what} takes no body`);
+  if (mediaType(req) !== 'application/json') return new LucidError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json');
+  return undefined;
+}
+
+/**
+ * Sends a refusal; an unread body is left behind unread, so the connection closes after the
+ * answer instead of being kept for a next request that would start inside that body.
+ */
+export function sendRefusal(res: ServerResponse, error: LucidError): void {
+  if (error.code === 'UNKNOWN_INPUT') res.setHeader('Connection', 'close');
+  sendError(res, error, locals(res).requestId);
+}
+
+/** The pages beside the API (dashboard, docs) are read with GET too: a body is refused there as well. */
+export function refuseBodyOnRead(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  const refusal = req.method === 'GET' || req.method === 'HEAD' ? bodyRefusal(req, 'a GET request', false) : undefined;
+  if (refusal) sendRefusal(res, refusal);
   else next();
-}
-
-/** The same for a POST whose operation declares no body field (`containers.start`): any body, even `{}`. */
-export function refuseBody(what: string) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (hasBody(req)) refuse(res, `${what} takes no body`);
-    else next();
-  };
-}
-
-/** A body in any other type would be ignored and the operation run with defaults: refuse it instead. */
-export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
-  if (hasBody(req) && !req.is('application/json')) {
-    sendError(res, new LucidError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json'), locals(res).requestId);
-    return;
-  }
-  next();
 }

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { LucidError } from '../../shared/errors.js';
 import type { Identity } from '../model/context.js';
 import { markAuthenticated } from './connection-guard.js';
@@ -9,14 +9,17 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 
 export type Authenticate = (token: string) => Promise<Identity>;
 
+/** A request's query string, parsed: each key once (a string) or repeated (an array). */
+export type Query = Record<string, string | string[] | undefined>;
+
 /**
  * The caller's identity from `Authorization: Bearer`, or null when the header is absent.
  * A token in the query string is refused outright: URLs end up in logs and browser history.
  */
-export async function identityOf(req: Request, authenticate: Authenticate): Promise<Identity | null> {
-  const refusal = queryTokenRefusal(req);
+export async function identityOf(req: IncomingMessage, query: Query, authenticate: Authenticate): Promise<Identity | null> {
+  const refusal = queryTokenRefusal(query);
   if (refusal) throw refusal;
-  const header = req.get('authorization');
+  const header = req.headers.authorization;
   if (header === undefined) return null;
   const match = BEARER.exec(header.trim());
   if (!match?.[1]) throw new LucidError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
@@ -27,19 +30,18 @@ export async function identityOf(req: Request, authenticate: Authenticate): Prom
 }
 
 /** A token in the query string is an authentication failure, never an unknown input. */
-export function queryTokenRefusal(req: Request): LucidError | undefined {
-  const query = req.query as Record<string, unknown>;
+export function queryTokenRefusal(query: Query): LucidError | undefined {
   return TOKEN_QUERY_KEYS.some((key) => key in query)
     ? new LucidError('UNAUTHENTICATED', 'tokens are accepted only in the Authorization header')
     : undefined;
 }
 
-/** The peer's address as the socket reports it: no proxy header is trusted (`trust proxy` stays off). */
-export function clientAddress(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+/** The peer's address as the socket reports it: no proxy header is trusted. */
+export function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 /** The bearer credential as sent, unverified: for a public operation with a secret of its own. */
-export function bearerOf(req: Request): string | undefined {
-  return BEARER.exec(req.get('authorization')?.trim() ?? '')?.[1];
+export function bearerOf(req: IncomingMessage): string | undefined {
+  return BEARER.exec(req.headers.authorization?.trim() ?? '')?.[1];
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../system/logging.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -15,39 +15,45 @@ export interface RequestLocals {
   route: string;
 }
 
-export function locals(res: Response): RequestLocals {
-  return res.locals as RequestLocals;
+export type RequestFinished = (req: IncomingMessage, res: ServerResponse, seconds: number) => void;
+
+const contexts = new WeakMap<ServerResponse, RequestLocals>();
+
+/** The context `beginRequest` gave this response (one it never saw has none: a defect, thrown). */
+export function locals(res: ServerResponse): RequestLocals {
+  const context = contexts.get(res);
+  if (!context) throw new Error('a response outside any request context');
+  return context;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /**
- * Gives each request an id of ours, and echoes the client's X-Request-Id when it is sane (its
- * correlation, not ours); logs one line when it ends.
+ * Gives the request an id of ours, and echoes the client's X-Request-Id when it is sane (its
+ * correlation, not ours); sets the headers every answer carries, errors included (no MIME
+ * sniffing, nothing about containers kept in a cache); logs one line when it ends.
  */
-export function requestContext(logger: Logger, onFinished?: (req: Request, res: Response, seconds: number) => void) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const offered = req.get('x-request-id');
-    const clientRequestId = offered && CLIENT_REQUEST_ID.test(offered) ? offered : undefined;
-    const serverRequestId = randomUUID();
-    const requestId = clientRequestId ?? serverRequestId;
-    const started = process.hrtime.bigint();
-    Object.assign(res.locals, { requestId, serverRequestId, clientRequestId, route: 'unmatched' } satisfies RequestLocals);
-    res.setHeader('X-Request-Id', requestId);
-    // `close` comes after `finish`, or alone when the client went away first: log once either way.
-    res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const { route } = locals(res);
-      const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode} aborted`;
-      const id = clientRequestId === undefined ? serverRequestId : `${serverRequestId} (client ${clientRequestId})`;
-      logger.info(`${id} ${req.method} ${route} ${status} ${(seconds * 1000).toFixed(1)}ms`);
-      onFinished?.(req, res, seconds);
-    });
-    next();
-  };
-}
-
-/** Every answer, errors included: no MIME sniffing, and nothing about containers kept in a cache. */
-export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+export function beginRequest(req: IncomingMessage, res: ServerResponse, logger: Logger, onFinished?: RequestFinished): RequestLocals {
+  const offered = headerValue(req, 'x-request-id');
+  const clientRequestId = offered && CLIENT_REQUEST_ID.test(offered) ? offered : undefined;
+  const serverRequestId = randomUUID();
+  const requestId = clientRequestId ?? serverRequestId;
+  const started = process.hrtime.bigint();
+  const context: RequestLocals = { requestId, serverRequestId, clientRequestId, route: 'unmatched' };
+  contexts.set(res, context);
+  res.setHeader('X-Request-Id', requestId);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Cache-Control', 'no-store');
-  next();
+  // `close` comes after `finish`, or alone when the client went away first: log once either way.
+  res.once('close', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode} aborted`;
+    const id = clientRequestId === undefined ? serverRequestId : `${serverRequestId} (client ${clientRequestId})`;
+    logger.info(`${id} ${req.method} ${context.route} ${status} ${(seconds * 1000).toFixed(1)}ms`);
+    onFinished?.(req, res, seconds);
+  });
+  return context;
 }

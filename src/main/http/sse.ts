@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { BoundedQueue, DEFAULT_QUEUE_LIMITS } from '../core/bounded-queue.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -35,7 +35,7 @@ export class SseStream {
   private readonly endGraceMs: number;
 
   constructor(
-    private readonly res: Response,
+    private readonly res: ServerResponse,
     options: SseOptions = {},
   ) {
     this.queue = new BoundedQueue<Buffer>(
@@ -47,7 +47,7 @@ export class SseStream {
       (dropped) => this.frame('dropped', { dropped }),
     );
     this.endGraceMs = options.endGraceMs ?? END_GRACE_MS;
-    res.status(200);
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Connection', 'keep-alive');

@@ -18,3 +18,15 @@ export function expressPath(template: string): string {
 export function fillPath(template: string, values: Readonly<Record<string, unknown>>): string {
   return template.replace(PARAM, (_match, key: string) => encodeURIComponent(String(values[key])));
 }
+
+/**
+ * A template as a matcher of request paths, the way Express matched them: case-insensitive, one
+ * trailing slash allowed, each parameter one non-empty segment (captured raw, still encoded).
+ */
+export function pathMatcher(template: string): RegExp {
+  const pattern = template
+    .split(PARAM)
+    .map((part, index) => (index % 2 === 1 ? '([^/]+?)' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${pattern}/?$`, 'i');
+}

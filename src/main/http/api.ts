@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import express from 'express';
+import { LucidError } from '../../shared/errors.js';
+import type { Logger } from '../system/logging.js';
+import { apiRoutes, matchRoute, type RouteMatch } from './api-routes.js';
+import { contractRoute, type ApiCall, type RouteDeps } from './contract-route.js';
+import { corsFor } from './cors.js';
+import { bodyParserError, bodyRefusal, sendError, sendRefusal } from './errors.js';
+import type { Query } from './identity.js';
+import { beginRequest, type RequestFinished } from './request-context.js';
+
+export interface ApiOptions extends RouteDeps {
+  logger: Logger;
+  corsOrigins?: string[] | undefined;
+  onRequestFinished?: RequestFinished | undefined;
+}
+
+/** Serves a request, or says (false) that no contract route takes it. */
+export type ApiDispatcher = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+type Next = (err?: unknown) => void;
+
+/** The path's parameters decoded; a malformed escape (`%ZZ`) is the client's error. */
+function decodeParams(raw: Record<string, string>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    try {
+      params[name] = decodeURIComponent(value);
+    } catch {
+      throw new LucidError('VALIDATION_FAILED', 'malformed request');
+    }
+  }
+  return params;
+}
+
+/**
+ * The REST API, generated from the contract: each request is matched against the contract's
+ * routes in one pass and runs through the same steps every answer needs — request id and headers,
+ * CORS, the body rules, the JSON body, then the operation. Nothing else stands in its way: an
+ * answer costs what the operation costs, not a chain of middleware looked at one by one.
+ */
+export function apiDispatcher(options: ApiOptions): ApiDispatcher {
+  const routes = apiRoutes();
+  const handlers = new Map(routes.map((route) => [route, contractRoute(route.base, route.variants, options)]));
+  const cors = options.corsOrigins?.length ? corsFor(options.corsOrigins) : undefined;
+  const readJson = express.json({ limit: '64kb' }) as unknown as (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
+  const fail = (res: ServerResponse, err: unknown, requestId: string) => {
+    const known = err instanceof LucidError ? err : bodyParserError(err);
+    if (!known) options.logger.error(`${requestId} request failed`, err);
+    sendError(res, known ?? new LucidError('INTERNAL', 'internal error'), requestId);
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse, found: RouteMatch, search: string, requestId: string) => {
+    const { route, rawParams } = found;
+    const refusal = bodyRefusal(req, route.method === 'GET' ? 'a GET request' : `POST ${route.path}`, route.takesBody);
+    if (refusal) {
+      sendRefusal(res, refusal);
+      return;
+    }
+    const params = decodeParams(rawParams);
+    const query = parseQuery(search) as Query;
+    const handler = handlers.get(route)!;
+    const run = (body: unknown) => void handler({ req, res, params, query, body } satisfies ApiCall);
+    if (!route.takesBody) {
+      run(undefined);
+      return;
+    }
+    readJson(req, res, (err) => {
+      if (err) fail(res, err, requestId);
+      else run((req as IncomingMessage & { body?: unknown }).body);
+    });
+  };
+
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    const found = matchRoute(routes, req.method, mark === -1 ? url : url.slice(0, mark));
+    if (!found) return false;
+    const context = beginRequest(req, res, options.logger, options.onRequestFinished);
+    context.route = found.route.path;
+    const search = mark === -1 ? '' : url.slice(mark + 1);
+    const go = () => {
+      try {
+        serve(req, res, found, search, context.requestId);
+      } catch (err) {
+        fail(res, err, context.requestId);
+      }
+    };
+    if (cors) cors(req as express.Request, res as express.Response, go);
+    else go();
+    return true;
+  };
+}
