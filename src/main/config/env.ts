@@ -114,7 +114,7 @@ export const envSchema = z.object({
     "CPU architecture the Lucid images are chosen for: amd64 or arm64. Detected from the Node process's architecture.",
   ).meta({ documentedDefault: 'detected' }),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info').describe(
-    'Log level: error, warn, info, verbose, debug or silly. info logs start-up, each request and every change in whether Docker answers.',
+    'Log level: error, warn, info, verbose, debug or silly. info logs start-up, each control call, each refused or failed request and every change in whether Docker answers; debug adds a line for each read answered.',
   ),
   JWT_SECRET_KEY: z
     .string()

@@ -52,7 +52,11 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, logger: 
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode} aborted`;
     const id = clientRequestId === undefined ? serverRequestId : `${serverRequestId} (client ${clientRequestId})`;
-    logger.info(`${id} ${req.method} ${context.route} ${status} ${(seconds * 1000).toFixed(1)}ms`);
+    const line = `${id} ${req.method} ${context.route} ${status} ${(seconds * 1000).toFixed(1)}ms`;
+    // A read that was answered is routine (the metrics count it): a line at debug. A control call,
+    // a refusal, a failure and an answer cut off are what an operator looks for at info.
+    if (req.method === 'GET' && res.writableFinished && res.statusCode < 400) logger.debug(line);
+    else logger.info(line);
     onFinished?.(req, res, seconds);
   });
   return context;
