@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { before, describe, it } from 'node:test';
 import { requireEngine } from '../support/engine.js';
 import { useTestServer, type TestServer } from '../support/server.js';
@@ -36,6 +37,25 @@ describe('REST hardening', () => {
     const res = await closed.call('GET', '/api/v1/containers', { headers: { origin: GUI } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('access-control-allow-origin'), null);
+  });
+
+  /** One raw request line over a fresh connection: the status line of the answer. */
+  const rawStatus = (server: TestServer, target: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { hostname, port } = new URL(server.url);
+      const socket = connect(Number(port), hostname, () =>
+        socket.end(`GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`),
+      );
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('end', () => resolve(answer.split('\r\n', 1)[0] ?? ''));
+      socket.on('error', reject);
+    });
+
+  it('serves a request target in absolute form (as a proxy sends it) and ignores a fragment', async () => {
+    assert.equal(await rawStatus(closed, `${closed.url}/api/v1/live`), 'HTTP/1.1 200 OK');
+    assert.equal(await rawStatus(closed, '/api/v1/live#top'), 'HTTP/1.1 200 OK');
+    assert.equal(await rawStatus(closed, `${closed.url}/api/v1/nowhere`), 'HTTP/1.1 404 Not Found');
   });
 
   it('sets nosniff and no-store and hides X-Powered-By on answers and errors alike', async () => {

@@ -21,6 +21,26 @@ export type ApiDispatcher = (req: IncomingMessage, res: ServerResponse) => boole
 
 type Next = (err?: unknown) => void;
 
+/**
+ * The path and query of a request target, as Express read them: the absolute form a proxy sends
+ * (`GET http://host/api/v1/live`) is a path too, and a fragment is no part of either.
+ */
+function requestTarget(raw: string): { pathname: string; search: string } {
+  let target = raw;
+  if (!target.startsWith('/')) {
+    try {
+      const url = new URL(target);
+      target = url.pathname + url.search;
+    } catch {
+      return { pathname: target, search: '' };
+    }
+  }
+  const hash = target.indexOf('#');
+  if (hash !== -1) target = target.slice(0, hash);
+  const mark = target.indexOf('?');
+  return mark === -1 ? { pathname: target, search: '' } : { pathname: target.slice(0, mark), search: target.slice(mark + 1) };
+}
+
 /** The path's parameters decoded; a malformed escape (`%ZZ`) is the client's error. */
 function decodeParams(raw: Record<string, string>): Record<string, string> {
   const params: Record<string, string> = {};
@@ -49,7 +69,8 @@ export function apiDispatcher(options: ApiOptions): ApiDispatcher {
   const fail = (res: ServerResponse, err: unknown, requestId: string) => {
     const known = err instanceof LucidError ? err : bodyParserError(err);
     if (!known) options.logger.error(`${requestId} request failed`, err);
-    sendError(res, known ?? new LucidError('INTERNAL', 'internal error'), requestId);
+    if (res.headersSent) res.destroy();
+    else sendError(res, known ?? new LucidError('INTERNAL', 'internal error'), requestId);
   };
 
   const serve = (req: IncomingMessage, res: ServerResponse, found: RouteMatch, search: string, requestId: string) => {
@@ -62,7 +83,9 @@ export function apiDispatcher(options: ApiOptions): ApiDispatcher {
     const params = decodeParams(rawParams);
     const query = parseQuery(search) as Query;
     const handler = handlers.get(route)!;
-    const run = (body: unknown) => void handler({ req, res, params, query, body } satisfies ApiCall);
+    // The handler answers its own errors; what escapes it (a defect) still gets an answer, never
+    // an unhandled rejection.
+    const run = (body: unknown) => void handler({ req, res, params, query, body } satisfies ApiCall).catch((err: unknown) => fail(res, err, requestId));
     if (!route.takesBody) {
       run(undefined);
       return;
@@ -74,13 +97,11 @@ export function apiDispatcher(options: ApiOptions): ApiDispatcher {
   };
 
   return (req, res) => {
-    const url = req.url ?? '/';
-    const mark = url.indexOf('?');
-    const found = matchRoute(routes, req.method, mark === -1 ? url : url.slice(0, mark));
+    const { pathname, search } = requestTarget(req.url ?? '/');
+    const found = matchRoute(routes, req.method, pathname);
     if (!found) return false;
     const context = beginRequest(req, res, options.logger, options.onRequestFinished);
     context.route = found.route.path;
-    const search = mark === -1 ? '' : url.slice(mark + 1);
     const go = () => {
       try {
         serve(req, res, found, search, context.requestId);

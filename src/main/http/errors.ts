@@ -39,8 +39,8 @@ function setRateLimitHeaders(res: ServerResponse, details: unknown): void {
 }
 
 /**
- * Errors of body-parser and the router, translated into the manager's vocabulary: a client
- * error of theirs (malformed JSON, bad gzip, an undecodable `%ZZ` in the path) is a 400.
+ * Errors of body-parser and of Express (the pages), translated into the manager's vocabulary: a
+ * client error of theirs (malformed JSON, bad gzip, an undecodable `%ZZ` in a page's path) is a 400.
  */
 export function bodyParserError(err: unknown): LucidError | undefined {
   if (typeof err !== 'object' || err === null) return undefined;

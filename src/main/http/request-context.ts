@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../system/logging.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface RequestLocals {
   /** What the client sees (`X-Request-Id`, error bodies): its own sane id echoed, else ours. */
@@ -53,9 +54,10 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, logger: 
     const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode} aborted`;
     const id = clientRequestId === undefined ? serverRequestId : `${serverRequestId} (client ${clientRequestId})`;
     const line = `${id} ${req.method} ${context.route} ${status} ${(seconds * 1000).toFixed(1)}ms`;
-    // A read that was answered is routine (the metrics count it): a line at debug. A control call,
-    // a refusal, a failure and an answer cut off are what an operator looks for at info.
-    if (req.method === 'GET' && res.writableFinished && res.statusCode < 400) logger.debug(line);
+    // A read (or a probe's HEAD, a CORS preflight) that was answered is routine — the metrics
+    // count it — a line at debug. A control call, a refusal, a failure and an answer cut off are
+    // what an operator looks for at info.
+    if (READS.has(req.method ?? '') && res.writableFinished && res.statusCode < 400) logger.debug(line);
     else logger.info(line);
     onFinished?.(req, res, seconds);
   });
