@@ -27,8 +27,11 @@ export interface StackServiceOptions {
 
 const OUTPUT_LINES = 200;
 const daemonTimeSchema = z.object({ SystemTime: z.string().optional() });
-/** How often a deploy looks whether the stack converged: a read of the services costs the manager node milliseconds. */
-const CONVERGE_POLL_MS = 200;
+/**
+ * How often a deploy looks whether the stack converged: a read of the services and of the stack's
+ * tasks costs the manager node a millisecond or two, and a deploy answers at most this late.
+ */
+const CONVERGE_POLL_MS = 100;
 const ERROR_TAIL = 50;
 /** Task states that end a task without it running: the deploy failed for that service. */
 const FAILED_STATES = new Set(['failed', 'rejected']);
