@@ -6,9 +6,9 @@ import type { Logger } from '../system/logging.js';
 import { apiRoutes, matchRoute, type RouteMatch } from './api-routes.js';
 import { contractRoute, type ApiCall, type RouteDeps } from './contract-route.js';
 import { corsFor } from './cors.js';
-import { bodyParserError, bodyRefusal, sendError, sendRefusal } from './errors.js';
+import { bodyRefusal, sendFailure, sendRefusal } from './errors.js';
 import type { Query } from './identity.js';
-import { beginRequest, type RequestFinished } from './request-context.js';
+import { beginRequest, locals, type RequestFinished } from './request-context.js';
 
 export interface ApiOptions extends RouteDeps {
   logger: Logger;
@@ -66,14 +66,9 @@ export function apiDispatcher(options: ApiOptions): ApiDispatcher {
   const cors = options.corsOrigins?.length ? corsFor(options.corsOrigins) : undefined;
   const readJson = express.json({ limit: '64kb' }) as unknown as (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
-  const fail = (res: ServerResponse, err: unknown, requestId: string) => {
-    const known = err instanceof LucidError ? err : bodyParserError(err);
-    if (!known) options.logger.error(`${requestId} request failed`, err);
-    if (res.headersSent) res.destroy();
-    else sendError(res, known ?? new LucidError('INTERNAL', 'internal error'), requestId);
-  };
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => sendFailure(res, err, options.logger, `${req.method} ${locals(res).route}`);
 
-  const serve = (req: IncomingMessage, res: ServerResponse, found: RouteMatch, search: string, requestId: string) => {
+  const serve = (req: IncomingMessage, res: ServerResponse, found: RouteMatch, search: string) => {
     const { route, rawParams } = found;
     const refusal = bodyRefusal(req, route.method === 'GET' ? 'a GET request' : `POST ${route.path}`, route.takesBody);
     if (refusal) {
@@ -85,13 +80,13 @@ export function apiDispatcher(options: ApiOptions): ApiDispatcher {
     const handler = handlers.get(route)!;
     // The handler answers its own errors; what escapes it (a defect) still gets an answer, never
     // an unhandled rejection.
-    const run = (body: unknown) => void handler({ req, res, params, query, body } satisfies ApiCall).catch((err: unknown) => fail(res, err, requestId));
+    const run = (body: unknown) => void handler({ req, res, params, query, body } satisfies ApiCall).catch((err: unknown) => fail(req, res, err));
     if (!route.takesBody) {
       run(undefined);
       return;
     }
     readJson(req, res, (err) => {
-      if (err) fail(res, err, requestId);
+      if (err) fail(req, res, err);
       else run((req as IncomingMessage & { body?: unknown }).body);
     });
   };
@@ -104,9 +99,9 @@ export function apiDispatcher(options: ApiOptions): ApiDispatcher {
     context.route = found.route.path;
     const go = () => {
       try {
-        serve(req, res, found, search, context.requestId);
+        serve(req, res, found, search);
       } catch (err) {
-        fail(res, err, context.requestId);
+        fail(req, res, err);
       }
     };
     if (cors) cors(req as express.Request, res as express.Response, go);

@@ -7,7 +7,7 @@ import { apiDispatcher } from './api.js';
 import { corsFor } from './cors.js';
 import { mountDashboard } from './dashboard.js';
 import { mountDocs } from './docs.js';
-import { bodyParserError, refuseBodyOnRead, sendError } from './errors.js';
+import { refuseBodyOnRead, sendError, sendFailure } from './errors.js';
 import type { Authenticate } from './identity.js';
 import { beginRequest, locals, type RequestFinished } from './request-context.js';
 
@@ -50,9 +50,7 @@ function pagesApp(options: HttpAppOptions): express.Express {
     sendError(res, new LucidError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`), locals(res).requestId);
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = bodyParserError(err);
-    if (!known) options.logger.error(`${locals(res).requestId} ${req.method} ${locals(res).route} failed`, err);
-    sendError(res, known ?? new LucidError('INTERNAL', 'internal error'), locals(res).requestId);
+    sendFailure(res, err, options.logger, `${req.method} ${locals(res).route}`);
   });
   return app;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { errorBodySchema, LucidError } from '../../shared/errors.js';
 import { rateLimitDetailsSchema } from '../../shared/schemas/rate-limit.js';
+import type { Logger } from '../system/logging.js';
 import { HTTP_STATUS } from './error-status.js';
 import { locals } from './request-context.js';
 
@@ -54,6 +55,19 @@ export function bodyParserError(err: unknown): LucidError | undefined {
     return new LucidError('VALIDATION_FAILED', 'malformed request');
   }
   return undefined;
+}
+
+/**
+ * Whatever failed a request outside its operation (the body reader, the pages, a defect): a
+ * client error answered as itself, anything else logged and answered as a bare 500. An answer
+ * already under way can only be cut off.
+ */
+export function sendFailure(res: ServerResponse, err: unknown, logger: Logger, what: string): void {
+  const { requestId } = locals(res);
+  const known = err instanceof LucidError ? err : bodyParserError(err);
+  if (!known) logger.error(`${requestId} ${what} failed`, err);
+  if (res.headersSent) res.destroy();
+  else sendError(res, known ?? new LucidError('INTERNAL', 'internal error'), requestId);
 }
 
 function hasBody(req: IncomingMessage): boolean {
