@@ -149,7 +149,15 @@ export class OperationRunner {
       const expiry = op.subscription ? watchExpiry(identity, meta.signal) : undefined;
       ctx = new OperationContext(
         identity,
-        { signal: expiry?.signal ?? meta.signal, onEvent: meta.onEvent, onReady: meta.onReady, flow: meta.flow },
+        {
+          // Read only when the handler asks (see OperationContext.signal).
+          get signal() {
+            return expiry?.signal ?? meta.signal;
+          },
+          onEvent: meta.onEvent,
+          onReady: meta.onReady,
+          flow: meta.flow,
+        },
         op.access === PUBLIC ? { bearer: meta.bearer, lookup: () => meta.credentials().catch(() => null) } : {},
       );
       try {

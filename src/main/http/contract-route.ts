@@ -61,12 +61,24 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
     const { requestId, serverRequestId, clientRequestId } = locals(res);
     locals(res).route = op.path;
     const streaming = op.events !== undefined && (op.subscription === true || wantsEventStream(req));
-    const aborted = new AbortController();
-    // The client went away before the answer was complete: what runs for it stops. An answer
-    // that was sent needs nothing stopped (and an abort per request is not free).
+    // The client went away before the answer was complete: what runs for it stops. The signal is
+    // made only when the handler asks for it (one answered from the snapshot never does), and an
+    // answer that was sent needs nothing stopped.
+    let aborted: AbortController | undefined;
+    let gone = false;
     res.once('close', () => {
-      if (!res.writableFinished) aborted.abort();
+      if (res.writableFinished) return;
+      gone = true;
+      aborted?.abort();
     });
+    const clientSignal = (): AbortSignal => {
+      if (aborted === undefined) {
+        aborted = new AbortController();
+        if (gone) aborted.abort();
+      }
+      return aborted.signal;
+    };
+    let signal: AbortSignal | undefined;
     let stream: SseStream | undefined;
     const open = () => (stream ??= new SseStream(res, { heartbeatMs: deps.sseHeartbeatMs, maxQueuedBytes: deps.streamQueueBytes }));
     const names = sseEventNames(op);
@@ -78,7 +90,9 @@ export function contractRoute(base: OperationName, variants: OperationName[], de
         transport: 'rest' as const,
         requestId: serverRequestId,
         clientRequestId,
-        signal: op.subscription && deps.shutdown ? AbortSignal.any([aborted.signal, deps.shutdown]) : aborted.signal,
+        get signal() {
+          return (signal ??= op.subscription && deps.shutdown ? AbortSignal.any([clientSignal(), deps.shutdown]) : clientSignal());
+        },
         ...(streaming
           ? {
               onReady: open,

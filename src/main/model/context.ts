@@ -80,29 +80,37 @@ export class OperationContext {
   /** Parts that failed although the operation answered (see `reportFailures`). */
   failures = 0;
 
-  private currentSignal: AbortSignal;
-  private readonly stream: StreamHooks;
+  /**
+   * Made on first read: most calls (a list answered from the snapshot) never look at their signal,
+   * and an AbortSignal, above all `AbortSignal.any` over a host's long-lived signal, costs more than
+   * such a call's whole handler. Until then the signals it will follow wait in `endsWith`.
+   */
+  private currentSignal: AbortSignal | undefined;
+  private readonly endsWith: AbortSignal[] = [];
 
+  /** `stream.signal` is read when the call's signal is first asked for, not before. */
   constructor(
     readonly identity: Identity | null,
-    stream: StreamHooks & { signal?: AbortSignal | undefined } = {},
+    private readonly stream: StreamHooks & { readonly signal?: AbortSignal | undefined } = {},
     private readonly publicCaller: PublicCaller = {},
-  ) {
-    this.currentSignal = stream.signal ?? new AbortController().signal;
-    this.stream = stream;
-  }
+  ) {}
 
   /**
    * Aborted when the caller goes away (HTTP client disconnects, window destroyed, unsubscribe),
    * the manager shuts down, or what the call acts on goes away (see `endWhen`).
    */
   get signal(): AbortSignal {
+    if (this.currentSignal === undefined) {
+      const own = this.stream.signal ?? new AbortController().signal;
+      this.currentSignal = this.endsWith.length === 0 ? own : AbortSignal.any([own, ...this.endsWith]);
+    }
     return this.currentSignal;
   }
 
   /** Ends the call's streams also when `signal` aborts (the host it streams from is removed). */
   endWhen(signal: AbortSignal): void {
-    this.currentSignal = AbortSignal.any([this.currentSignal, signal]);
+    if (this.currentSignal === undefined) this.endsWith.push(signal);
+    else this.currentSignal = AbortSignal.any([this.currentSignal, signal]);
   }
 
   /** See PublicCaller.bearer; undefined for protected operations. */
