@@ -292,8 +292,11 @@ function authorize(identity: Identity | null, permission: Permission): void {
  * A call refused before its handler ran still names what it aimed at: the first path parameter
  * (`{id}`, `{name}`…), taken only when it passes the operation's own input schema.
  */
+const targetParams = new Map<OperationName, string | undefined>();
+
 function requestedTarget(name: OperationName, rawInput: unknown): string | undefined {
-  const param = pathParams(getOperation(name).path)[0];
+  if (!targetParams.has(name)) targetParams.set(name, pathParams(getOperation(name).path)[0]);
+  const param = targetParams.get(name);
   if (param === undefined) return undefined;
   const parsed = parsedInputOrUndefined(name, rawInput);
   if (typeof parsed !== 'object' || parsed === null) return undefined;

@@ -46,9 +46,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const toggleKeySets = new Map<OperationName, ReadonlySet<string>>();
+
 /** Query keys that select another operation on this one's route (`follow` on containers.logs). */
-function toggleKeys(name: OperationName): Set<string> {
-  return new Set(variantToggles(name).map(({ key }) => key));
+function toggleKeys(name: OperationName): ReadonlySet<string> {
+  let keys = toggleKeySets.get(name);
+  if (keys === undefined) {
+    keys = new Set(variantToggles(name).map(({ key }) => key));
+    toggleKeySets.set(name, keys);
+  }
+  return keys;
 }
 
 /**
@@ -120,13 +127,43 @@ function withoutToggles(name: OperationName, value: unknown): unknown {
  * then the operation's schema parses the union.
  */
 export function parseOperationInput(name: OperationName, raw: unknown): unknown {
+  const empty = isEmptyInput(raw);
+  if (empty && emptyInputs.has(name)) return emptyInputs.get(name);
   const { value, undeclared } = assemble(name, raw);
   if (undeclared.length > 0) {
     const where = (p: ValidationProblem) => (p.location ? `${p.location} ${p.path}` : p.path);
     const text = undeclared.map((p) => `${where(p)}: ${p.message}`).join('; ');
     throw new LucidError('UNKNOWN_INPUT', `undeclared input: ${text}`, { problems: undeclared });
   }
-  return parseInput(getOperation(name).input, withoutToggles(name, value));
+  const parsed = parseInput(getOperation(name).input, withoutToggles(name, value));
+  if (empty) emptyInputs.set(name, deepFreeze(parsed));
+  return parsed;
+}
+
+/**
+ * The parsed input of each operation called with no input at all: the schema's answer to nothing
+ * never changes, and the most frequent calls (a list, a probe) send nothing. Frozen, as it is
+ * handed to every such call.
+ */
+const emptyInputs = new Map<OperationName, unknown>();
+
+function hasNoKeys(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  for (const _key in value) return false;
+  return true;
+}
+
+function isEmptyInput(raw: unknown): boolean {
+  if (raw instanceof LocatedInput) return raw.body === undefined && hasNoKeys(raw.path) && hasNoKeys(raw.query);
+  return raw === undefined || hasNoKeys(raw);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /** The parsed input, or undefined when it would be refused; never throws. */
