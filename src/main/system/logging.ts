@@ -8,12 +8,18 @@ type Level = 'error' | 'warn' | 'info' | 'verbose' | 'debug' | 'silly';
  * electron-log works in plain Node as well as in Electron's main process. Headless, the log goes
  * to stdout only: the container's root filesystem is read-only, and the runtime collects stdout.
  */
+const RANK: Record<Level, number> = { error: 0, warn: 1, info: 2, verbose: 3, debug: 4, silly: 5 };
+const ignore = (): void => {};
+
 export function createLogger(level: Level, options: { file?: boolean } = {}): Logger {
   const logger = log.create({ logId: 'lucid-docker-manager' });
   logger.transports.console.level = level;
   logger.transports.console.format = '{iso} [{level}] {text}';
   logger.transports.file.level = options.file ? level : false;
-  return logger;
+  // electron-log builds and dispatches every message before each transport drops it by level: a
+  // line per answered read at debug would cost every request that much for nothing.
+  const at = (wanted: Exclude<Level, 'silly'>) => (RANK[wanted] <= RANK[level] ? logger[wanted].bind(logger) : ignore);
+  return { error: at('error'), warn: at('warn'), info: at('info'), verbose: at('verbose'), debug: at('debug') };
 }
 
 /** The same logger, each line starting with `prefix` (a host's name, say). */
