@@ -53,6 +53,12 @@ interface Run {
   tail: OutputTail;
 }
 
+function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) if (!b.has(key) || b.get(key) !== value) return false;
+  return true;
+}
+
 /** How long the registered projects read for one cluster answer serve the next ones. */
 const PROJECTS_MAX_AGE_MS = 1000;
 
@@ -70,11 +76,15 @@ export function registryStackGroups(
   now: () => number = Date.now,
 ): StackGroups {
   let latest: { at: number; read: Promise<ReadonlyMap<string, string | null>> } | undefined;
+  // The same map while the projects stay the same: answers derived from it (the services list)
+  // are kept as long as the map they were made from is the current one.
+  let kept: ReadonlyMap<string, string | null> = new Map();
   const projects = () => {
     if (latest === undefined || now() - latest.at >= PROJECTS_MAX_AGE_MS) {
       const read = registry.list().then((entries) => {
-        const own = entries.filter((entry) => hostOfGroup(entry.group) === host);
-        return new Map(own.map((entry) => [entry.name, entry.group] as const));
+        const own = new Map(entries.filter((entry) => hostOfGroup(entry.group) === host).map((entry) => [entry.name, entry.group] as const));
+        if (!sameEntries(own, kept)) kept = own;
+        return kept;
       });
       // A failed read is not kept: the next call reads again.
       read.catch(() => {
