@@ -11,6 +11,13 @@ import { subscribe } from 'node:diagnostics_channel';
  */
 const pending = new AsyncLocalStorage<(err: Error) => void>();
 
+/**
+ * Calls not settled yet. While there is none, the storage is disabled: in this Node an enabled
+ * AsyncLocalStorage runs a hook on every promise and callback of the process, and a list answered
+ * from the live state, which asks Docker nothing, would pay for it on every request.
+ */
+let inFlight = 0;
+
 subscribe('http.client.request.start', (message) => {
   const fail = pending.getStore();
   if (!fail) return;
@@ -23,9 +30,16 @@ subscribe('http.client.request.start', (message) => {
 });
 
 export function failOnTruncation<T>(fn: () => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
+  inFlight++;
+  const call = new Promise<T>((resolve, reject) => {
     pending.run(reject, () => {
       fn().then(resolve, reject);
     });
   });
+  const settled = () => {
+    inFlight--;
+    if (inFlight === 0) pending.disable();
+  };
+  call.then(settled, settled);
+  return call;
 }
