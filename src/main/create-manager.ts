@@ -49,6 +49,8 @@ export interface ManagerOptions {
   hooks?: CallHooks[];
   /** The host app's data directory (Electron's userData): the audit trail's default home. */
   dataDir?: string;
+  /** How often each host's swarm role is read again while it is up (default: every 30 s); tests shorten it. */
+  swarmRoleRefreshMs?: number;
 }
 
 export interface Manager {
@@ -117,6 +119,7 @@ export async function createManager(config: Config, logger: Logger, options: Man
     readBudget: logReadBudget(config.LOG_READS_MAX_BYTES, config.DOCKER_TIMEOUT_MS),
     selfContainerId,
     knownGroups: groupNames,
+    ...(options.swarmRoleRefreshMs !== undefined ? { swarmRoleRefreshMs: options.swarmRoleRefreshMs } : {}),
   };
   const connect = options.connect ?? ((spec: HostSpec) => openEngine(spec.endpoint, { logger: prefixedLogger(logger, `host ${spec.name}: `) }));
   registry = new HostRegistry(

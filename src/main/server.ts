@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { writeDevKeyFile } from './auth/dev-key-file.js';
 import { mintToken } from './auth/tokens.js';
 import { loadConfig, type Config } from './config/env.js';
-import { createManager, type Manager } from './create-manager.js';
+import { createManager, type Manager, type ManagerOptions } from './create-manager.js';
 import { createHttpApp } from './http/app.js';
 import { connectionBudget } from './http/connection-budget.js';
 import { guardConnections } from './http/connection-guard.js';
@@ -27,6 +27,8 @@ export interface RunningServer {
 export interface ServerOptions {
   /** How long requests in flight may take to finish on shutdown before their connections are cut (default: SHUTDOWN_GRACE_MS). */
   shutdownGraceMs?: number;
+  /** Manager settings no environment variable carries (tests shorten the swarm role check). */
+  manager?: Pick<ManagerOptions, 'swarmRoleRefreshMs'>;
 }
 
 /** How often Node closes connections over HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS. */
@@ -34,7 +36,7 @@ const CONNECTION_CHECK_MS = 1000;
 
 /** Starts the headless REST server; resolves once it listens. */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
-  const manager = await createManager(config, logger);
+  const manager = await createManager(config, logger, options.manager);
   const shutdown = new AbortController();
   const app = createHttpApp({
     runner: manager.runner,

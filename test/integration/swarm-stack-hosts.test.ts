@@ -166,7 +166,7 @@ describe('a host whose engine leaves its swarm while connected', () => {
     assert.deepEqual((await listed('local'))?.swarm, { role: 'none', state: 'inactive' }, 'the shared engine is in no swarm');
     await swarm.manager.engine.docker.swarmLeave({ force: true });
     assert.equal((await swarm.manager.engine.docker.info()).Swarm.LocalNodeState, 'inactive');
-    // No event tells a client of a leave: the host's half-minute role check finds it.
+    // Docker sends no event of a leave: the host's half-minute role check finds it.
     await waitFor('cluster in no swarm', 45_000, async () => (await listed())?.swarm?.role === 'none', 1000);
     const left = await listed();
     assert.deepEqual(left?.swarm, { role: 'none', state: 'inactive' });

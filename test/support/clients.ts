@@ -2,11 +2,15 @@ import { after, type TestContext } from 'node:test';
 import { declaresBody, getOperation, type OperationName } from '../../src/shared/contract/index.js';
 import { locationOf } from '../../src/shared/contract/input.js';
 import { fillPath, pathParams } from '../../src/shared/contract/path-template.js';
+import type { ManagerOptions } from '../../src/main/create-manager.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { useEngine } from './engine.js';
 import { closeWithTest, envOf, suiteFixture, type EnvSource } from './fixture.js';
 import { startIpcHarness, type IpcHarness, type IpcWindow } from './ipc.js';
 import { startTestServer, type TestServer } from './server.js';
+
+/** Manager settings no environment variable carries, the same on both transports. */
+export type ManagerSettings = Pick<ManagerOptions, 'swarmRoleRefreshMs'>;
 
 export type Outcome = { ok: true; data: any; status?: number } | { ok: false; code: string; status?: number; message: string };
 
@@ -24,8 +28,12 @@ export function restPath(op: OperationName, input: Record<string, unknown>): { p
   return { path: fillPath(template, input), rest };
 }
 
-export async function restClient(env: Record<string, string> = {}, t?: TestContext): Promise<OperationClient & { server: TestServer }> {
-  const server = await startTestServer(env);
+export async function restClient(
+  env: Record<string, string> = {},
+  t?: TestContext,
+  settings: ManagerSettings = {},
+): Promise<OperationClient & { server: TestServer }> {
+  const server = await startTestServer(env, undefined, { manager: settings });
   return closeWithTest<OperationClient & { server: TestServer }>(t, {
     transport: 'rest',
     server,
@@ -66,8 +74,12 @@ async function openSubscription(server: TestServer, pathAndQuery: string, role: 
   return { ok: false, code: body?.error?.code, status: res.status, message: body?.error?.message };
 }
 
-export async function ipcClient(env: Record<string, string> = {}, t?: TestContext): Promise<OperationClient & { harness: IpcHarness }> {
-  const harness = await startIpcHarness(env);
+export async function ipcClient(
+  env: Record<string, string> = {},
+  t?: TestContext,
+  settings: ManagerSettings = {},
+): Promise<OperationClient & { harness: IpcHarness }> {
+  const harness = await startIpcHarness(env, undefined, settings);
   const windows = new Map<string, IpcWindow>();
   const windowFor = async (role: Role | null) => {
     const key = role ?? 'anonymous';

@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { loadConfig } from '../../src/main/config/env.js';
-import { createManager, type Manager } from '../../src/main/create-manager.js';
+import { createManager, type Manager, type ManagerOptions } from '../../src/main/create-manager.js';
 import { registerIpc, type BindOptions, type IpcRegistration } from '../../src/main/ipc/register.js';
 import { createLogger } from '../../src/main/system/logging.js';
 import type { Role } from '../../src/shared/permissions.js';
@@ -50,9 +50,9 @@ export function useIpcHarness(env: EnvSource = {}): IpcHarness {
  * A manager with the IPC handlers on a fake Electron. Given the test's context `t`, it is closed
  * when that test ends, pass or fail; without, the caller closes it.
  */
-export async function startIpcHarness(env: Record<string, string> = {}, t?: TestContext): Promise<IpcHarness> {
+export async function startIpcHarness(env: Record<string, string> = {}, t?: TestContext, options: ManagerOptions = {}): Promise<IpcHarness> {
   const config = loadConfig({ JWT_SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'error', ...TEST_DEFAULTS(), ...env });
-  const manager = await createManager(config, createLogger(config.LOG_LEVEL));
+  const manager = await createManager(config, createLogger(config.LOG_LEVEL), options);
   const ipcMain = new FakeIpcMain();
   const registration = registerIpc(ipcMain, {
     runner: manager.runner,

@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test';
 import { mintToken } from '../../src/main/auth/tokens.js';
 import { loadConfig } from '../../src/main/config/env.js';
-import { startServer, type RunningServer } from '../../src/main/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/main/server.js';
 import { createLogger } from '../../src/main/system/logging.js';
 import type { Role } from '../../src/shared/permissions.js';
 import { closeWithTest, envOf, suiteFixture, type EnvSource } from './fixture.js';
@@ -50,7 +50,7 @@ export function useTestServer(env: EnvSource = {}): TestServer {
  * A real server on an ephemeral loopback port, against the real engine. Given the test's context
  * `t`, it is closed when that test ends, pass or fail; without, the caller closes it.
  */
-export async function startTestServer(env: Record<string, string> = {}, t?: TestContext): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, t?: TestContext, options: ServerOptions = {}): Promise<TestServer> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -59,7 +59,7 @@ export async function startTestServer(env: Record<string, string> = {}, t?: Test
     ...TEST_DEFAULTS(),
     ...env,
   });
-  const running = await startServer(config, createLogger(config.LOG_LEVEL));
+  const running = await startServer(config, createLogger(config.LOG_LEVEL), options);
   const tokenFor = (role: Role, sub = `test-${role}`) =>
     mintToken({ secret: TEST_SECRET, sub, role, ttlSeconds: 600, audience: config.JWT_AUDIENCE, issuer: config.JWT_ISSUER });
   const call = async (method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isActiveManager, swarmOfInfo } from '../../src/main/docker/swarm-role.js';
+import { swarmOfInfo } from '../../src/main/docker/swarm-role.js';
+import { isActiveManager } from '../../src/shared/host-swarm.js';
 import { hostSwarmSchema } from '../../src/shared/schemas/hosts.js';
 
 /** Parts of real `/info` answers (Docker 20.10), with the fields around them left in. */

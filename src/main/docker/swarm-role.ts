@@ -25,8 +25,3 @@ export function swarmOfInfo(info: unknown): HostSwarm {
   const manager = swarm.ControlAvailable === true || swarm.LocalNodeState === 'locked';
   return { role: manager ? 'manager' : 'worker', state: swarm.LocalNodeState, ...(swarm.NodeID ? { nodeId: swarm.NodeID } : {}) };
 }
-
-/** Whether the engine answers cluster operations now: an active manager. */
-export function isActiveManager(swarm: HostSwarm): boolean {
-  return swarm.role === 'manager' && swarm.state === 'active';
-}

@@ -1,11 +1,12 @@
 import type { HostReport } from '../../shared/schemas/containers.js';
+import { isActiveManager } from '../../shared/host-swarm.js';
 import type { HostSwarm } from '../../shared/schemas/hosts.js';
 import type { HostSpec } from '../config/host-spec.js';
 import type { EngineConnection } from '../docker/engine-connection.js';
 import { DockerGateway } from '../docker/gateway.js';
 import { DockerHealth } from '../docker/health.js';
 import type { ReadBudget } from '../docker/read-budget.js';
-import { isActiveManager, swarmOfInfo } from '../docker/swarm-role.js';
+import { swarmOfInfo } from '../docker/swarm-role.js';
 import { ContainerCensus, censusSource } from '../metrics/census.js';
 import type { ManagerMetrics } from '../metrics/registry.js';
 import type { GroupOf, Placement } from '../model/container-mapping.js';
@@ -19,9 +20,9 @@ import { prefixedLogger, type Logger } from '../system/logging.js';
 import { withoutDirectories } from './down-reason.js';
 
 /**
- * How often a reachable engine is asked its swarm role again: `docker swarm init`, a join, a
- * promotion or a leave sends no event to a client, and the role decides whether the host shows a
- * cluster. One `/info` per half minute is cheap.
+ * How often a reachable engine is asked its swarm role again: Docker sends no event of a `swarm
+ * init`, a join, a promotion or a leave, and the role decides whether the host shows a cluster (a
+ * new role found is announced like a state change). One `/info` per half minute is cheap.
  */
 const SWARM_ROLE_REFRESH_MS = 30_000;
 
@@ -35,7 +36,12 @@ export interface EngineHostSettings {
   /** The manager's own container, protected on the engine it runs on (a local socket). */
   selfContainerId: string | undefined;
   knownGroups: readonly string[];
+  /** How often the swarm role is read again while the host is up (default SWARM_ROLE_REFRESH_MS; tests shorten it). */
+  swarmRoleRefreshMs?: number;
 }
+
+/** A host's state and its engine's swarm role, as they are right after a change of either. */
+export type HostStateListener = (report: HostReport, swarm: HostSwarm | null) => void;
 
 export interface EngineHostDeps {
   definition: HostSpec;
@@ -61,8 +67,11 @@ export class EngineHost {
   readonly liveStats: LiveStatsService;
   readonly census: ContainerCensus;
   private swarmRole: HostSwarm | null = null;
-  private readonly stateListeners = new Set<(report: HostReport) => void>();
+  /** Counts role reads begun (and the host going down): an answer overtaken by a later one is dropped. */
+  private roleReads = 0;
+  private readonly stateListeners = new Set<HostStateListener>();
   private lastReport: HostReport;
+  private lastSwarm: HostSwarm | null = null;
   private readonly unwatch: Array<() => void> = [];
   private readonly removal = new AbortController();
 
@@ -114,13 +123,13 @@ export class EngineHost {
       this.health.onReachabilityChange((reachable) => {
         // An engine that comes back may have joined, left or been promoted meanwhile.
         if (reachable) void this.readSwarmRole();
-        else this.swarmRole = null;
+        else this.forgetSwarmRole();
         this.changed();
       }),
     );
     const roleRefresh = setInterval(() => {
       if (this.health.status.reachable) void this.readSwarmRole();
-    }, SWARM_ROLE_REFRESH_MS);
+    }, this.deps.settings.swarmRoleRefreshMs ?? SWARM_ROLE_REFRESH_MS);
     roleRefresh.unref();
     this.unwatch.push(() => clearInterval(roleRefresh));
     this.health.start();
@@ -152,7 +161,11 @@ export class EngineHost {
     return swarm && isActiveManager(swarm);
   }
 
-  onState(listener: (report: HostReport) => void): () => void {
+  /**
+   * Called when the host's state or reason changes, or its engine's swarm role (role, state or node
+   * id) does: a role check that finds the role as it was calls no one.
+   */
+  onState(listener: HostStateListener): () => void {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
   }
@@ -177,19 +190,37 @@ export class EngineHost {
 
   private changed(): void {
     const next = this.report();
-    if (next.state === this.lastReport.state && next.reason === this.lastReport.reason) return;
+    const swarm = this.swarm;
+    if (next.state === this.lastReport.state && next.reason === this.lastReport.reason && sameSwarm(swarm, this.lastSwarm)) return;
     this.lastReport = next;
-    for (const listener of [...this.stateListeners]) listener(next);
+    this.lastSwarm = swarm;
+    for (const listener of [...this.stateListeners]) listener(next, swarm);
+  }
+
+  private forgetSwarmRole(): void {
+    this.roleReads += 1;
+    this.swarmRole = null;
   }
 
   private async readSwarmRole(): Promise<void> {
+    const read = ++this.roleReads;
+    let role: HostSwarm | null;
     try {
       // dockerode passes `abortSignal` on, though its typings list no options for info.
       const docker = this.gateway.docker as unknown as { info(options: { abortSignal: AbortSignal }): Promise<unknown> };
       const raw = await this.gateway.call('system.info', (abortSignal) => docker.info({ abortSignal }), { idempotent: true });
-      this.swarmRole = swarmOfInfo(raw);
+      role = swarmOfInfo(raw);
     } catch {
-      this.swarmRole = null;
+      role = null;
     }
+    // A read begun before the host went down, or before a later read, would put back an older role.
+    if (read !== this.roleReads) return;
+    this.swarmRole = role;
+    this.changed();
   }
+}
+
+function sameSwarm(a: HostSwarm | null, b: HostSwarm | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.role === b.role && a.state === b.state && a.nodeId === b.nodeId;
 }

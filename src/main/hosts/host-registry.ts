@@ -1,6 +1,6 @@
 import { isLucidError, LucidError, type ErrorBody } from '../../shared/errors.js';
 import type { HostReport } from '../../shared/schemas/containers.js';
-import type { HostInfo } from '../../shared/schemas/hosts.js';
+import type { HostInfo, HostSwarm } from '../../shared/schemas/hosts.js';
 import type { HostSpec } from '../config/host-spec.js';
 import type { HostEvent } from '../../shared/schemas/live.js';
 import type { OperationContext } from '../model/context.js';
@@ -242,7 +242,7 @@ export class HostRegistry implements Fleet, HostStateSource {
   private add(definition: HostSpec): void {
     const host = this.factory(definition);
     this.hosts.set(definition.name, host);
-    this.unwatch.set(definition.name, host.onState((report) => this.announce(report)));
+    this.unwatch.set(definition.name, host.onState((report, swarm) => this.announce(report, swarm)));
     if (this.started) host.start();
     this.logger.info(`host ${definition.name}: ${definition.url}${definition.name === this.defaultName ? ' (default)' : ''}`);
   }
@@ -256,12 +256,18 @@ export class HostRegistry implements Fleet, HostStateSource {
     await host.close(announce);
     if (!announce) return;
     this.logger.info(`host ${name}: removed`);
-    this.announce({ name, state: 'down', reason: 'removed from the hosts configuration' });
+    this.announce({ name, state: 'down', reason: 'removed from the hosts configuration' }, null);
   }
 
-  private announce(report: HostReport): void {
-    const event: HostEvent = { type: 'host', host: report.name, state: report.state, time: new Date().toISOString() };
-    if (report.reason !== undefined) event.reason = report.reason;
+  private announce(report: HostReport, swarm: HostSwarm | null): void {
+    const event: HostEvent = {
+      type: 'host',
+      host: report.name,
+      state: report.state,
+      ...(report.reason !== undefined ? { reason: report.reason } : {}),
+      swarm,
+      time: new Date().toISOString(),
+    };
     for (const listener of [...this.listeners]) listener(event);
   }
 }

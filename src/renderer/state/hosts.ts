@@ -1,4 +1,6 @@
+import { isActiveManager } from '../../shared/host-swarm.js';
 import type { HostInfo, HostSwarm } from '../../shared/schemas/hosts.js';
+import type { HostEvent } from '../../shared/schemas/live.js';
 
 /**
  * A host as the page shows it: its state and reason from the list answer and the `host` events,
@@ -20,6 +22,20 @@ export function withHost(hosts: Hosts, name: string, patch: Partial<HostView>): 
   if (patch.state === 'up') delete merged.reason;
   next.set(name, merged);
   return next;
+}
+
+/**
+ * A `host` event applied: its state and reason, and the swarm role it carries onto the host's
+ * details when they are known (the Hosts table's Swarm column, the Swarm tab), so a `swarm init`,
+ * join or leave shows without a reload. An event without `swarm` (an older manager) leaves the role.
+ */
+export function withHostEvent(hosts: Hosts, event: HostEvent): Hosts {
+  const patch: Partial<HostView> = { state: event.state, reason: event.reason };
+  const info = hosts.get(event.host)?.info;
+  if (info && event.swarm !== undefined) {
+    patch.info = { ...info, swarm: event.swarm, swarmManager: event.swarm && isActiveManager(event.swarm) };
+  }
+  return withHost(hosts, event.host, patch);
 }
 
 /** The names of the hosts whose engine has that swarm role, in the list's order. */

@@ -3,7 +3,7 @@ import type { ContainerSummary } from '../../shared/schemas/containers.js';
 import type { LiveEvent } from '../../shared/schemas/live.js';
 import type { ClientApi } from '../client/api.js';
 import { errorOf } from '../client/errors.js';
-import { withHost, type Hosts } from './hosts.js';
+import { withHost, withHostEvent, type Hosts } from './hosts.js';
 import { followLive, type Connection } from './live-stream.js';
 
 export interface LiveState {
@@ -17,7 +17,8 @@ export interface LiveState {
   hosts: Hosts;
 }
 
-function apply(events: readonly LiveEvent[], base: LiveState): LiveState {
+/** Events applied to the state, in order: each carries the state right after its change. */
+export function applyLiveEvents(events: readonly LiveEvent[], base: LiveState): LiveState {
   let containers: Map<string, ContainerSummary> | undefined;
   let next = base;
   for (const event of events) {
@@ -28,7 +29,7 @@ function apply(events: readonly LiveEvent[], base: LiveState): LiveState {
     } else if (event.type === 'daemon') {
       next = { ...next, hosts: withHost(next.hosts, event.host, { state: event.state, reason: event.state === 'down' ? 'the engine does not answer' : undefined }) };
     } else if (event.type === 'host') {
-      next = { ...next, hosts: withHost(next.hosts, event.host, { state: event.state, reason: event.reason }) };
+      next = { ...next, hosts: withHostEvent(next.hosts, event) };
     }
   }
   return containers ? { ...next, containers } : next;
@@ -63,8 +64,8 @@ export function useLiveContainers(client: ClientApi, onUnauthenticated: (message
           for (const info of details?.hosts ?? []) hosts = withHost(hosts, info.name, { info, state: info.state, reason: info.reason });
           return { containers: new Map(list.containers.map((c) => [c.id, c])), loaded: true, connection: 'live', lostReason: undefined, hosts };
         },
-        loaded: (lists, held) => setState(apply(held, lists)),
-        event: (event) => setState((s) => apply([event], s)),
+        loaded: (lists, held) => setState(applyLiveEvents(held, lists)),
+        event: (event) => setState((s) => applyLiveEvents([event], s)),
         lost: (err) => {
           const { code, message } = errorOf(err);
           if (code === 'UNAUTHENTICATED') {

@@ -3,6 +3,7 @@ import { defineInput } from '../contract/input.js';
 import { errorBodySchema } from '../errors.js';
 import { containerRefSchema, groupNameSchema, hostParam, hostsParam } from './common.js';
 import { containerSummarySchema, FOLLOW_END_REASONS, hostReportSchema, statsOutput } from './containers.js';
+import { hostSwarmSchema } from './hosts.js';
 
 export const watchStatsInput = defineInput({
   path: { id: containerRefSchema },
@@ -83,13 +84,21 @@ export type DaemonEvent = z.infer<typeof daemonEventSchema>;
 
 /**
  * A host's state changed: `connecting` (its link is being set up), `up`, or `down` with the reason
- * (an unknown SSH host key names the fingerprint presented). Sent for every host the caller may read.
+ * (an unknown SSH host key names the fingerprint presented), or its engine's swarm role did (a
+ * `swarm init`, join, promotion or leave, found by the host's periodic role check). Sent for every
+ * host the caller may read.
  */
 export const hostEventSchema = z.object({
   type: z.literal('host'),
   host: z.string(),
   state: z.enum(['up', 'connecting', 'down']),
   reason: z.string().optional(),
+  /**
+   * The engine's swarm role after the change, as `hosts.list` says it: null while the host is not
+   * up or its role is not read yet (a host that comes up is announced at once, then again once its
+   * role is known). Left out by managers that predate it.
+   */
+  swarm: hostSwarmSchema.nullable().optional(),
   time: z.string(),
 });
 export type HostEvent = z.infer<typeof hostEventSchema>;
