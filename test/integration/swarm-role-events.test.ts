@@ -90,7 +90,7 @@ for (const transport of TRANSPORTS) {
     });
     after(async () => client?.close());
 
-    it('is announced once by a host event carrying the new role; a role that stays is announced never', async () => {
+    it('is announced by a host event carrying the new role, each role found once; a role that stays is announced never', async () => {
       const manager = managerOf(client);
       const current = await engineRole();
       await waitFor('the role read at start', 20_000, async () => isDeepStrictEqual(await listedRole(client), current));
@@ -102,11 +102,19 @@ for (const transport of TRANSPORTS) {
 
         const next = await switchRole();
         await waitFor('a host event with the new role', 20_000, () => hostEvents(events).some((e) => isDeepStrictEqual(e.swarm, next)));
+        const announced = hostEvents(events).length;
         await roleChecks(manager, CHECKS);
         const seen = hostEvents(events);
-        assert.equal(seen.length, 1, `one host event, not ${JSON.stringify(seen)}`);
-        assert.deepEqual([seen[0].host, seen[0].state, seen[0].swarm], ['cluster', 'up', next]);
-        assert.equal(seen[0].reason, undefined);
+        assert.equal(seen.length, announced, `nothing more once the role stays: ${JSON.stringify(seen)}`);
+        // A check may catch an init halfway (a worker, pending): each role found is one event.
+        const roles = seen.map((e) => e.swarm);
+        roles.forEach((role, i) => assert.ok(i === 0 || !isDeepStrictEqual(role, roles[i - 1]), `announced twice: ${JSON.stringify(seen)}`));
+        if (next.role === 'none') assert.equal(seen.length, 1, `a leave is one event: ${JSON.stringify(seen)}`);
+        assert.deepEqual(seen.at(-1)?.swarm, next);
+        assert.deepEqual(
+          seen.map((e) => [e.host, e.state, e.reason]),
+          seen.map(() => ['cluster', 'up', undefined]),
+        );
         assert.deepEqual(await listedRole(client), next, 'hosts.list says the same');
       } finally {
         events.close();
