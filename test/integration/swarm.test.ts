@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
 import { removeDir, servicesConfig, tempDir } from '../support/compose.js';
-import { requireEngine } from '../support/engine.js';
+import { requireEngine, TEST_IMAGE } from '../support/engine.js';
 import { eventually, waitFor } from '../support/eventually.js';
 import { CALLERS, callerName, POLICIES, STATUS_OF, type PolicyName } from '../support/matrix.js';
 import { readSse } from '../support/sse.js';
@@ -295,10 +295,56 @@ describe('swarm over REST', () => {
     }, 500);
   });
 
+  it('removes a stack whose network a task still holds, once the task has let go: nothing of it is left', async () => {
+    await ensureSpare();
+    const docker = managerDocker(swarm);
+    // A service outside the stack on the stack's network: while its task runs, `stack rm` removes
+    // the stack's services but cannot take the network. It goes once the CLI said so.
+    const holder = docker.getService(
+      (
+        (await docker.createService({
+          Name: `${SPARE}-holder`,
+          TaskTemplate: {
+            ContainerSpec: { Image: TEST_IMAGE, Command: ['sleep', '3600'], StopSignal: 'SIGKILL' },
+            Networks: [{ Target: `${SPARE}_default` }],
+          },
+          Mode: { Replicated: { Replicas: 1 } },
+        } as any)) as { id: string }
+      ).id,
+    );
+    let released: Promise<unknown> | undefined;
+    try {
+      await waitFor('the holder runs', 60_000, async () => (await runningTasks(swarm, `${SPARE}-holder`)).length === 1, 250);
+      const res = await fetch(`${server.url}/api/v1/stacks/remove`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await server.tokenFor('developer')}`,
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+        },
+        body: JSON.stringify({ project: SPARE }),
+      });
+      assert.equal(res.status, 200);
+      const frames = await readSse(res, (f) => {
+        if (!released && f.some((x) => x.event === 'line' && /Failed to remove network/.test(x.data.line))) released = holder.remove();
+        return f.some((x) => x.event === 'result' || x.event === 'error');
+      });
+      assert.ok(released, 'the first stack rm could not take the network');
+      const result = frames.find((f) => f.event === 'result');
+      assert.ok(result, JSON.stringify(frames.slice(-3)));
+      assert.ok(frames.some((f) => f.event === 'line' && /removing what is left/.test(f.data.line)), 'stack rm ran again');
+      assert.deepEqual(await stackServices(swarm, SPARE), []);
+      assert.deepEqual(await stackNetworks(SPARE), [], 'the network is gone with the answer');
+    } finally {
+      await (released ?? holder.remove()).catch(() => undefined);
+    }
+  });
+
   it('removes the stack: nothing of it is left on any node', async () => {
     const res = await server.call('POST', '/api/v1/stacks/remove', { role: 'developer', body: { project: APP } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(await stackServices(swarm, APP), []);
+    assert.deepEqual(await stackNetworks(APP), [], 'the network is gone with the answer');
     await waitFor('no container of the stack on any node', 30_000, async () => (await stackContainers(swarm, APP)) === 0);
   });
 });
@@ -463,6 +509,12 @@ function listedSwarm(client: OperationClient): Promise<unknown> {
 async function ensureOps(): Promise<void> {
   if ((await stackServices(swarm, OPS)).length > 0) return;
   await swarm.cli(['stack', 'deploy', '-c', `${root}/${OPS}/docker-compose.yml`, OPS]);
+}
+
+/** The names of a stack's networks, as the swarm manager lists them. */
+async function stackNetworks(stack: string): Promise<string[]> {
+  const networks = await managerDocker(swarm).listNetworks({ filters: { label: [`com.docker.stack.namespace=${stack}`] } });
+  return networks.map((n) => n.Name);
 }
 
 /** The application stack (in the developer's scope), deployed with the CLI when it is not there. */

@@ -87,5 +87,8 @@ export const rawTaskSchema = z.object({
 export type RawTask = z.infer<typeof rawTaskSchema>;
 export const rawTaskListSchema = z.array(rawTaskSchema);
 
+/** What a stack's leftovers are named by: its networks (`GET /networks`). */
+export const rawNetworkListSchema = z.array(z.object({ Id: z.string(), Name: z.string() }));
+
 /** The stack label `docker stack deploy` puts on everything it creates. */
 export const STACK_LABEL = 'com.docker.stack.namespace';

@@ -7,7 +7,7 @@ import type { StackRunner } from '../compose/stack-runner.js';
 import { parseAnswer } from '../docker/answers.js';
 import type { DockerGateway } from '../docker/gateway.js';
 import { swarmCall } from '../docker/swarm-calls.js';
-import { rawTaskListSchema, STACK_LABEL } from '../docker/swarm-answers.js';
+import { rawNetworkListSchema, rawTaskListSchema, STACK_LABEL } from '../docker/swarm-answers.js';
 import type { OperationContext } from '../model/context.js';
 import { sleep } from '../system/sleep.js';
 import type { StackGroups, SwarmCluster } from './swarm.js';
@@ -61,6 +61,9 @@ function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean 
 
 /** How long the registered projects read for one cluster answer serve the next ones. */
 const PROJECTS_MAX_AGE_MS = 1000;
+
+/** How often `stack rm` is run again while a task still holds one of the stack's networks. */
+const REMOVE_RETRY_MS = 1000;
 
 /**
  * The service groups of one host's stacks, from the compose registry: a stack's group is its
@@ -133,9 +136,31 @@ export class StackService {
     return this.exclusive(name, ctx, 'remove', (run) => this.removeRun(run));
   }
 
+  /**
+   * `stack rm` removes the services, then at once their networks: a network a task still holds
+   * (one stopping on a node that was down or has just come back, say) is "in use by task", stays,
+   * and the CLI exits 1. Once the stack's tasks are gone, `stack rm` runs again, once a second while
+   * a network is still held, until the run's deadline; a failure that leaves no network is the
+   * removal's own after one more try.
+   */
   private async removeRun(run: Run): Promise<void> {
-    await this.execute(run, ['stack', 'rm', run.name], undefined);
+    const args = ['stack', 'rm', run.name];
+    let { exitCode } = await this.runCli(run, args, undefined);
     await this.waitRemoved(run);
+    let left = await this.stackNetworks(run.name);
+    while (exitCode !== 0 || left.length > 0) {
+      const held = left.length > 0 ? `: networks ${left.map((n) => n.Name).join(', ')} still there` : '';
+      this.report(run, { stream: 'manager', line: `removing what is left of stack ${run.name}${held}` });
+      ({ exitCode } = await this.runCli(run, args, undefined));
+      left = await this.stackNetworks(run.name);
+      if (left.length === 0 && exitCode !== 0) {
+        throw new LucidError('COMPOSE_FAILED', `stack remove of ${run.name} exited with code ${exitCode ?? 'none (killed)'}`, {
+          exitCode,
+          output: run.tail.lines(ERROR_TAIL),
+        });
+      }
+      if (left.length > 0) await this.pause(run, 'gave up: its networks stayed in use', REMOVE_RETRY_MS);
+    }
     await this.swarm.refreshState();
   }
 
@@ -214,7 +239,8 @@ export class StackService {
     return { paths: opened.paths, directory: opened.directory };
   }
 
-  private async execute(run: Run, args: string[], cwd: string | undefined): Promise<void> {
+  /** Runs the CLI within the run's deadline; a stop or a timeout fails the run, an exit code is the caller's to judge. */
+  private async runCli(run: Run, args: string[], cwd: string | undefined): Promise<{ exitCode: number | null }> {
     const result = await this.runner.run(args, {
       cwd,
       timeoutMs: Math.max(1, run.deadline - Date.now()),
@@ -226,6 +252,11 @@ export class StackService {
       });
     }
     if (result.timedOut) throw this.timeout(run, 'was killed: it did not finish');
+    return result;
+  }
+
+  private async execute(run: Run, args: string[], cwd: string | undefined): Promise<void> {
+    const result = await this.runCli(run, args, cwd);
     if (result.exitCode !== 0) {
       throw new LucidError('COMPOSE_FAILED', `stack ${run.action} of ${run.name} exited with code ${result.exitCode ?? 'none (killed)'}`, {
         exitCode: result.exitCode,
@@ -277,10 +308,10 @@ export class StackService {
     }
   }
 
-  private async pause(run: Run, why: string): Promise<void> {
+  private async pause(run: Run, why: string, ms = this.options.pollMs ?? CONVERGE_POLL_MS): Promise<void> {
     const remaining = run.deadline - Date.now();
     if (remaining <= 0) throw this.timeout(run, why);
-    await sleep(Math.min(this.options.pollMs ?? CONVERGE_POLL_MS, remaining));
+    await sleep(Math.min(ms, remaining));
   }
 
   /**
@@ -301,6 +332,16 @@ export class StackService {
       query: { filters: { label: [`${STACK_LABEL}=${stack}`] } },
     });
     return parseAnswer(rawTaskListSchema, raw);
+  }
+
+  private async stackNetworks(stack: string) {
+    const raw = await swarmCall(this.gateway, {
+      operation: 'swarm.networks',
+      method: 'GET',
+      path: '/networks',
+      query: { filters: { label: [`${STACK_LABEL}=${stack}`] } },
+    });
+    return parseAnswer(rawNetworkListSchema, raw);
   }
 
   private async taskErrors(stack: string, since: Date, services: ReadonlySet<string>): Promise<string[]> {
