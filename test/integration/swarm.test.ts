@@ -511,6 +511,24 @@ async function ensureOps(): Promise<void> {
   await swarm.cli(['stack', 'deploy', '-c', `${root}/${OPS}/docker-compose.yml`, OPS]);
 }
 
+/**
+ * A stack removed with the CLI, if it is there, and waited for: `stack rm` answers before the
+ * stack's network is gone (a deploy meanwhile would find it half-removed), and one still in use is
+ * refused by one `stack rm` and taken by a later one.
+ */
+async function stackGone(stack: string): Promise<void> {
+  await waitFor(
+    `stack ${stack} is gone`,
+    30_000,
+    async () => {
+      if ((await stackServices(swarm, stack)).length === 0 && (await stackNetworks(stack)).length === 0) return true;
+      await swarm.cli(['stack', 'rm', stack]).catch(() => undefined);
+      return false;
+    },
+    1000,
+  );
+}
+
 /** The names of a stack's networks, as the swarm manager lists them. */
 async function stackNetworks(stack: string): Promise<string[]> {
   const networks = await managerDocker(swarm).listNetworks({ filters: { label: [`com.docker.stack.namespace=${stack}`] } });
@@ -619,6 +637,8 @@ const ROWS: Row[] = [
   restartRow('swarm.restart of a service of a stack in application', () => `${SPARE}_one`, 'controlInScope'),
   rollbackRow('swarm.rollback of a service of a stack in support', () => `${OPS}_job`, 'controlOutOfScope'),
   rollbackRow('swarm.rollback of a service of a stack in application', () => `${SPARE}_one`, 'controlInScope'),
+  restartRow('swarm.restart of a service in no group (a stack of the CLI)', () => `${FOREIGN}_alone`, 'controlOutOfScope'),
+  rollbackRow('swarm.rollback of a service in no group (a stack of the CLI)', () => `${FOREIGN}_alone`, 'controlOutOfScope'),
   {
     title: 'swarm.setAvailability of a worker',
     operation: 'swarm.setAvailability',
@@ -638,15 +658,34 @@ const ROWS: Row[] = [
     operation: 'stacks.deploy',
     policy: 'controlInScope',
     arrange: async () => {
-      if ((await stackServices(swarm, SPARE)).length > 0) await swarm.cli(['stack', 'rm', SPARE]);
-      // `stack rm` answers before the stack's network is gone; a deploy meanwhile would find it half-removed.
-      await waitFor('the spare stack is gone', 30_000, async () => {
-        const networks = await managerDocker(swarm).listNetworks({ filters: { label: [`com.docker.stack.namespace=${SPARE}`] } });
-        return (await stackServices(swarm, SPARE)).length === 0 && networks.length === 0;
-      });
+      await stackGone(SPARE);
       return {
         input: { project: SPARE },
         verify: async (ok) => assert.deepEqual(await stackServices(swarm, SPARE), ok ? [`${SPARE}_one`] : []),
+      };
+    },
+  },
+  {
+    title: 'stacks.deploy of a project in support',
+    operation: 'stacks.deploy',
+    policy: 'controlOutOfScope',
+    arrange: async () => {
+      await stackGone(OPS);
+      return {
+        input: { project: OPS },
+        verify: async (ok) => assert.deepEqual(await stackServices(swarm, OPS), ok ? [`${OPS}_job`] : []),
+      };
+    },
+  },
+  {
+    title: 'stacks.remove of a project in application',
+    operation: 'stacks.remove',
+    policy: 'controlInScope',
+    arrange: async () => {
+      await ensureSpare();
+      return {
+        input: { project: SPARE },
+        verify: async (ok) => assert.deepEqual(await stackServices(swarm, SPARE), ok ? [] : [`${SPARE}_one`]),
       };
     },
   },
