@@ -108,10 +108,22 @@ describe('swarm over REST', () => {
     assert.equal(new Set(web.map((t) => t.node)).size, 2, 'the two replicas run on two nodes');
   });
 
-  it('lists the nodes with their roles, states and availability', async () => {
-    const res = await server.call('GET', '/api/v1/swarm/nodes?host=local', { role: 'user' });
+  it('lists the nodes with their roles, states, availability, labels and engine versions', async () => {
+    const worker = swarm.workers[0]!;
+    await swarm.cli(['node', 'update', '--label-add', `lucid.test=${suffix}`, worker.name]);
+    const res = await eventually(
+      async () => {
+        const answer = await server.call('GET', '/api/v1/swarm/nodes?host=local', { role: 'user' });
+        return answer.body.nodes?.find((n: any) => n.hostname === worker.name)?.labels?.['lucid.test'] === suffix ? answer : undefined;
+      },
+      'the node label in the list',
+      10_000,
+      200,
+    );
     assert.equal(res.status, 200);
     const nodes = res.body.nodes;
+    const { Version } = await managerDocker(swarm).version();
+    assert.ok(nodes.every((n: any) => n.engineVersion === Version), JSON.stringify(nodes.map((n: any) => n.engineVersion)));
     assert.deepEqual(nodes.map((n: any) => n.hostname).sort(), swarm.nodes.map((n) => n.name).sort());
     const manager = nodes.find((n: any) => n.hostname === swarm.manager.name);
     assert.equal(manager.role, 'manager');
@@ -382,6 +394,10 @@ describe('a stack no node can run', () => {
       assert.equal(deploy.status, 502, JSON.stringify(deploy.body));
       assert.equal(deploy.body.error.code, 'COMPOSE_FAILED');
       assert.match(JSON.stringify(deploy.body.error.details.errors), /no suitable node/);
+      const tasks = await server.call('GET', `/api/v1/swarm/services/${nofit}_lonely/tasks`, { role: 'user' });
+      assert.equal(tasks.status, 200);
+      assert.ok(tasks.body.tasks.length > 0);
+      assert.ok(tasks.body.tasks.every((task: any) => /no suitable node/.test(task.error ?? '')), JSON.stringify(tasks.body.tasks));
     } finally {
       await swarm.cli(['stack', 'rm', nofit]).catch(() => undefined);
     }
