@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { dockerCli } from './docker-cli.js';
 import { PrivateEngine } from './private-engine.js';
 import { suiteFixture } from './fixture.js';
@@ -26,6 +27,24 @@ function ip(args: string[]): void {
   if (result.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.stderr.trim()}`);
 }
 
+/** Swarms not closed yet: a signal that ends the process closes them first. */
+const openSwarms = new Set<TestSwarm>();
+
+/**
+ * A test process ended by SIGINT (Ctrl-C) or SIGTERM (a runner's timeout) runs no `after` hook and
+ * no 'exit' listener: its daemons, mounts and namespaces would stay behind. Unless the process
+ * handles the signal already (the bench cleans up what it started itself), the open swarms are
+ * closed first, then the process ends as the signal would have ended it.
+ */
+function closeSwarmsOnSignal(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    if (process.listenerCount(signal) > 0) continue;
+    process.once(signal, () => {
+      void Promise.all([...openSwarms].map((swarm) => swarm.close())).finally(() => process.exit(128 + constants.signals[signal]));
+    });
+  }
+}
+
 /**
  * A real swarm on this machine: one dockerd per network namespace, the namespaces joined by a
  * bridge that lives in a namespace of its own (the host's network is never touched), one manager
@@ -43,6 +62,8 @@ export class TestSwarm {
 
   static async start(workers = 2): Promise<TestSwarm> {
     const swarm = new TestSwarm();
+    openSwarms.add(swarm);
+    closeSwarmsOnSignal();
     const started = performance.now();
     try {
       await swarm.build(workers);
@@ -119,6 +140,7 @@ export class TestSwarm {
 
   /** Stops every daemon (their state goes with their folders) and removes the namespaces. */
   async close(): Promise<void> {
+    openSwarms.delete(this);
     await Promise.all(this.nodes.map((node) => node.engine.destroy().catch(() => undefined)));
     for (const name of this.namespaces.reverse()) spawnSync('ip', ['netns', 'del', name]);
     this.namespaces.length = 0;
