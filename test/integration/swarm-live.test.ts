@@ -204,3 +204,41 @@ describe('swarm events over IPC', () => {
     assert.equal((await managerDocker(swarm).listServices()).length, 1);
   });
 });
+
+describe('swarm streams over IPC', () => {
+  it("streams a stack deploy's output to the window before its answer", async (t) => {
+    const harness = await startIpcHarness(env, t);
+    const { api } = await harness.openWindow('admin');
+    const events: any[] = [];
+    const result = await api.stacks.deploy({ project: APP }, { onEvent: (event: any) => events.push(event) });
+    assert.equal(result.ok, true);
+    assert.ok(events.some((e) => e.stream === 'stdout' && /(Updating|Creating) service/.test(e.line)), JSON.stringify(events));
+    assert.ok(events.some((e) => e.stream === 'manager' && /running/.test(e.line)), JSON.stringify(events));
+    assert.deepEqual(await stackServices(swarm, APP), [`${APP}_web`]);
+  });
+
+  it("follows a service's log lines to the window, whichever node runs its tasks", async (t) => {
+    const harness = await startIpcHarness(env, t);
+    const { api } = await harness.openWindow('user');
+    const name = `lg${suffix}`;
+    await managerDocker(swarm).createService({
+      Name: name,
+      TaskTemplate: {
+        ContainerSpec: { Image: TEST_IMAGE, Command: ['sh', '-c', 'h=$(hostname); while true; do echo "tick $h"; sleep 0.3; done'], StopSignal: 'SIGKILL' },
+      },
+      Mode: { Replicated: { Replicas: 2 } },
+    } as any);
+    const lines: any[] = [];
+    let unsubscribe: (() => void) | undefined;
+    try {
+      await waitFor('two ticking tasks', 60_000, async () => (await runningTasks(swarm, name)).length === 2, 250);
+      unsubscribe = api.swarm.followLogs({ service: name, tail: 0 }, (event: any) => lines.push(event), { onEnd: () => undefined });
+      // Each task says its own container's hostname: lines of both tasks, on their nodes, arrive.
+      await waitFor('log lines of both tasks', 30_000, () => new Set(lines.map((l) => /^tick (\w+)$/.exec(l.text ?? '')?.[1]).filter(Boolean)).size === 2);
+    } finally {
+      unsubscribe?.();
+      await managerDocker(swarm).getService(name).remove().catch(() => undefined);
+    }
+  });
+});
+
