@@ -253,6 +253,22 @@ describe('swarm over REST', () => {
     await server.call('POST', `/api/v1/swarm/services/${APP}_web/scale`, { body: { replicas: 3 } });
   });
 
+  it('writes the controls to the audit trail: who, what, on which host, and how it ended', async () => {
+    const trail = await server.call('GET', '/api/v1/audit?limit=100', { role: 'admin' });
+    assert.equal(trail.status, 200);
+    const lines = trail.body.entries.filter((e: any) => e.operation.startsWith('swarm.') || e.operation.startsWith('stacks.'));
+    const line = (operation: string, target: string, result: string) =>
+      lines.find((e: any) => e.operation === operation && e.target === target && e.result === result);
+    const scaled = lines.find((e: any) => e.operation === 'swarm.scale' && e.target === `${APP}_web` && e.role === 'developer');
+    assert.ok(scaled, JSON.stringify(lines));
+    assert.deepEqual([scaled.result, scaled.host, scaled.transport, scaled.code], ['ok', 'local', 'rest', null]);
+    assert.ok(line('swarm.restart', `${APP}_ticker`, 'ok'));
+    assert.ok(line('swarm.rollback', `${APP}_web`, 'ok'));
+    assert.equal(line('swarm.rollback', `${FOREIGN}_alone`, 'failed')?.code, 'SERVICE_CONFLICT');
+    assert.ok(line('stacks.deploy', APP, 'ok'));
+    assert.equal(lines.some((e: any) => e.operation === 'swarm.services' || e.operation === 'swarm.nodes'), false, 'reads are not audited');
+  });
+
   it("drains a worker: its tasks move to the other nodes; active takes new tasks again", async () => {
     const worker = swarm.workers[0]!;
     const id = await nodeIdOf(swarm, worker.name);
@@ -432,6 +448,22 @@ describe('a host that is no swarm manager', () => {
     }
     assert.equal(await replicasOf(swarm, `${OPS}_job`), 1);
     assert.deepEqual(await stackServices(swarm, SPARE), []);
+  });
+
+  it('lists the containers of a worker host: its own tasks, as its engine has them', async (t) => {
+    const worker = swarm.workers[0]!;
+    const server = await startTestServer({ ...env, DOCKER_HOST: worker.engine.dockerHost }, t);
+    await eventually(
+      async () => {
+        const res = await server.call('GET', '/api/v1/containers?all=true', { role: 'user' });
+        const engine = await worker.engine.docker.listContainers({ all: true });
+        const listed = (res.body.containers ?? []).map((c: any) => c.id).sort();
+        return res.status === 200 && engine.length > 0 && JSON.stringify(listed) === JSON.stringify(engine.map((c) => c.Id).sort()) ? true : undefined;
+      },
+      "the worker's task containers in its list",
+      15_000,
+      250,
+    );
   });
 });
 
