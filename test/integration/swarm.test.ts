@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { TRANSPORTS, type OperationClient, type Outcome } from '../support/clients.js';
-import { removeDir, servicesConfig, tempDir } from '../support/compose.js';
+import { join } from 'node:path';
+import { removeDir, servicesConfig, tempDir, writeFile } from '../support/compose.js';
 import { requireEngine, TEST_IMAGE } from '../support/engine.js';
 import { eventually, waitFor } from '../support/eventually.js';
 import { CALLERS, callerName, POLICIES, STATUS_OF, type PolicyName } from '../support/matrix.js';
@@ -416,6 +417,39 @@ describe('a stack no node can run', () => {
       assert.ok(tasks.body.tasks.every((task: any) => /no suitable node/.test(task.error ?? '')), JSON.stringify(tasks.body.tasks));
     } finally {
       await swarm.cli(['stack', 'rm', nofit]).catch(() => undefined);
+    }
+  });
+});
+
+describe('a stack that does not converge', () => {
+  it('answers COMPOSE_TIMEOUT with the output so far when it is still starting at the deadline', async (t) => {
+    const server = await startTestServer({ ...env, COMPOSE_TIMEOUT: '5' }, t);
+    const slow = `sw${suffix}`;
+    // A health check that fails within its start period keeps the task starting, never running.
+    writeFile(
+      join(root, slow, 'docker-compose.yml'),
+      [
+        'version: "3.8"',
+        'services:',
+        '  slow:',
+        `    image: ${TEST_IMAGE}`,
+        '    command: ["sleep", "3600"]',
+        '    stop_signal: SIGKILL',
+        '    healthcheck:',
+        '      test: ["CMD", "false"]',
+        '      interval: 1s',
+        '      start_period: 10m',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const deploy = await server.call('POST', '/api/v1/stacks/deploy', { body: { project: slow } });
+      assert.equal(deploy.body.error?.code, 'COMPOSE_TIMEOUT', JSON.stringify(deploy.body));
+      assert.equal(deploy.status, 504);
+      assert.ok(deploy.body.error.details.output.some((line: string) => /waiting for .*slow \(0\/1\)/.test(line)), JSON.stringify(deploy.body));
+      assert.deepEqual(await stackServices(swarm, slow), [`${slow}_slow`], 'the stack stays deployed, as the CLI left it');
+    } finally {
+      await swarm.cli(['stack', 'rm', slow]).catch(() => undefined);
     }
   });
 });
