@@ -422,6 +422,20 @@ describe('a stack no node can run', () => {
 });
 
 describe('a stack that does not converge', () => {
+  it('fails its deploy when its tasks crash right after they start, with their errors', async (t) => {
+    const server = await startTestServer(env, t);
+    const crash = `sx${suffix}`;
+    writeStack(root, crash, { crash: { command: ['sh', '-c', 'sleep 1; exit 3'] } });
+    try {
+      const deploy = await server.call('POST', '/api/v1/stacks/deploy', { body: { project: crash } });
+      assert.equal(deploy.status, 502, JSON.stringify(deploy.body));
+      assert.equal(deploy.body.error.code, 'COMPOSE_FAILED');
+      assert.match(JSON.stringify(deploy.body.error.details.errors), /failed.*exit/);
+    } finally {
+      await swarm.cli(['stack', 'rm', crash]).catch(() => undefined);
+    }
+  });
+
   it('answers COMPOSE_TIMEOUT with the output so far when it is still starting at the deadline', async (t) => {
     const server = await startTestServer({ ...env, COMPOSE_TIMEOUT: '5' }, t);
     const slow = `sw${suffix}`;

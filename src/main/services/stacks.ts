@@ -62,6 +62,13 @@ function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean 
 /** How long the registered projects read for one cluster answer serve the next ones. */
 const PROJECTS_MAX_AGE_MS = 1000;
 
+/**
+ * How long every service must stay converged before a deploy is: a task that crashes right after
+ * it started must fail the deploy, not pass it. The docker CLI waits as long (`stack deploy
+ * --detach=false`, `service create`: its stabilization delay).
+ */
+const STABLE_MS = 5000;
+
 /** How often `stack rm` is run again while a task still holds one of the stack's networks. */
 const REMOVE_RETRY_MS = 1000;
 
@@ -266,22 +273,21 @@ export class StackService {
   }
 
   /**
-   * Until every service of the stack runs as many tasks as it wants. A task of this deploy that
-   * failed or was rejected (a missing image, no node that fits) fails the deploy with its error:
-   * swarm would retry it forever, and the caller should hear why now.
+   * Until every service of the stack runs as many tasks as it wants, and has for STABLE_MS. A task
+   * of this deploy that failed or was rejected (a missing image, no node that fits, a crash right
+   * after it started) fails the deploy with its error: swarm would retry it forever, and the caller
+   * should hear why now.
    */
   private async waitConverged(run: Run, since: Date): Promise<void> {
     let last = '';
+    let convergedAt: number | undefined;
     for (;;) {
       const services = await this.swarm.services(run.name, { fresh: true });
       const waiting = services.filter((s) => s.replicas.running < s.replicas.desired || s.update?.state === 'updating');
-      if (waiting.length === 0) {
-        this.report(run, { stream: 'manager', line: `all ${services.length} services are running` });
-        return;
-      }
-      // Only tasks of the services still waiting: a task of an earlier deploy's service, still being
-      // torn down ("error while removing network"), says nothing about this one.
-      const errors = await this.taskErrors(run.name, since, new Set(waiting.map((s) => s.id)));
+      // Only tasks of the stack's services now, of those still waiting while some are: a task of a
+      // service an earlier deploy had (pruned, still being torn down: "error while removing
+      // network") says nothing about this one.
+      const errors = await this.taskErrors(run.name, since, new Set((waiting.length > 0 ? waiting : services).map((s) => s.id)));
       if (errors.length > 0) {
         for (const error of errors) this.report(run, { stream: 'manager', line: error });
         throw new LucidError('COMPOSE_FAILED', `stack deploy of ${run.name}: tasks failed (${errors[0]})`, {
@@ -290,9 +296,21 @@ export class StackService {
           output: run.tail.lines(ERROR_TAIL),
         });
       }
-      const report = `waiting for ${waiting.map((s) => `${s.name} (${s.replicas.running}/${s.replicas.desired})`).join(', ')}`;
-      if (report !== last) this.report(run, { stream: 'manager', line: report });
-      last = report;
+      if (waiting.length === 0) {
+        if (convergedAt === undefined) {
+          convergedAt = Date.now();
+          this.report(run, { stream: 'manager', line: `all ${services.length} services are running; checking that they stay up for ${STABLE_MS / 1000} s` });
+        } else if (Date.now() - convergedAt >= STABLE_MS) {
+          this.report(run, { stream: 'manager', line: `all ${services.length} services stayed up for ${STABLE_MS / 1000} s` });
+          return;
+        }
+        last = '';
+      } else {
+        convergedAt = undefined;
+        const report = `waiting for ${waiting.map((s) => `${s.name} (${s.replicas.running}/${s.replicas.desired})`).join(', ')}`;
+        if (report !== last) this.report(run, { stream: 'manager', line: report });
+        last = report;
+      }
       await this.pause(run, 'gave up waiting: services did not converge');
     }
   }
