@@ -2,25 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostsWithRole, swarmRoleText, type HostView } from '../../src/renderer/state/hosts.js';
 import { applyLiveEvents, type LiveState } from '../../src/renderer/state/live-containers.js';
-import type { HostInfo, HostSwarm } from '../../src/shared/schemas/hosts.js';
+import type { HostSwarm } from '../../src/shared/schemas/hosts.js';
+import { hostView } from '../support/host-views.js';
 import type { HostEvent } from '../../src/shared/schemas/live.js';
 
-function host(name: string, swarm: HostSwarm | null): HostView {
-  const info: HostInfo = {
-    name,
-    url: `unix:///run/${name}.sock`,
-    default: false,
-    state: 'up',
-    engineVersion: '20.10.24',
-    apiVersion: '1.41',
-    containers: { running: 2 },
-    swarm,
-    swarmManager: swarm ? swarm.role === 'manager' && swarm.state === 'active' : null,
-    rttMs: 1,
-    access: { read: true, control: true },
-  };
-  return { name, state: 'up', info };
-}
+const host = hostView;
 
 function live(...hosts: HostView[]): LiveState {
   return { containers: new Map(), loaded: true, connection: 'live', lostReason: undefined, hosts: new Map(hosts.map((h) => [h.name, h])) };

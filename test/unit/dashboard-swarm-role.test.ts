@@ -1,24 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostsWithRole, swarmRoleText, type HostView } from '../../src/renderer/state/hosts.js';
-import type { HostInfo, HostSwarm } from '../../src/shared/schemas/hosts.js';
+import { hostsWithRole, swarmRoleText } from '../../src/renderer/state/hosts.js';
+import { hostView } from '../support/host-views.js';
 
-function host(name: string, swarm: HostSwarm | null): HostView {
-  const info: HostInfo = {
-    name,
-    url: `unix:///run/${name}.sock`,
-    default: false,
-    state: 'up',
-    engineVersion: '20.10.24',
-    apiVersion: '1.41',
-    containers: {},
-    swarm,
-    swarmManager: swarm ? swarm.role === 'manager' && swarm.state === 'active' : null,
-    rttMs: 1,
-    access: { read: true, control: true },
-  };
-  return { name, state: 'up', info };
-}
+const host = hostView;
 
 describe("the dashboard's swarm roles", () => {
   it('says manager, worker or no swarm, and a state other than working', () => {

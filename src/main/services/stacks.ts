@@ -342,24 +342,18 @@ export class StackService {
     return Number.isNaN(at) ? new Date() : new Date(at);
   }
 
-  private async stackTasks(stack: string) {
-    const raw = await swarmCall(this.gateway, {
-      operation: 'swarm.tasks',
-      method: 'GET',
-      path: '/tasks',
-      query: { filters: { label: [`${STACK_LABEL}=${stack}`] } },
-    });
-    return parseAnswer(rawTaskListSchema, raw);
+  private stackTasks(stack: string) {
+    return this.stackObjects('swarm.tasks', '/tasks', stack, rawTaskListSchema);
   }
 
-  private async stackNetworks(stack: string) {
-    const raw = await swarmCall(this.gateway, {
-      operation: 'swarm.networks',
-      method: 'GET',
-      path: '/networks',
-      query: { filters: { label: [`${STACK_LABEL}=${stack}`] } },
-    });
-    return parseAnswer(rawNetworkListSchema, raw);
+  private stackNetworks(stack: string) {
+    return this.stackObjects('swarm.networks', '/networks', stack, rawNetworkListSchema);
+  }
+
+  /** What `docker stack deploy` made of one kind (tasks, networks…): everything carrying the stack's label. */
+  private async stackObjects<S extends z.ZodType>(operation: string, path: string, stack: string, schema: S): Promise<z.output<S>> {
+    const raw = await swarmCall(this.gateway, { operation, method: 'GET', path, query: { filters: { label: [`${STACK_LABEL}=${stack}`] } } });
+    return parseAnswer(schema, raw);
   }
 
   private async taskErrors(stack: string, since: Date, services: ReadonlySet<string>): Promise<string[]> {
