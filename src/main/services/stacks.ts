@@ -40,8 +40,12 @@ const FAILED_STATES = new Set(['failed', 'rejected']);
  * A task the scheduler holds back with a reason ("no suitable node (scheduling constraints not
  * satisfied on 3 nodes)", not enough CPU): swarm would wait for a node that fits forever.
  */
-function unplaceable(task: { Status?: { State?: string | undefined; Err?: string | undefined } | undefined }): boolean {
-  return task.Status?.State === 'pending' && (task.Status.Err ?? '') !== '';
+/**
+ * A task the scheduler cannot place, and still means to: one an update has told to shut down keeps
+ * its old `pending` error (and a fresh UpdatedAt) while it goes, and says nothing of this deploy.
+ */
+function unplaceable(task: { DesiredState?: string | undefined; Status?: { State?: string | undefined; Err?: string | undefined } | undefined }): boolean {
+  return task.Status?.State === 'pending' && (task.Status.Err ?? '') !== '' && (task.DesiredState ?? 'running') === 'running';
 }
 
 interface Run {
@@ -71,6 +75,8 @@ const STABLE_MS = 5000;
 
 /** How often `stack rm` is run again while a task still holds one of the stack's networks. */
 const REMOVE_RETRY_MS = 1000;
+/** How long a removal waits for a network to be let go: a stopping task does so within seconds. */
+const NETWORK_RELEASE_MS = 30_000;
 
 /**
  * The service groups of one host's stacks, from the compose registry: a stack's group is its
@@ -146,27 +152,32 @@ export class StackService {
   /**
    * `stack rm` removes the services, then at once their networks: a network a task still holds
    * (one stopping on a node that was down or has just come back, say) is "in use by task", stays,
-   * and the CLI exits 1. Once the stack's tasks are gone, `stack rm` runs again, once a second while
-   * a network is still held, until the run's deadline; a failure that leaves no network is the
-   * removal's own after one more try.
+   * and the CLI exits 1. Once the stack's tasks are gone, `stack rm` runs again, once a second
+   * while a network is still held, for NETWORK_RELEASE_MS at most (a network something outside the
+   * stack holds is not let go by waiting). A CLI that failed with services still there, or a
+   * failure that leaves no network after one more try, is the removal's own failure.
    */
   private async removeRun(run: Run): Promise<void> {
     const args = ['stack', 'rm', run.name];
     let { exitCode } = await this.runCli(run, args, undefined);
+    if (exitCode !== 0 && (await this.swarm.services(run.name, { fresh: true })).length > 0) throw this.cliFailed(run, exitCode);
     await this.waitRemoved(run);
+    const releaseBy = Date.now() + NETWORK_RELEASE_MS;
     let left = await this.stackNetworks(run.name);
     while (exitCode !== 0 || left.length > 0) {
       const held = left.length > 0 ? `: networks ${left.map((n) => n.Name).join(', ')} still there` : '';
       this.report(run, { stream: 'manager', line: `removing what is left of stack ${run.name}${held}` });
       ({ exitCode } = await this.runCli(run, args, undefined));
       left = await this.stackNetworks(run.name);
-      if (left.length === 0 && exitCode !== 0) {
-        throw new LucidError('COMPOSE_FAILED', `stack remove of ${run.name} exited with code ${exitCode ?? 'none (killed)'}`, {
+      if (left.length === 0 && exitCode !== 0) throw this.cliFailed(run, exitCode);
+      if (left.length === 0) break;
+      if (Date.now() >= releaseBy) {
+        throw new LucidError('COMPOSE_FAILED', `stack remove of ${run.name}: networks ${left.map((n) => n.Name).join(', ')} are still in use`, {
           exitCode,
           output: run.tail.lines(ERROR_TAIL),
         });
       }
-      if (left.length > 0) await this.pause(run, 'gave up: its networks stayed in use', REMOVE_RETRY_MS);
+      await this.pause(run, 'gave up: its networks stayed in use', REMOVE_RETRY_MS);
     }
     await this.swarm.refreshState();
   }
@@ -264,12 +275,14 @@ export class StackService {
 
   private async execute(run: Run, args: string[], cwd: string | undefined): Promise<void> {
     const result = await this.runCli(run, args, cwd);
-    if (result.exitCode !== 0) {
-      throw new LucidError('COMPOSE_FAILED', `stack ${run.action} of ${run.name} exited with code ${result.exitCode ?? 'none (killed)'}`, {
-        exitCode: result.exitCode,
-        output: run.tail.lines(ERROR_TAIL),
-      });
-    }
+    if (result.exitCode !== 0) throw this.cliFailed(run, result.exitCode);
+  }
+
+  private cliFailed(run: Run, exitCode: number | null): LucidError {
+    return new LucidError('COMPOSE_FAILED', `stack ${run.action} of ${run.name} exited with code ${exitCode ?? 'none (killed)'}`, {
+      exitCode,
+      output: run.tail.lines(ERROR_TAIL),
+    });
   }
 
   /**
